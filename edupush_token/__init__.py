@@ -1,0 +1,16 @@
+"""edupush-token: a hardened, wire-compatible push token type for eduMFA.
+
+The package is layered so that each layer can be read and tested on its own:
+
+- ``wire``: the eduPUSH wire format as the eduMFA Authenticator app speaks it
+  (pure functions and plain data, no I/O);
+- ``crypto``: key handling, server signatures, phone signature checks;
+- ``lifecycle``: what a challenge or an enrollment may do next;
+- ``delivery``: how a push leaves the server;
+- ``waiting``: how a push_wait login learns of the phone's answer;
+- ``edumfa_plugin``: the thin adapter, and the only place that imports eduMFA.
+"""
+
+__version__ = "0.1.0"
+
+TOKEN_TYPE = "edupushplus"

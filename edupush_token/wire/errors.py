@@ -1,0 +1,2 @@
+class WireError(ValueError):
+    """A request or value that does not follow the eduPUSH wire format."""
