@@ -1,0 +1,82 @@
+"""What a challenge or an enrollment may do next, decided without I/O.
+
+A push challenge is open until it is accepted, declined or expires. Accept
+and decline are final: a decline can never be turned into an accept, nor back,
+and a repeated answer (the app re-sends when it missed our reply) is
+recognised as a repeat instead of being applied twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+NONCE_BYTES = 20
+CREDENTIAL_BYTES = 20
+POLL_WINDOW = timedelta(seconds=60)
+TOKEN_UPDATE_WINDOW = timedelta(minutes=5)
+
+
+class ChallengeState(enum.Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class AnswerOutcome(enum.Enum):
+    """What an authentic answer from the phone does to its challenge."""
+
+    APPLY = "apply"
+    REPEAT = "repeat"
+    TOO_LATE = "too_late"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class ChallengeStatus:
+    accepted: bool
+    declined: bool
+    expires_at: datetime
+
+    def state(self, now: datetime) -> ChallengeState:
+        if self.declined:
+            return ChallengeState.DECLINED
+        if self.accepted:
+            return ChallengeState.ACCEPTED
+        if now >= self.expires_at:
+            return ChallengeState.EXPIRED
+        return ChallengeState.OPEN
+
+
+def judge_answer(state: ChallengeState, decline: bool) -> AnswerOutcome:
+    wanted = ChallengeState.DECLINED if decline else ChallengeState.ACCEPTED
+    if state is ChallengeState.OPEN:
+        return AnswerOutcome.APPLY
+    if state is wanted:
+        return AnswerOutcome.REPEAT
+    if state is ChallengeState.EXPIRED:
+        return AnswerOutcome.TOO_LATE
+    return AnswerOutcome.CONFLICT
+
+
+def new_nonce() -> str:
+    """A 160-bit challenge in base32 without padding: safe in every URL and form."""
+    return base64.b32encode(secrets.token_bytes(NONCE_BYTES)).decode()
+
+
+def new_enrollment_credential() -> str:
+    return secrets.token_hex(CREDENTIAL_BYTES)
+
+
+def credential_matches(expected: str, given: str) -> bool:
+    """Constant-time comparison, so the credential cannot be guessed byte by byte."""
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def enrollment_deadline(started: datetime, ttl_minutes: int) -> datetime:
+    return started + timedelta(minutes=ttl_minutes)
