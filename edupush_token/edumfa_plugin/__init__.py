@@ -1,0 +1,421 @@
+"""The eduMFA adapter: the ``edupushplus`` token type.
+
+Admins enable it with ``EDUMFA_TOKEN_MODULES = ["edupush_token.edumfa_plugin"]``.
+eduMFA registers token classes defined in the listed module only, so the class
+lives here; it translates between eduMFA (requests, policies, tokeninfo, the
+challenge table) and the pure layers of this package, which make the
+decisions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Optional
+
+from flask import request as flask_request
+
+from edumfa.lib.config import get_from_config
+from edumfa.lib.decorators import check_token_locked
+from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError
+from edumfa.lib.policy import ACTION
+from edumfa.lib.token import get_one_token, init_token
+from edumfa.lib.tokenclass import (
+    AUTHENTICATIONMODE,
+    CHALLENGE_SESSION,
+    CLIENTMODE,
+    ROLLOUTSTATE,
+    TokenClass,
+)
+from edumfa.lib.user import User
+from edumfa.lib.utils import create_img, is_true, prepare_result
+from edumfa.models import db
+
+from .. import TOKEN_TYPE, crypto, lifecycle
+from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState, PollOnlyChannel
+from ..lifecycle import AnswerOutcome, ChallengeState
+from ..waiting import answers
+from ..wire import WireError
+from ..wire import requests as wire_requests
+from ..wire.enrollment_url import enrollment_url, render_label
+from ..wire.push_data import PushData
+from ..wire.signed_text import answer_text, poll_text, token_update_text
+from ..wire.timestamps import check_clock, parse_timestamp
+from . import policies, store
+from .policies import Action, AllowPolling
+
+log = logging.getLogger(__name__)
+
+
+class Info:
+    """Tokeninfo keys; the first four are named as eduMFA's built-in push token names them."""
+
+    PHONE_KEY = "public_key_smartphone"
+    FIREBASE_TOKEN = "firebase_token"
+    SERVER_PUBLIC_KEY = "public_key_server"
+    SERVER_PRIVATE_KEY = "private_key_server"
+    ENROLLMENT_CREDENTIAL = "enrollment_credential"
+    ENROLLMENT_DEADLINE = "enrollment_deadline"
+    REGISTRATION_URL = "registration_url"
+    SSL_VERIFY = "sslverify"
+    TTL = "ttl_minutes"
+    SERVER_KEY_SIZE = "server_key_size"
+    FIREBASE_CONFIG = Action.FIREBASE_CONFIG
+    POLLING_ALLOWED = "polling_allowed"
+
+
+NOT_VERIFIED = "Could not verify the signature."
+NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
+
+
+class EdupushPlusTokenClass(TokenClass):
+    """A push token that speaks the eduMFA Authenticator's protocol, hardened."""
+
+    mode = [AUTHENTICATIONMODE.AUTHENTICATE, AUTHENTICATIONMODE.CHALLENGE, AUTHENTICATIONMODE.OUTOFBAND]
+    client_mode = CLIENTMODE.POLL
+    is_multichallenge_enrollable = True
+
+    def __init__(self, db_token):
+        TokenClass.__init__(self, db_token)
+        self.set_type(TOKEN_TYPE)
+        self.hKeyRequired = False
+
+    @staticmethod
+    def get_class_type():
+        return TOKEN_TYPE
+
+    @staticmethod
+    def get_class_prefix():
+        return "EDPP"
+
+    @staticmethod
+    def get_class_title():
+        return "Push token (edupush-token)"
+
+    @staticmethod
+    def get_class_description():
+        return "PUSH+: a push notification to the eduMFA Authenticator app, hardened."
+
+    @classmethod
+    def get_class_info(cls, key=None, ret="all"):
+        info = {
+            "type": TOKEN_TYPE,
+            "title": cls.get_class_title(),
+            "description": cls.get_class_description(),
+            "user": ["enroll"],
+            "ui_enroll": ["admin", "user"],
+            "policy": policies.definitions(),
+        }
+        if key:
+            return info.get(key, {})
+        return info if ret == "all" else ret
+
+    # Enrollment step 1 ------------------------------------------------------
+
+    @classmethod
+    def get_default_settings(cls, g, params):
+        """Policy values for /token/init; they override anything the caller sent."""
+        settings = policies.read_enrollment_settings(g, getattr(flask_request, "User", None))
+        return _settings_params(settings)
+
+    def update(self, param, reset_failcount=True):
+        if any(name in param for name in ("pubkey", "fbtoken", "enrollment_credential")):
+            raise ParameterError(f"The phone finishes enrollment at /ttype/{TOKEN_TYPE}, not here.")
+        if not wire_requests.SERIAL.fullmatch(self.token.serial):
+            raise ParameterError(
+                "The serial of a push token may only contain letters, digits, '.', '_' and '-': "
+                "the app puts it into URLs unencoded."
+            )
+        if Action.REGISTRATION_URL not in param:
+            raise PolicyError(f"Missing enrollment policy for {TOKEN_TYPE}: {Action.REGISTRATION_URL}")
+        ttl_minutes = int(param[Action.TTL])
+        TokenClass.update(self, dict(param, genkey=1, **{"2stepinit": 1}), reset_failcount)
+        deadline = lifecycle.enrollment_deadline(_now(), ttl_minutes)
+        self.add_tokeninfo(Info.ENROLLMENT_CREDENTIAL, lifecycle.new_enrollment_credential(), "password")
+        self.add_tokeninfo(Info.ENROLLMENT_DEADLINE, deadline.isoformat())
+        self.add_tokeninfo(Info.REGISTRATION_URL, param[Action.REGISTRATION_URL])
+        self.add_tokeninfo(Info.SSL_VERIFY, param[Action.SSL_VERIFY])
+        self.add_tokeninfo(Info.TTL, str(ttl_minutes))
+        self.add_tokeninfo(Info.SERVER_KEY_SIZE, str(param[Action.SERVER_KEY_SIZE]))
+        self.add_tokeninfo(Info.FIREBASE_CONFIG, param[Action.FIREBASE_CONFIG])
+
+    def get_init_detail(self, params=None, user=None):
+        params = params or {}
+        user = user or User()
+        detail = TokenClass.get_init_detail(self, params, user)
+        detail.pop("otpkey", None)
+        detail["rollout_state"] = self.token.rollout_state
+        if self.token.rollout_state == ROLLOUTSTATE.CLIENTWAIT:
+            qr_url = self._enrollment_url(params, user)
+            detail["pushurl"] = {"description": "URL for the eduMFA Authenticator", "value": qr_url, "img": create_img(qr_url)}
+            detail["enrollment_credential"] = self.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
+        return detail
+
+    def _enrollment_url(self, params, user) -> str:
+        names = dict(
+            serial=self.token.serial,
+            user=user.login or "",
+            realm=user.realm or "",
+            givenname=user.info.get("givenname", "") if user.login else "",
+            surname=user.info.get("surname", "") if user.login else "",
+        )
+        try:
+            label = render_label(params.get("tokenlabel") or "<s>", **names) or self.token.serial
+            issuer = render_label(params.get("tokenissuer") or "eduMFA", **names)
+            return enrollment_url(
+                label=label,
+                serial=self.token.serial,
+                registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
+                enrollment_credential=self.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL),
+                ttl_minutes=int(self.get_tokeninfo(Info.TTL)),
+                sslverify=self.get_tokeninfo(Info.SSL_VERIFY) == "1",
+                issuer=issuer,
+                force_app_pin=is_true(params.get(ACTION.FORCE_APP_PIN)),
+                image_url=params.get(ACTION.APPIMAGEURL),
+            )
+        except WireError as error:
+            raise PolicyError(str(error)) from None
+
+    @classmethod
+    def enroll_via_validate(cls, g, content, user_obj):
+        """Enroll through /validate/check (eduMFA's enroll_via_multichallenge policy)."""
+        from edumfa.api.lib.policyhelper import get_init_tokenlabel_parameters
+
+        params = get_init_tokenlabel_parameters(g, params={}, token_type=TOKEN_TYPE, user_object=user_obj)
+        params.update(_settings_params(policies.read_enrollment_settings(g, user_obj)))
+        token = init_token(dict(params, type=TOKEN_TYPE, genkey=1), user=user_obj)
+        validity = int(token.get_tokeninfo(Info.TTL)) * 60
+        challenge = store.save_enrollment_challenge(token.token.serial, validity)
+        init_detail = token.get_init_detail(params=params, user=user_obj)
+        entry = {
+            "transaction_id": challenge.transaction_id,
+            "image": init_detail["pushurl"]["img"],
+            "client_mode": CLIENTMODE.POLL,
+            "serial": token.token.serial,
+            "type": TOKEN_TYPE,
+            "message": "Please scan the QR code with the eduMFA Authenticator app!",
+        }
+        content["result"]["value"] = False
+        content["result"]["authentication"] = "CHALLENGE"
+        detail = content.setdefault("detail", {})
+        detail["transaction_ids"] = [challenge.transaction_id]
+        detail["multi_challenge"] = [entry]
+        detail.update(entry)
+
+    # The phone's endpoint: /ttype/edupushplus ---------------------------------
+
+    @classmethod
+    def api_endpoint(cls, request, g):
+        store.ensure_tables()
+        try:
+            if request.method == "GET":
+                value, details = _serve_poll(wire_requests.parse_poll(request.all_data), g), {}
+            elif request.method == "POST":
+                value, details = _serve_post(wire_requests.parse_post(request.all_data), g)
+            else:
+                raise ParameterError(f"Method {request.method} is not supported here.")
+        except WireError as error:
+            raise ParameterError(str(error)) from None
+        return "json", prepare_result(value, details=details)
+
+    # Authentication ----------------------------------------------------------
+
+    def use_for_authentication(self, options):
+        return self.is_active()
+
+    def is_challenge_request(self, passw, user=None, options=None):
+        options = options or {}
+        if self._wait_seconds(options) is not None:
+            return False  # authenticate() sends the push and waits instead
+        return self.check_pin(passw, user=user, options=options)
+
+    def create_challenge(self, transactionid=None, options=None):
+        options = options or {}
+        store.ensure_tables()
+        g = options.get("g")
+        owner = self.user or options.get("user")
+        settings = policies.read_auth_settings(g, owner)
+        push = PushData.unsigned(
+            nonce=lifecycle.new_nonce(),
+            url=policies.read_registration_url(g, owner) or self.get_tokeninfo(Info.REGISTRATION_URL),
+            serial=self.token.serial,
+            question=settings.question,
+            title=settings.title,
+            sslverify=settings.sslverify,
+        )
+        push = push.with_signature(crypto.sign_for_phone(self.get_tokeninfo(Info.SERVER_PRIVATE_KEY), push.signed_text()))
+        challenge = store.save_push_challenge(
+            self.token.serial, transactionid, push, self._validity_seconds(), session=options.get("session") or ""
+        )
+        store.record_delivery(challenge.id, self._deliver(push))
+        return True, settings.challenge_text, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
+
+    def _deliver(self, push: PushData) -> DeliveryReport:
+        configuration = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
+        if configuration == POLL_ONLY:
+            return PollOnlyChannel().deliver(push, "")
+        log.warning("Token %s: Firebase delivery is not available yet; the phone must poll.", self.token.serial)
+        return DeliveryReport(DeliveryState.FAILED, f"Firebase delivery via {configuration!r} is not implemented yet")
+
+    def _validity_seconds(self) -> int:
+        default = int(get_from_config("DefaultChallengeValidityTime", 120))
+        return int(get_from_config("EdupushplusChallengeValidityTime", default))
+
+    def _wait_seconds(self, options) -> Optional[int]:
+        return policies.read_wait_seconds(options.get("g"), self.user or options.get("user"))
+
+    @check_token_locked
+    def authenticate(self, passw, user=None, options=None):
+        """push_wait: one /validate/check with the PIN sends the push and waits for the answer."""
+        options = options or {}
+        pin_match = self.check_pin(passw, user=user, options=options)
+        wait_seconds = self._wait_seconds(options)
+        if not pin_match or wait_seconds is None or options.get("valid_token_num"):
+            return pin_match, -1, None
+        _ok, _message, transaction_id, _attributes = self.create_challenge(options=options)
+        serial = self.token.serial
+
+        def decided() -> Optional[ChallengeState]:
+            status = store.transaction_status(serial, transaction_id)
+            state = ChallengeState.EXPIRED if status is None else status.state(store.utcnow())
+            return None if state is ChallengeState.OPEN else state
+
+        outcome = answers.wait_for(transaction_id, decided, timeout=wait_seconds)
+        if outcome is ChallengeState.ACCEPTED:
+            store.consume_transaction(transaction_id)
+            return pin_match, 1, None
+        reason = "declined on the phone" if outcome is ChallengeState.DECLINED else "not answered in time"
+        return pin_match, -1, {"message": f"The push login was {reason}."}
+
+    @check_token_locked
+    def check_challenge_response(self, user=None, passw=None, options=None):
+        options = options or {}
+        transaction_id = options.get("transaction_id") or options.get("state")
+        if not transaction_id:
+            return -1
+        status = store.transaction_status(self.token.serial, transaction_id)
+        if status is not None and status.state(store.utcnow()) is ChallengeState.ACCEPTED:
+            return 1
+        return -1
+
+
+# Handlers of the phone's requests ------------------------------------------------
+
+
+def _serve_post(message, g):
+    if isinstance(message, wire_requests.EnrollmentFinish):
+        return _finish_enrollment(message)
+    if isinstance(message, wire_requests.ChallengeAnswer):
+        return _receive_answer(message, g)
+    return _update_firebase_token(message), {}
+
+
+def _finish_enrollment(message: wire_requests.EnrollmentFinish):
+    token = _token(message.serial)
+    if token is None or token.token.rollout_state != ROLLOUTSTATE.CLIENTWAIT:
+        raise ParameterError(NOT_WAITING)
+    deadline = datetime.fromisoformat(token.get_tokeninfo(Info.ENROLLMENT_DEADLINE))
+    if _now() >= deadline:
+        raise ParameterError("This enrollment has expired. Please start a new enrollment.")
+    if not lifecycle.credential_matches(token.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
+        raise ParameterError("Invalid enrollment credential.")
+    phone_key = crypto.load_phone_key(message.pubkey)
+    server_key = crypto.generate_server_key(int(token.get_tokeninfo(Info.SERVER_KEY_SIZE)))
+    if not store.claim_enrollment(token.token.id):
+        raise ParameterError(NOT_WAITING)
+    token.token.rollout_state = ROLLOUTSTATE.ENROLLED
+    token.add_tokeninfo(Info.PHONE_KEY, crypto.phone_key_text(phone_key))
+    token.add_tokeninfo(Info.FIREBASE_TOKEN, message.fbtoken)
+    token.add_tokeninfo(Info.SERVER_PUBLIC_KEY, server_key.public_pem)
+    token.add_tokeninfo(Info.SERVER_PRIVATE_KEY, server_key.private_pem, "password")
+    token.del_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
+    token.del_tokeninfo(Info.ENROLLMENT_DEADLINE)
+    token.token.active = True
+    token.token.save()
+    store.mark_enrollment_answered(message.serial)
+    db.session.commit()
+    details = {
+        "public_key": crypto.public_key_for_app(server_key.public_pem),
+        "rollout_state": ROLLOUTSTATE.ENROLLED,
+        "serial": message.serial,
+    }
+    return True, details
+
+
+def _receive_answer(message: wire_requests.ChallengeAnswer, g):
+    token = _enrolled_token(message.serial)
+    _verify(token, answer_text(message.nonce, message.serial, message.decline), message.signature)
+    challenge = store.find_push_challenge(message.serial, message.nonce)
+    if challenge is None:
+        return False, {"message": "This login request is unknown or has expired."}
+    outcome = lifecycle.judge_answer(challenge.status.state(store.utcnow()), message.decline)
+    if outcome is AnswerOutcome.APPLY:
+        if store.apply_answer(challenge.id, message.decline):
+            answers.notify(challenge.transaction_id)
+            g.audit_object.add_to_log({"info": "declined" if message.decline else "accepted"}, add_with_comma=True)
+            return True, {}
+        lost_race = store.find_push_challenge(message.serial, message.nonce)
+        outcome = lifecycle.judge_answer(lost_race.status.state(store.utcnow()), message.decline)
+    if outcome is AnswerOutcome.REPEAT:
+        return True, {}
+    if outcome is AnswerOutcome.TOO_LATE:
+        return False, {"message": "This login request has expired."}
+    return False, {"message": "This login request was already answered differently."}
+
+
+def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
+    check_clock(parse_timestamp(message.timestamp), _now(), lifecycle.TOKEN_UPDATE_WINDOW)
+    token = _enrolled_token(message.serial)
+    _verify(token, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
+    token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
+    token.token.save()
+    return True
+
+
+def _serve_poll(message: wire_requests.Poll, g) -> list:
+    token = _token(message.serial)
+    owner = token.user if token is not None else None
+    allow = policies.read_allow_polling(g, owner)
+    if allow == AllowPolling.DENY or (
+        allow == AllowPolling.TOKEN and token is not None and not is_true(token.get_tokeninfo(Info.POLLING_ALLOWED, "True"))
+    ):
+        raise PolicyError("Polling is not allowed for this token.")
+    check_clock(parse_timestamp(message.timestamp), _now(), lifecycle.POLL_WINDOW)
+    token = _enrolled_token(message.serial)
+    _verify(token, poll_text(message.serial, message.timestamp), message.signature)
+    return [push.as_dict() for push in store.open_pushes(message.serial)]
+
+
+def _token(serial: str):
+    try:
+        return get_one_token(serial=serial, tokentype=TOKEN_TYPE)
+    except ResourceNotFoundError:
+        return None
+
+
+def _enrolled_token(serial: str):
+    """The enrolled token for a signed request; every miss looks like a bad signature."""
+    token = _token(serial)
+    if token is None or token.token.rollout_state != ROLLOUTSTATE.ENROLLED or not token.get_tokeninfo(Info.PHONE_KEY):
+        raise ParameterError(NOT_VERIFIED)
+    return token
+
+
+def _verify(token, text: str, signature: bytes) -> None:
+    key = crypto.load_phone_key(token.get_tokeninfo(Info.PHONE_KEY))
+    if not crypto.phone_signature_valid(key, text, signature):
+        raise ParameterError(NOT_VERIFIED)
+
+
+def _settings_params(settings: policies.EnrollmentSettings) -> dict:
+    return {
+        Action.REGISTRATION_URL: settings.registration_url,
+        Action.TTL: settings.ttl_minutes,
+        Action.SSL_VERIFY: "1" if settings.sslverify else "0",
+        Action.FIREBASE_CONFIG: settings.firebase_configuration,
+        Action.SERVER_KEY_SIZE: settings.server_key_size,
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

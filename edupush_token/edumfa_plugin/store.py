@@ -1,0 +1,211 @@
+"""Challenge storage on eduMFA's own database.
+
+eduMFA's ``challenge`` table stays the source of truth for a challenge's state,
+so eduMFA's ``/validate/polltransaction``, ``/validate/check`` with a
+transaction_id and its challenge janitor keep working unchanged. Next to it,
+``edupushplus_push`` keeps what eduMFA's table has no room for: the push data
+exactly as signed at creation (so polls serve it without signing again) and
+what became of its delivery.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Optional
+
+from dataclasses import dataclass
+
+from sqlalchemy import exc, or_, select, update
+
+from edumfa.models import Challenge, Token, db
+
+from ..delivery import DeliveryReport
+from ..lifecycle import ChallengeStatus
+from ..wire.push_data import PushData
+
+DECLINED = "challenge_declined"  # the marker eduMFA's polltransaction looks for
+
+
+class PushRecord(db.Model):
+    __tablename__ = "edupushplus_push"
+
+    id = db.Column(db.Integer, primary_key=True)
+    challenge_id = db.Column(db.BigInteger, nullable=False, unique=True)
+    serial = db.Column(db.Unicode(40), nullable=False, index=True)
+    nonce = db.Column(db.Unicode(128), nullable=False)
+    push_data = db.Column(db.UnicodeText, nullable=False)
+    delivery_state = db.Column(db.Unicode(20), nullable=False, default="")
+    delivery_detail = db.Column(db.Unicode(1024), nullable=False, default="")
+    created = db.Column(db.DateTime, nullable=False, default=datetime.utcnow)
+
+
+@dataclass(frozen=True)
+class StoredChallenge:
+    id: int
+    transaction_id: str
+    status: ChallengeStatus
+
+
+_tables_ready: set[str] = set()
+_tables_lock = threading.Lock()
+
+
+def ensure_tables() -> None:
+    """Create our table on first use, so installing the plugin needs no migration step."""
+    engine = db.engine
+    key = str(engine.url)
+    if key in _tables_ready:
+        return
+    with _tables_lock:
+        try:
+            PushRecord.__table__.create(bind=engine, checkfirst=True)
+        except (exc.ProgrammingError, exc.OperationalError, exc.IntegrityError):
+            if not engine.dialect.has_table(engine.connect(), PushRecord.__tablename__):
+                raise
+        _tables_ready.add(key)
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the convention of eduMFA's challenge table."""
+    return datetime.utcnow()
+
+
+def save_push_challenge(
+    serial: str, transaction_id: Optional[str], push: PushData, validity_seconds: int, session: str = ""
+) -> Challenge:
+    challenge = Challenge(
+        serial,
+        transaction_id=transaction_id,
+        challenge=push.nonce,
+        session=session,
+        validitytime=validity_seconds,
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    db.session.add(PushRecord(challenge_id=challenge.id, serial=serial, nonce=push.nonce, push_data=push.to_json()))
+    _forget_orphans(serial)
+    db.session.commit()
+    return challenge
+
+
+def save_enrollment_challenge(serial: str, validity_seconds: int) -> Challenge:
+    challenge = Challenge(serial, session="enrollment", validitytime=validity_seconds)
+    db.session.add(challenge)
+    db.session.commit()
+    return challenge
+
+
+def record_delivery(challenge_id: int, report: DeliveryReport) -> None:
+    db.session.execute(
+        update(PushRecord)
+        .where(PushRecord.challenge_id == challenge_id)
+        .values(delivery_state=report.state.value, delivery_detail=report.detail[:1024])
+    )
+    db.session.commit()
+
+
+def find_push_challenge(serial: str, nonce: str) -> Optional[StoredChallenge]:
+    row = db.session.execute(
+        select(Challenge.id, Challenge.transaction_id, Challenge.otp_valid, Challenge.data, Challenge.expiration)
+        .join(PushRecord, PushRecord.challenge_id == Challenge.id)
+        .where(Challenge.serial == serial, Challenge.challenge == nonce)
+    ).first()
+    if row is None:
+        return None
+    return StoredChallenge(id=row.id, transaction_id=row.transaction_id, status=_status(row))
+
+
+def claim_enrollment(token_id: int) -> bool:
+    """Move clientwait -> enrolled atomically, so a replayed step 2 cannot enroll twice."""
+    result = db.session.execute(
+        update(Token)
+        .where(Token.id == token_id, Token.rollout_state == "clientwait")
+        .values(rollout_state="enrolled")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def consume_transaction(transaction_id: str) -> None:
+    """A used challenge must not authenticate a second time."""
+    db.session.execute(
+        Challenge.__table__.delete().where(Challenge.transaction_id == transaction_id)
+    )
+    db.session.commit()
+
+
+def apply_answer(challenge_id: int, decline: bool) -> bool:
+    """Record an answer only if the challenge is still open; True if this call won.
+
+    A single conditional UPDATE makes concurrent answers race safely in the
+    database: exactly one of an accept and a decline takes effect.
+    """
+    change = {"data": DECLINED} if decline else {"otp_valid": True}
+    result = db.session.execute(
+        update(Challenge)
+        .where(
+            Challenge.id == challenge_id,
+            Challenge.otp_valid.is_(False),
+            or_(Challenge.data.is_(None), Challenge.data != DECLINED),
+            Challenge.expiration > utcnow(),
+        )
+        .values(received_count=Challenge.received_count + 1, **change)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def open_pushes(serial: str) -> list[PushData]:
+    """The token's unanswered, undeclined, unexpired pushes, as signed when created."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(PushRecord.push_data)
+        .join(Challenge, PushRecord.challenge_id == Challenge.id)
+        .where(
+            Challenge.serial == serial,
+            Challenge.otp_valid.is_(False),
+            or_(Challenge.data.is_(None), Challenge.data != DECLINED),
+            Challenge.timestamp <= now,
+            Challenge.expiration > now,
+        )
+        .order_by(Challenge.id)
+    ).scalars()
+    return [PushData.from_json(text) for text in rows]
+
+
+def transaction_status(serial: str, transaction_id: str) -> Optional[ChallengeStatus]:
+    """The state of this token's challenge in a transaction, read fresh from the database."""
+    row = db.session.execute(
+        select(Challenge.otp_valid, Challenge.data, Challenge.expiration).where(
+            Challenge.serial == serial, Challenge.transaction_id == transaction_id
+        )
+    ).first()
+    db.session.rollback()
+    return None if row is None else _status(row)
+
+
+def mark_enrollment_answered(serial: str) -> None:
+    db.session.execute(
+        update(Challenge)
+        .where(
+            Challenge.serial == serial,
+            Challenge.session == "enrollment",
+            Challenge.expiration > utcnow(),
+        )
+        .values(otp_valid=True, received_count=Challenge.received_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _status(row) -> ChallengeStatus:
+    return ChallengeStatus(accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=row.expiration)
+
+
+def _forget_orphans(serial: str) -> None:
+    """Drop our rows whose eduMFA challenge is gone (used, or cleaned up by eduMFA)."""
+    live = select(Challenge.id).where(Challenge.serial == serial)
+    db.session.execute(
+        PushRecord.__table__.delete().where(PushRecord.serial == serial, PushRecord.challenge_id.not_in(live))
+    )
