@@ -31,9 +31,9 @@ class PushRecord(db.Model):
     __tablename__ = "edupushplus_push"
 
     id = db.Column(db.Integer, primary_key=True)
-    challenge_id = db.Column(db.BigInteger, nullable=False, unique=True)
+    challenge_id = db.Column(db.BigInteger, nullable=False, index=True)
     serial = db.Column(db.Unicode(40), nullable=False, index=True)
-    nonce = db.Column(db.Unicode(128), nullable=False)
+    nonce = db.Column(db.Unicode(128), nullable=False, unique=True)
     push_data = db.Column(db.UnicodeText, nullable=False)
     delivery_state = db.Column(db.Unicode(20), nullable=False, default="")
     delivery_detail = db.Column(db.Unicode(1024), nullable=False, default="")
@@ -81,10 +81,10 @@ def save_push_challenge(
         session=session,
         validitytime=validity_seconds,
     )
+    _forget_orphans()
     db.session.add(challenge)
     db.session.flush()
     db.session.add(PushRecord(challenge_id=challenge.id, serial=serial, nonce=push.nonce, push_data=push.to_json()))
-    _forget_orphans(serial)
     db.session.commit()
     return challenge
 
@@ -108,7 +108,7 @@ def record_delivery(challenge_id: int, report: DeliveryReport) -> None:
 def find_push_challenge(serial: str, nonce: str) -> Optional[StoredChallenge]:
     row = db.session.execute(
         select(Challenge.id, Challenge.transaction_id, Challenge.otp_valid, Challenge.data, Challenge.expiration)
-        .join(PushRecord, PushRecord.challenge_id == Challenge.id)
+        .join(PushRecord, _belongs_to_challenge())
         .where(Challenge.serial == serial, Challenge.challenge == nonce)
     ).first()
     if row is None:
@@ -162,7 +162,7 @@ def open_pushes(serial: str) -> list[PushData]:
     now = utcnow()
     rows = db.session.execute(
         select(PushRecord.push_data)
-        .join(Challenge, PushRecord.challenge_id == Challenge.id)
+        .join(Challenge, _belongs_to_challenge())
         .where(
             Challenge.serial == serial,
             Challenge.otp_valid.is_(False),
@@ -203,9 +203,12 @@ def _status(row) -> ChallengeStatus:
     return ChallengeStatus(accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=row.expiration)
 
 
-def _forget_orphans(serial: str) -> None:
-    """Drop our rows whose eduMFA challenge is gone (used, or cleaned up by eduMFA)."""
-    live = select(Challenge.id).where(Challenge.serial == serial)
-    db.session.execute(
-        PushRecord.__table__.delete().where(PushRecord.serial == serial, PushRecord.challenge_id.not_in(live))
-    )
+def _belongs_to_challenge():
+    """Match on id and nonce: SQLite reuses the ids of deleted challenges."""
+    return (PushRecord.challenge_id == Challenge.id) & (PushRecord.nonce == Challenge.challenge)
+
+
+def _forget_orphans() -> None:
+    """Drop our rows whose eduMFA challenge is gone (used, or cleaned up by eduMFA's janitor)."""
+    live = select(Challenge.id).where(_belongs_to_challenge())
+    db.session.execute(PushRecord.__table__.delete().where(~live.exists()))
