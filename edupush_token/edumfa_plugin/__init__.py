@@ -314,8 +314,7 @@ def _finish_enrollment(message: wire_requests.EnrollmentFinish):
     token = _token(message.serial)
     if token is None or token.token.rollout_state != ROLLOUTSTATE.CLIENTWAIT:
         raise ParameterError(NOT_WAITING)
-    deadline = datetime.fromisoformat(token.get_tokeninfo(Info.ENROLLMENT_DEADLINE))
-    if _now() >= deadline:
+    if _enrollment_expired(token):
         raise ParameterError("This enrollment has expired. Please start a new enrollment.")
     if not lifecycle.credential_matches(token.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
         raise ParameterError("Invalid enrollment credential.")
@@ -340,6 +339,15 @@ def _finish_enrollment(message: wire_requests.EnrollmentFinish):
         "serial": message.serial,
     }
     return True, details
+
+
+def _enrollment_expired(token) -> bool:
+    """Past the QR code's ttl; an unreadable deadline counts as expired."""
+    try:
+        deadline = datetime.fromisoformat(token.get_tokeninfo(Info.ENROLLMENT_DEADLINE) or "")
+        return _now() >= deadline
+    except (TypeError, ValueError):
+        return True
 
 
 def _receive_answer(message: wire_requests.ChallengeAnswer, g):
