@@ -1,0 +1,1 @@
+"""Development tools: an emulated phone and helpers for demos and tests."""
