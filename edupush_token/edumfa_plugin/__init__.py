@@ -193,6 +193,7 @@ class EdupushPlusTokenClass(TokenClass):
             "client_mode": CLIENTMODE.POLL,
             "serial": token.token.serial,
             "type": TOKEN_TYPE,
+            "enrollment_url": init_detail["pushurl"]["value"],
             "message": "Please scan the QR code with the eduMFA Authenticator app!",
         }
         content["result"]["value"] = False

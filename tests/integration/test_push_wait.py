@@ -1,0 +1,94 @@
+"""push_wait: a legacy application's single /validate/check sends the push and waits."""
+
+import threading
+import time
+
+import pytest
+from support import PIN
+
+from edupush_token.devtools.phone import FlaskClientTransport
+
+
+@pytest.fixture
+def answering_phone(app, enrolled):
+    """Runs the phone in a thread on its own client: poll until a push arrives, then answer."""
+
+    def start(answer):
+        enrolled.phone.transport = FlaskClientTransport(app.test_client())
+
+        def run():
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                requests = enrolled.phone.poll(enrolled.token)
+                if requests:
+                    getattr(enrolled.phone, answer)(requests[0])
+                    return
+                time.sleep(0.05)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    return start
+
+
+@pytest.fixture
+def push_wait(admin):
+    def set_wait(seconds):
+        admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={seconds}")
+
+    return set_wait
+
+
+def timed_check(validate, **params):
+    started = time.monotonic()
+    _status, body = validate(**params)
+    return body, time.monotonic() - started
+
+
+def test_accept_returns_accept_as_soon_as_the_phone_answers(push_wait, answering_phone, validate):
+    push_wait(20)
+    phone = answering_phone("accept")
+    body, elapsed = timed_check(validate, **{"pass": PIN})
+    phone.join()
+    assert body["result"]["authentication"] == "ACCEPT"
+    assert elapsed < 10
+
+
+def test_decline_rejects_at_once(push_wait, answering_phone, validate):
+    push_wait(20)
+    phone = answering_phone("decline")
+    body, elapsed = timed_check(validate, **{"pass": PIN})
+    phone.join()
+    assert body["result"]["authentication"] == "REJECT"
+    assert elapsed < 10
+
+
+def test_no_answer_rejects_at_the_timeout(push_wait, enrolled, validate):
+    push_wait(1)
+    body, elapsed = timed_check(validate, **{"pass": PIN})
+    assert body["result"]["authentication"] == "REJECT"
+    assert elapsed >= 1
+
+
+def test_a_wrong_pin_rejects_without_a_push(push_wait, enrolled, validate):
+    push_wait(5)
+    body, elapsed = timed_check(validate, **{"pass": "0000"})
+    assert body["result"]["authentication"] == "REJECT"
+    assert elapsed < 5
+    assert enrolled.phone.poll(enrolled.token) == []
+
+
+def test_the_client_cannot_switch_push_wait_on(enrolled, validate):
+    body, elapsed = timed_check(validate, **{"pass": PIN, "edupushplus_wait": "30"})
+    assert body["result"]["authentication"] == "CHALLENGE"
+    assert elapsed < 5
+
+
+def test_an_accepted_push_wait_challenge_is_used_up(push_wait, answering_phone, validate, admin, enrolled):
+    push_wait(20)
+    phone = answering_phone("accept")
+    validate(**{"pass": PIN})
+    phone.join()
+    challenges = admin.get(f"/token/challenges/{enrolled.serial}")["result"]["value"]["challenges"]
+    assert challenges == []
