@@ -1,0 +1,99 @@
+"""The main flows over real HTTP: eduMFA served by a separate process on 127.0.0.1."""
+
+import dataclasses
+import threading
+import time
+
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from support import PIN
+
+from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneError
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def registration_url(served):
+    return f"{served}/ttype/edupushplus"
+
+
+@pytest.fixture
+def policies(served_admin, registration_url):
+    served_admin.set_policy(
+        "edupushplus-enrollment", "enrollment",
+        f"edupushplus_registration_url={registration_url}, edupushplus_server_key_size=2048, edupushplus_ssl_verify=0",
+    )
+    served_admin.set_policy("edupushplus-authentication", "authentication", "edupushplus_ssl_verify=0")
+
+
+@pytest.fixture
+def phone():
+    return EmulatedPhone(HttpTransport(verify_tls=False), key_size=2048)
+
+
+@pytest.fixture
+def enrolled(served_admin, policies, phone):
+    detail = served_admin.post("/token/init", {"type": "edupushplus", "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
+    pending = phone.scan(detail["pushurl"]["value"])
+    assert 400 <= phone.ios_probe(pending).status < 500
+    return phone.enroll(pending)
+
+
+def validate(served, **params):
+    response = requests.post(f"{served}/validate/check", data={"user": "alice", "realm": "demo", **params}, timeout=30)
+    return response.json()
+
+
+def test_enroll_challenge_poll_accept_login(served, enrolled, phone, registration_url):
+    challenge = validate(served, **{"pass": PIN})
+    assert challenge["result"]["authentication"] == "CHALLENGE"
+    [request] = phone.poll(enrolled)
+    assert request.url == registration_url
+    assert phone.accept(request).status == 200
+    login = validate(served, **{"pass": "", "transaction_id": challenge["detail"]["transaction_id"]})
+    assert login["result"]["authentication"] == "ACCEPT"
+
+
+def test_decline_over_http(served, enrolled, phone):
+    challenge = validate(served, **{"pass": PIN})
+    [request] = phone.poll(enrolled)
+    assert phone.decline(request).status == 200
+    transaction_id = challenge["detail"]["transaction_id"]
+    status = requests.get(f"{served}/validate/polltransaction", params={"transaction_id": transaction_id}, timeout=30).json()
+    assert status["detail"]["challenge_status"] == "declined"
+
+
+def test_the_unencoded_poll_of_the_app_is_understood(served, enrolled):
+    """http.client sends the app's raw query (with '=' padding and ':' unescaped) as is."""
+    assert EmulatedPhone(HttpTransport(verify_tls=False)).poll(enrolled) == []
+
+
+def test_push_wait_over_http(served, served_admin, enrolled, phone):
+    served_admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=20")
+
+    def answer():
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            pushes = phone.poll(enrolled)
+            if pushes:
+                phone.accept(pushes[0])
+                return
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    login = validate(served, **{"pass": PIN})
+    thread.join()
+    assert login["result"]["authentication"] == "ACCEPT"
+
+
+def test_refusals_over_http_are_json_4xx(served, enrolled, phone):
+    response = requests.post(f"{served}/ttype/edupushplus", data={"nonce": "N", "serial": enrolled.serial, "signature": "!!"}, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["result"]["status"] is False
+    impostor = dataclasses.replace(enrolled, private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    with pytest.raises(PhoneError) as refused:
+        EmulatedPhone(HttpTransport()).poll(impostor)
+    assert refused.value.status == 400
