@@ -1,0 +1,170 @@
+"""The whole story, told against a real local eduMFA: enroll, log in, decline, push_wait.
+
+Everything goes over HTTP, as in production: the admin uses eduMFA's REST API,
+a relying application calls ``/validate/*``, and the emulated eduMFA
+Authenticator app scans the QR code and answers. Each step prints what
+happened and how long it took.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import requests
+import segno
+
+from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
+
+USER = "alice"
+REALM = "demo"
+PIN = "1234"
+
+
+class DemoFailed(Exception):
+    """A step of the demo did not turn out as the protocol says it must."""
+
+
+class Story:
+    """Numbered, timed steps on the terminal."""
+
+    def __init__(self, out=print):
+        self.out = out
+        self.number = 0
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        self.number += 1
+        started = time.perf_counter()
+        self.out(f"\n[{self.number}] {title}")
+        yield
+        self.out(f"    ({(time.perf_counter() - started) * 1000:.0f} ms)")
+
+    def say(self, text: str) -> None:
+        self.out(f"    {text}")
+
+
+class EduMFA:
+    """The two clients of eduMFA in the story: its admin and a relying application."""
+
+    def __init__(self, base_url: str, admin_password: str):
+        self.base_url = base_url
+        self.session = requests.Session()
+        login = self._call("POST", "/auth", data={"username": "admin", "password": admin_password})
+        self.session.headers["Authorization"] = login["result"]["value"]["token"]
+
+    def admin(self, method: str, path: str, **body) -> dict:
+        return self._call(method, path, json=body or None)
+
+    def validate(self, path: str, **params) -> dict:
+        """A relying application's call: no admin token, form-encoded like most of them."""
+        method = "GET" if path == "/validate/polltransaction" else "POST"
+        response = requests.request(
+            method, self.base_url + path, params=params if method == "GET" else None,
+            data=params if method == "POST" else None, timeout=60,
+        )
+        return response.json()
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        response = self.session.request(method, self.base_url + path, timeout=60, **kwargs)
+        body = response.json()
+        if response.status_code != 200 or not body["result"]["status"]:
+            raise DemoFailed(f"{method} {path}: HTTP {response.status_code}: {body['result'].get('error')}")
+        return body
+
+
+def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> None:
+    story = story or Story()
+    edumfa = EduMFA(base_url, admin_password)
+    registration_url = f"{base_url}/ttype/edupushplus"
+    phone = EmulatedPhone(HttpTransport(verify_tls=False))
+
+    with story.step("The admin sets the edupushplus policies (poll only, plain HTTP on loopback)"):
+        edumfa.admin("POST", "/policy/edupushplus-enrollment", scope="enrollment", realm=REALM, action=(
+            f"edupushplus_registration_url={registration_url}, edupushplus_firebase_configuration=poll only, "
+            "edupushplus_ssl_verify=0, edupushplus_ttl=10"
+        ))
+        edumfa.admin("POST", "/policy/edupushplus-authentication", scope="authentication", realm=REALM, action=(
+            "edupushplus_ssl_verify=0, edupushplus_text_on_mobile=Log in to the demo?"
+        ))
+        for token in edumfa.admin("GET", f"/token/?user={USER}&realm={REALM}")["result"]["value"]["tokens"]:
+            edumfa.admin("DELETE", f"/token/{token['serial']}")
+        story.say(f"registration URL: {registration_url}")
+
+    with story.step(f"The admin enrolls an edupushplus token for {USER} (PIN {PIN}): the QR code"):
+        detail = edumfa.admin("POST", "/token/init", type="edupushplus", genkey=1, user=USER, realm=REALM, pin=PIN)["detail"]
+        qr_url = detail["pushurl"]["value"]
+        segno.make_qr(qr_url).terminal(compact=True)
+        story.say(qr_url)
+
+    with story.step("The phone scans it and sends its RSA-4096 key (enrollment step 2)"):
+        pending = phone.scan(qr_url)
+        probe = phone.ios_probe(pending)
+        story.say(f"an iPhone's empty probe POST gets HTTP {probe.status}, as it must")
+        token = phone.enroll(pending)
+        story.say(f"token {token.serial} enrolled; the phone holds the server's public key")
+
+    with story.step("A relying application logs alice in: /validate/check with her PIN"):
+        transaction_id = _expect_challenge(edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN}))
+        story.say(f"CHALLENGE, transaction {transaction_id}")
+
+    with story.step("The phone polls, checks the server's signature and approves"):
+        request = _one_push(phone, token)
+        story.say(f"{request.title!r}: {request.question!r} (signature verified)")
+        _expect_ok(phone.accept(request).status)
+
+    with story.step("The relying application sees the approval and completes the login"):
+        status = edumfa.validate("/validate/polltransaction", transaction_id=transaction_id)
+        story.say(f"polltransaction: {status['detail']['challenge_status']}")
+        login = edumfa.validate("/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""})
+        _expect(login, "ACCEPT")
+        story.say("ACCEPT: alice is logged in")
+
+    with story.step("Someone else tries alice's password and PIN; alice declines on her phone"):
+        transaction_id = _expect_challenge(edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN}))
+        _expect_ok(phone.decline(_one_push(phone, token)).status)
+        status = edumfa.validate("/validate/polltransaction", transaction_id=transaction_id)
+        login = edumfa.validate("/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""})
+        _expect(login, "REJECT")
+        story.say(f"polltransaction: {status['detail']['challenge_status']}; login: REJECT")
+
+    with story.step("A legacy application with push_wait: one /validate/check that waits for the phone"):
+        edumfa.admin("POST", "/policy/edupushplus-push-wait", scope="authentication", realm=REALM, action="edupushplus_wait=20")
+        answered = threading.Thread(target=lambda: phone.accept(_one_push(phone, token, wait=15)))
+        started = time.perf_counter()
+        answered.start()
+        login = edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN})
+        answered.join()
+        edumfa.admin("DELETE", "/policy/edupushplus-push-wait")
+        _expect(login, "ACCEPT")
+        story.say(f"ACCEPT after {(time.perf_counter() - started) * 1000:.0f} ms, as soon as the phone answered")
+
+
+def _one_push(phone: EmulatedPhone, token: PhoneToken, wait: float = 0) -> PushRequest:
+    deadline = time.monotonic() + wait
+    while True:
+        pushes = phone.poll(token)
+        if pushes:
+            return pushes[0]
+        if time.monotonic() >= deadline:
+            raise DemoFailed(f"the phone found no push ({phone.last_drop_reason or 'nothing open'})")
+        time.sleep(0.1)
+
+
+def _expect(body: dict, authentication: str) -> None:
+    got = body["result"].get("authentication") or body["result"].get("error")
+    if got != authentication:
+        raise DemoFailed(f"expected {authentication}, got {got}")
+
+
+def _expect_challenge(body: dict) -> str:
+    _expect(body, "CHALLENGE")
+    return body["detail"]["transaction_id"]
+
+
+def _expect_ok(status: int) -> None:
+    if status != 200:
+        raise DemoFailed(f"the server refused the phone's answer with HTTP {status}")
+
