@@ -1,0 +1,70 @@
+"""The database guards that keep concurrent requests from deciding twice."""
+
+import threading
+
+import pytest
+
+from edupush_token.edumfa_plugin import store
+from edupush_token.wire.push_data import PushData
+
+
+@pytest.fixture
+def challenge(enrolled, trigger, app):
+    trigger()
+    with app.app_context():
+        [push] = store.open_pushes(enrolled.serial)
+        return store.find_push_challenge(enrolled.serial, push.nonce)
+
+
+@pytest.mark.parametrize("first, second", [(False, True), (True, False), (False, False), (True, True)])
+def test_only_the_first_answer_is_recorded(app, enrolled, challenge, first, second):
+    with app.app_context():
+        assert store.apply_answer(challenge.id, decline=first) is True
+        assert store.apply_answer(challenge.id, decline=second) is False
+        status = store.transaction_status(enrolled.serial, challenge.transaction_id)
+        assert (status.accepted, status.declined) == (not first, first)
+
+
+def test_racing_answers_record_exactly_one(app, enrolled, trigger):
+    for _round in range(5):
+        trigger()
+    with app.app_context():
+        pushes = store.open_pushes(enrolled.serial)
+        challenges = [store.find_push_challenge(enrolled.serial, push.nonce) for push in pushes]
+    for challenge in challenges:
+        wins = []
+
+        def answer(decline):
+            with app.app_context():
+                wins.append(store.apply_answer(challenge.id, decline))
+
+        threads = [threading.Thread(target=answer, args=(decline,)) for decline in (False, True, False, True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(wins) == [False, False, False, True]
+
+
+def test_an_enrollment_is_claimed_once(app, start_enrollment):
+    serial = start_enrollment()["serial"]
+    with app.app_context():
+        from edumfa.models import Token
+
+        token_id = Token.query.filter_by(serial=serial).one().id
+        assert store.claim_enrollment(token_id) is True
+        assert store.claim_enrollment(token_id) is False
+
+
+def test_push_rows_of_used_challenges_are_dropped(app, enrolled, trigger, validate):
+    transaction_id = trigger()["transaction_id"]
+    [request] = enrolled.phone.poll(enrolled.token)
+    enrolled.phone.accept(request)
+    validate(**{"pass": "", "transaction_id": transaction_id})
+    trigger()
+    with app.app_context():
+        rows = store.db.session.query(store.PushRecord).filter_by(serial=enrolled.serial).all()
+        assert [row.nonce for row in rows] != [request.nonce]
+        assert len(rows) == 1
+        assert PushData.from_json(rows[0].push_data).nonce != request.nonce
+
