@@ -103,7 +103,9 @@ class EdupushPlusTokenClass(TokenClass):
             "title": cls.get_class_title(),
             "description": cls.get_class_description(),
             "user": ["enroll"],
-            "ui_enroll": ["admin", "user"],
+            # eduMFA's web UI ships enrollment forms for its own types only; offering
+            # this type there would show an empty form, so it is enrolled via the API.
+            "ui_enroll": [],
             "policy": policies.definitions(),
         }
         if key:
