@@ -1,0 +1,160 @@
+"""Fixtures giving tests a real eduMFA with the edupushplus plugin switched on.
+
+    instance  a fresh LocalInstance (own directory, own SQLite database) per test
+    app       its eduMFA Flask app (no app context pushed; see ``app_context``)
+    client    Flask test client of ``app``
+    admin     AdminAPI logged in as the eduMFA admin, over ``client``
+    served    base URL of the same instance served over real HTTP (e2e tests)
+    served_admin  AdminAPI over HTTP against ``served``
+
+Preparing eduMFA (keys, schema, admin, realm) takes a second or two, so it is
+done once per session in a template directory that each test copies.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from edupush_token.edumfa_plugin.local_instance import (
+    ADMIN_USERNAME,
+    DEMO_REALM,
+    LocalInstance,
+    ServedInstance,
+)
+
+
+class AdminAPI:
+    """eduMFA's admin REST API with the admin's JWT; one unexpected status raises.
+
+    Works over the Flask test client (``AdminAPI.over_client``) or real HTTP
+    (``AdminAPI.over_http``).  Every call returns the decoded JSON body.
+    """
+
+    def __init__(self, send, password, username=ADMIN_USERNAME):
+        self._send = send
+        status, body, text = send("POST", "/auth", json={"username": username, "password": password})
+        if status != 200:
+            raise AssertionError(f"admin login failed: HTTP {status}: {text}")
+        self.token = body["result"]["value"]["token"]
+
+    @classmethod
+    def over_client(cls, client, password):
+        def send(method, path, json=None, params=None, headers=None):
+            response = client.open(path, method=method, json=json, query_string=params, headers=headers)
+            return response.status_code, response.get_json(silent=True), response.get_data(as_text=True)
+
+        return cls(send, password)
+
+    @classmethod
+    def over_http(cls, base_url, password):
+        import requests
+
+        session = requests.Session()
+
+        def send(method, path, json=None, params=None, headers=None):
+            response = session.request(method, base_url + path, json=json, params=params, headers=headers, timeout=30)
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            return response.status_code, body, response.text
+
+        return cls(send, password)
+
+    def request(self, method, path, json=None, params=None, expect=200):
+        status, body, text = self._send(method, path, json=json, params=params, headers={"Authorization": self.token})
+        if status != expect:
+            raise AssertionError(f"{method} {path}: expected HTTP {expect}, got {status}: {text}")
+        return body
+
+    def get(self, path, params=None, expect=200):
+        return self.request("GET", path, params=params, expect=expect)
+
+    def post(self, path, json=None, expect=200):
+        return self.request("POST", path, json=json or {}, expect=expect)
+
+    def delete(self, path, expect=200):
+        return self.request("DELETE", path, expect=expect)
+
+    def set_policy(self, name, scope, action, realm=DEMO_REALM, **fields):
+        """POST /policy/<name>; ``action`` as eduMFA takes it ("a, b=1" or a dict)."""
+        body = {"scope": scope, "action": action, **fields}
+        if realm is not None:
+            body["realm"] = realm
+        return self.post(f"/policy/{name}", body)["result"]["value"]
+
+
+# eduMFA's default Argon2 settings make every admin login take ~0.5 s. The
+# stored hash carries its parameters, so cheap ones at creation make logins
+# cheap. Note that eduMFA merges this setting into a module-level dict, so it
+# stays in effect for all later hashing in the test process.
+CHEAP_PASSWORD_HASHING = {"EDUMFA_HASH_ALGO_PARAMS": {"argon2__rounds": 1, "argon2__memory_cost": 1024}}
+
+
+@pytest.fixture(scope="session")
+def edumfa_template(tmp_path_factory) -> LocalInstance:
+    """Prepared once per session; tests get copies through ``instance``."""
+    directory = tmp_path_factory.mktemp("edumfa-template")
+    return LocalInstance(directory, extra_config=CHEAP_PASSWORD_HASHING).prepare()
+
+
+@pytest.fixture
+def instance(edumfa_template, tmp_path) -> LocalInstance:
+    return edumfa_template.clone(tmp_path / "edumfa")
+
+
+@pytest.fixture
+def app(instance):
+    """eduMFA's Flask app for this test's instance.
+
+    No app context is pushed: requests of the test client would reuse a pushed
+    context, and with it ``flask.g``, where eduMFA keeps its request-local
+    config snapshot, policy object and teardown finalizers; they would leak from
+    one request into the next.  Use ``app_context`` for direct library calls.
+    """
+    from edumfa.lib import config as edumfa_config
+
+    # eduMFA caches the token classes (and resolver classes) process-wide in
+    # the module dict ``edumfa.lib.config.config``, built from whichever app
+    # asked first.  Emptying it makes eduMFA rebuild it from this app's
+    # EDUMFA_TOKEN_MODULES, so a test with other modules, or a plugin import
+    # that failed earlier, cannot leak into later tests.  Everything else
+    # eduMFA caches (config, policies, resolver objects, HSM, engines) lives in
+    # the app's own store or in ``flask.g``, i.e. is new with every app.
+    edumfa_config.config.clear()
+    app = instance.create_app()
+    yield app
+    from edumfa.models import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app):
+    """An app context for calling eduMFA's library directly; don't mix with ``client`` requests."""
+    with app.app_context() as context:
+        yield context
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin(client, instance) -> AdminAPI:
+    return AdminAPI.over_client(client, instance.admin_password)
+
+
+@pytest.fixture
+def served(instance):
+    """Base URL of this test's instance, served over HTTP by a separate process."""
+    with ServedInstance(instance.directory) as url:
+        yield url
+
+
+@pytest.fixture
+def served_admin(served, instance) -> AdminAPI:
+    return AdminAPI.over_http(served, instance.admin_password)
