@@ -47,8 +47,10 @@ def ensure_venv():
 
 
 def run(command):
+    """Become ``command``, so its exit code and signals need no relaying."""
     say(" ".join(command))
-    sys.exit(subprocess.run(command, cwd=ROOT).returncode)
+    os.chdir(ROOT)
+    os.execv(command[0], command)
 
 
 def main(argv):
