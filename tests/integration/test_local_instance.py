@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import stat
 
 import pytest
@@ -11,11 +10,6 @@ import requests
 from edupush_token.edumfa_plugin.local_instance import DEMO_USERS, LocalInstance
 
 PLUGIN_TYPE = "edupushplus"
-
-
-def _plugin_module_missing() -> bool:
-    spec = importlib.util.find_spec("edupush_token.edumfa_plugin")
-    return spec is None or spec.origin is None
 
 
 def test_admin_can_authenticate(client, instance):
@@ -86,10 +80,6 @@ def test_extra_config_reaches_the_app(tmp_path):
     assert instance.create_app().config["EDUMFA_CHECK_RELOAD_CONFIG"] == 7
 
 
-@pytest.mark.skipif(
-    _plugin_module_missing(),
-    reason="edupush_token/edumfa_plugin/__init__.py does not exist yet (remove this skip once it does)",
-)
 def test_plugin_token_type_is_registered(admin):
     enrollment_rights = admin.get("/policy/defs/admin")["result"]["value"]
     assert "enroll" + PLUGIN_TYPE.upper() in enrollment_rights
