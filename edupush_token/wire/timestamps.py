@@ -73,4 +73,6 @@ def _describe(span: timedelta) -> str:
         return f"{seconds} seconds"
     if seconds < 7200:
         return f"{seconds // 60} minutes"
-    return f"{seconds // 3600} hours"
+    if seconds < 172800:
+        return f"{seconds // 3600} hours"
+    return f"{seconds // 86400} days"

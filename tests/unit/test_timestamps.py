@@ -48,3 +48,6 @@ def test_clock_skew_message_tells_the_user_what_to_fix():
     with pytest.raises(ClockSkewError) as behind:
         check_clock(now - timedelta(hours=3), now, timedelta(seconds=60))
     assert "3 hours behind" in str(behind.value)
+    with pytest.raises(ClockSkewError) as far:
+        check_clock(now - timedelta(days=400), now, timedelta(seconds=60))
+    assert "400 days behind" in str(far.value)
