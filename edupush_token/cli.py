@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ def run_demo(directory: Path, port: int, once: bool) -> int:
     from .devtools import demo
     from .edumfa_plugin.local_instance import LocalInstance, ServedInstance
 
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
     print(f"Preparing a local eduMFA with the edupushplus plugin in {directory} ...", flush=True)
     instance = LocalInstance(directory).prepare()
     with ServedInstance(instance.directory, port=port) as url:
