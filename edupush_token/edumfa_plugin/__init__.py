@@ -17,7 +17,7 @@ from flask import request as flask_request
 
 from edumfa.lib.config import get_from_config
 from edumfa.lib.decorators import check_token_locked
-from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError
+from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError, ValidateError
 from edumfa.lib.policy import ACTION
 from edumfa.lib.token import get_one_token, init_token
 from edumfa.lib.tokenclass import (
@@ -32,16 +32,16 @@ from edumfa.lib.utils import create_img, is_true, prepare_result
 from edumfa.models import db
 
 from .. import TOKEN_TYPE, crypto, lifecycle
-from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState, PollOnlyChannel
+from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState
 from ..lifecycle import AnswerOutcome, ChallengeState
 from ..waiting import answers
 from ..wire import WireError
 from ..wire import requests as wire_requests
 from ..wire.enrollment_url import enrollment_url, render_label
-from ..wire.push_data import PushData
+from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.signed_text import answer_text, poll_text, token_update_text
 from ..wire.timestamps import check_clock, parse_timestamp
-from . import policies, store
+from . import delivery, policies, store
 from .policies import Action, AllowPolling
 
 log = logging.getLogger(__name__)
@@ -247,18 +247,29 @@ class EdupushPlusTokenClass(TokenClass):
             sslverify=settings.sslverify,
         )
         push = push.with_signature(crypto.sign_for_phone(self.get_tokeninfo(Info.SERVER_PRIVATE_KEY), push.signed_text()))
+        if push.payload_size() > FCM_DATA_LIMIT:
+            raise ValidateError(
+                f"The push for this login would be {push.payload_size()} bytes, more than Firebase's "
+                f"{FCM_DATA_LIMIT}: shorten {Action.MOBILE_TEXT} or {Action.MOBILE_TITLE}."
+            )
         challenge = store.save_push_challenge(
             self.token.serial, transactionid, push, self._validity_seconds(), session=options.get("session") or ""
         )
-        store.record_delivery(challenge.id, self._deliver(push))
-        return True, settings.challenge_text, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
+        message = settings.challenge_text
+        report = self._deliver(challenge, push, policies.read_synchronous_delivery(g, owner))
+        if report.state is DeliveryState.FAILED:
+            message += " The push notification could not be sent; open the app to find the login request."
+            if is_true(options.get("exception")):
+                raise ValidateError(f"Failed to send the push notification: {report.detail}")
+        return True, message, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
 
-    def _deliver(self, push: PushData) -> DeliveryReport:
+    def _deliver(self, challenge, push: PushData, synchronous: bool) -> DeliveryReport:
         configuration = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
         if configuration == POLL_ONLY:
-            return PollOnlyChannel().deliver(push, "")
-        log.warning("Token %s: Firebase delivery is not available yet; the phone must poll.", self.token.serial)
-        return DeliveryReport(DeliveryState.FAILED, f"Firebase delivery via {configuration!r} is not implemented yet")
+            report = DeliveryReport(DeliveryState.POLL_ONLY)
+            store.record_delivery(challenge.id, push.nonce, report)
+            return report
+        return delivery.deliver(self, challenge.id, push, challenge.expiration, configuration, synchronous)
 
     def _validity_seconds(self) -> int:
         default = int(get_from_config("DefaultChallengeValidityTime", 120))
@@ -379,6 +390,7 @@ def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
     token = _enrolled_token(message.serial)
     _verify(token, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
     token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
+    delivery.revive_registration(token)
     token.token.save()
     return True
 

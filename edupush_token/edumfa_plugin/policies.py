@@ -41,6 +41,7 @@ class Action:
     MOBILE_TEXT = f"{TOKEN_TYPE}_text_on_mobile"
     MOBILE_TITLE = f"{TOKEN_TYPE}_title_on_mobile"
     WAIT = f"{TOKEN_TYPE}_wait"
+    SYNCHRONOUS_DELIVERY = f"{TOKEN_TYPE}_synchronous_delivery"
     ALLOW_POLLING = f"{TOKEN_TYPE}_allow_polling"
 
 
@@ -98,6 +99,11 @@ def definitions() -> dict:
                 "A /validate/check with the PIN sends the push and waits up to this many "
                 f"seconds (at most {MAX_WAIT_SECONDS}) for the phone's answer.",
             ),
+            Action.SYNCHRONOUS_DELIVERY: _entry(
+                "bool",
+                "Send to Firebase inside the login request (one attempt; retries continue in the "
+                "background) so a failure shows in the response. Default: in the background.",
+            ),
             Action.ALLOW_POLLING: _entry(
                 "str",
                 "Whether phones may poll for challenges: allow, deny, or per token (tokeninfo polling_allowed).",
@@ -151,6 +157,14 @@ def read_wait_seconds(g, user) -> Optional[int]:
     if g is None or not _value(g, SCOPE.AUTH, Action.WAIT, user):
         return None
     return _number(g, SCOPE.AUTH, Action.WAIT, user, 0, 1, MAX_WAIT_SECONDS)
+
+
+def read_synchronous_delivery(g, user) -> bool:
+    if g is None:
+        return False
+    return Match.user(g, scope=SCOPE.AUTH, action=Action.SYNCHRONOUS_DELIVERY, user_object=user).any(
+        write_to_audit_log=False
+    )
 
 
 def read_allow_polling(g, user) -> str:

@@ -11,7 +11,7 @@ what became of its delivery.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from ..lifecycle import ChallengeStatus
 from ..wire.push_data import PushData
 
 DECLINED = "challenge_declined"  # the marker eduMFA's polltransaction looks for
+HISTORY = timedelta(days=1)
 
 
 class PushRecord(db.Model):
@@ -37,7 +38,10 @@ class PushRecord(db.Model):
     push_data = db.Column(db.UnicodeText, nullable=False)
     delivery_state = db.Column(db.Unicode(20), nullable=False, default="")
     delivery_detail = db.Column(db.Unicode(1024), nullable=False, default="")
+    delivery_attempts = db.Column(db.Integer, nullable=False, default=0)
+    fcm_message_id = db.Column(db.Unicode(256), nullable=False, default="")
     created = db.Column(db.DateTime, nullable=False, default=datetime.utcnow)
+    updated = db.Column(db.DateTime, nullable=False, default=datetime.utcnow)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def save_push_challenge(
         session=session,
         validitytime=validity_seconds,
     )
-    _forget_orphans()
+    _forget_old_rows()
     db.session.add(challenge)
     db.session.flush()
     db.session.add(PushRecord(challenge_id=challenge.id, serial=serial, nonce=push.nonce, push_data=push.to_json()))
@@ -96,13 +100,26 @@ def save_enrollment_challenge(serial: str, validity_seconds: int) -> Challenge:
     return challenge
 
 
-def record_delivery(challenge_id: int, report: DeliveryReport) -> None:
+def record_delivery(challenge_id: int, nonce: str, report: DeliveryReport) -> None:
     db.session.execute(
         update(PushRecord)
-        .where(PushRecord.challenge_id == challenge_id)
-        .values(delivery_state=report.state.value, delivery_detail=report.detail[:1024])
+        .where(PushRecord.challenge_id == challenge_id, PushRecord.nonce == nonce)
+        .values(
+            delivery_state=report.state.value,
+            delivery_detail=report.detail[:1024],
+            delivery_attempts=report.attempts,
+            fcm_message_id=report.message_id[:256],
+            updated=utcnow(),
+        )
     )
     db.session.commit()
+
+
+def recent_deliveries(serial: Optional[str] = None, limit: int = 50) -> list[PushRecord]:
+    query = select(PushRecord).order_by(PushRecord.id.desc()).limit(limit)
+    if serial:
+        query = query.where(PushRecord.serial == serial)
+    return list(db.session.execute(query).scalars())
 
 
 def find_push_challenge(serial: str, nonce: str) -> Optional[StoredChallenge]:
@@ -208,7 +225,6 @@ def _belongs_to_challenge():
     return (PushRecord.challenge_id == Challenge.id) & (PushRecord.nonce == Challenge.challenge)
 
 
-def _forget_orphans() -> None:
-    """Drop our rows whose eduMFA challenge is gone (used, or cleaned up by eduMFA's janitor)."""
-    live = select(Challenge.id).where(_belongs_to_challenge())
-    db.session.execute(PushRecord.__table__.delete().where(~live.exists()))
+def _forget_old_rows() -> None:
+    """Keep a day of delivery history for admins; older rows' challenges are long gone."""
+    db.session.execute(PushRecord.__table__.delete().where(PushRecord.created < utcnow() - HISTORY))

@@ -1,11 +1,11 @@
 """The database guards that keep concurrent requests from deciding twice."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 
 from edupush_token.edumfa_plugin import store
-from edupush_token.wire.push_data import PushData
 
 
 @pytest.fixture
@@ -56,15 +56,17 @@ def test_an_enrollment_is_claimed_once(app, start_enrollment):
         assert store.claim_enrollment(token_id) is False
 
 
-def test_push_rows_of_used_challenges_are_dropped(app, enrolled, trigger, validate):
-    transaction_id = trigger()["transaction_id"]
-    [request] = enrolled.phone.poll(enrolled.token)
-    enrolled.phone.accept(request)
-    validate(**{"pass": "", "transaction_id": transaction_id})
+def test_a_day_of_delivery_history_is_kept(app, enrolled, trigger):
     trigger()
     with app.app_context():
-        rows = store.db.session.query(store.PushRecord).filter_by(serial=enrolled.serial).all()
-        assert [row.nonce for row in rows] != [request.nonce]
-        assert len(rows) == 1
-        assert PushData.from_json(rows[0].push_data).nonce != request.nonce
-
+        [row] = store.recent_deliveries(enrolled.serial)
+        row.created = store.utcnow() - store.HISTORY - timedelta(seconds=1)
+        store.db.session.commit()
+        old_nonce = row.nonce
+    trigger()
+    trigger()
+    with app.app_context():
+        rows = store.recent_deliveries(enrolled.serial)
+        assert len(rows) == 2
+        assert old_nonce not in {row.nonce for row in rows}
+        assert {row.delivery_state for row in rows} == {"poll-only"}

@@ -1,0 +1,128 @@
+"""Delivery as eduMFA sees it: gateway definitions, recording outcomes, audit.
+
+The process-wide dispatcher and sender live here. Outcomes arrive on the
+dispatcher's threads, outside any request, so recording opens an app context
+of its own on the app that queued the push.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import time
+from datetime import datetime
+
+from flask import current_app
+
+from edumfa.lib.audit import getAudit
+from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
+from edumfa.lib.token import get_one_token
+
+from .. import TOKEN_TYPE
+from ..delivery import DeliveryReport, DeliveryState
+from ..delivery.dispatcher import Dispatcher
+from ..delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
+from ..delivery.job import DeliveryJob, attempt
+from ..wire.push_data import PushData
+from . import store
+from .policies import FIREBASE_GATEWAY_TYPE
+
+log = logging.getLogger(__name__)
+
+JSON_CONFIG_OPTION = "JSON config file"  # eduMFA's FirebaseProvider option name
+REGISTRATION_STATE = "firebase_token_state"
+UNREGISTERED = "unregistered"
+UNREGISTERED_AT = "firebase_token_unregistered_at"
+
+dispatcher = Dispatcher()
+sender = FirebaseSender()
+atexit.register(dispatcher.shutdown)
+
+
+def deliver(token, challenge_id: int, push: PushData, expires_at: datetime, gateway_name: str, synchronous: bool) -> DeliveryReport:
+    """Hand a stored challenge's push to Firebase; returns the first report recorded."""
+    record = _recorder(current_app._get_current_object(), challenge_id, push.nonce, token.token.serial, gateway_name)
+    if token.get_tokeninfo(REGISTRATION_STATE) == UNREGISTERED:
+        return _first(record, DeliveryReport(
+            DeliveryState.SKIPPED,
+            "Firebase reported this phone's registration as unregistered; the phone must poll "
+            "until it sends a new Firebase token",
+        ))
+    gateway = firebase_gateway(gateway_name)
+    if gateway is None:
+        return _first(record, DeliveryReport(DeliveryState.FAILED, f"there is no Firebase gateway named {gateway_name!r}"))
+    job = DeliveryJob(
+        push=push,
+        registration_token=token.get_tokeninfo("firebase_token") or "",
+        gateway=gateway,
+        deadline=time.time() + (expires_at - store.utcnow()).total_seconds(),
+        record=record,
+    )
+    if synchronous:
+        return attempt(job, sender, dispatcher)
+    if not dispatcher.submit(lambda: attempt(job, sender, dispatcher)):
+        return _first(record, DeliveryReport(DeliveryState.FAILED, "the delivery queue of this process is full"))
+    return _first(record, DeliveryReport(DeliveryState.QUEUED))
+
+
+def firebase_gateway(name: str):
+    definitions = get_smsgateway(identifier=name, gwtype=FIREBASE_GATEWAY_TYPE)
+    if len(definitions) != 1:
+        return None
+    options = definitions[0].option_dict
+    config = current_app.config
+    return FirebaseGateway(
+        name=name,
+        service_account_file=options.get(JSON_CONFIG_OPTION, ""),
+        fcm_url=config.get("EDUPUSH_FCM_URL", DEFAULT_FCM_URL),
+        http_timeout=float(config.get("EDUPUSH_FCM_TIMEOUT", 5.0)),
+    )
+
+
+def revive_registration(token) -> None:
+    """A signed Firebase-token update brings a dead registration back."""
+    if token.get_tokeninfo(REGISTRATION_STATE):
+        token.del_tokeninfo(REGISTRATION_STATE)
+        token.del_tokeninfo(UNREGISTERED_AT)
+
+
+def _first(record, report: DeliveryReport) -> DeliveryReport:
+    record(report)
+    return report
+
+
+def _recorder(app, challenge_id: int, nonce: str, serial: str, gateway_name: str):
+    def record(report: DeliveryReport) -> None:
+        with app.app_context():
+            store.record_delivery(challenge_id, nonce, report)
+            if report.unregistered:
+                _mark_unregistered(serial)
+            _audit(app, serial, gateway_name, report)
+        if report.state is DeliveryState.FAILED:
+            log.warning("Push for token %s via gateway %r failed: %s", serial, gateway_name, report.detail)
+
+    return record
+
+
+def _mark_unregistered(serial: str) -> None:
+    token = get_one_token(serial=serial, tokentype=TOKEN_TYPE, silent_fail=True)
+    if token is not None:
+        token.add_tokeninfo(REGISTRATION_STATE, UNREGISTERED)
+        token.add_tokeninfo(UNREGISTERED_AT, datetime.utcnow().isoformat(timespec="seconds") + "Z")
+        token.token.save()
+
+
+def _audit(app, serial: str, gateway_name: str, report: DeliveryReport) -> None:
+    if report.state in (DeliveryState.QUEUED, DeliveryState.POLL_ONLY):
+        return
+    audit = getAudit(app.config)
+    info = report.detail or (f"message {report.message_id}" if report.message_id else "")
+    audit.log({
+        "action": f"{TOKEN_TYPE} push delivery",
+        "action_detail": f"{report.state.value} after {report.attempts} attempt(s) via {gateway_name}",
+        "serial": serial,
+        "token_type": TOKEN_TYPE,
+        "success": report.state is DeliveryState.SENT,
+        "info": info[:400],
+    })
+    audit.finalize_log()
