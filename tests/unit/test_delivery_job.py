@@ -1,0 +1,81 @@
+"""The attempt loop, with a scripted sender standing in for Firebase."""
+
+import random
+import time
+
+import pytest
+
+from edupush_token.delivery import DeliveryState
+from edupush_token.delivery.dispatcher import Dispatcher
+from edupush_token.delivery.firebase import FirebaseGateway, Permanent, Sent, Transient
+from edupush_token.delivery.job import DeliveryJob, attempt
+from edupush_token.delivery.retry import Backoff
+from edupush_token.wire.push_data import PushData
+
+PUSH = PushData.unsigned(nonce="N", url="https://h/t", serial="S", question="Q", title="T", sslverify=True)
+FAST = Backoff(first_delay=0.01, max_delay=0.02, max_attempts=4)
+
+
+class ScriptedSender:
+    def __init__(self, *results):
+        self.results = list(results)
+        self.calls = 0
+
+    def send(self, gateway, push, registration_token):
+        self.calls += 1
+        return self.results.pop(0)
+
+
+@pytest.fixture
+def dispatcher():
+    created = Dispatcher()
+    yield created
+    created.shutdown()
+
+
+def run(sender, dispatcher, seconds_left=60.0):
+    reports = []
+    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() + seconds_left, reports.append)
+    attempt(job, sender, dispatcher, FAST, random.Random(1))
+    dispatcher.wait_idle(5)
+    return reports
+
+
+def test_sent_first_time(dispatcher):
+    reports = run(ScriptedSender(Sent("projects/p/messages/1")), dispatcher)
+    assert [(r.state, r.message_id, r.attempts) for r in reports] == [(DeliveryState.SENT, "projects/p/messages/1", 1)]
+
+
+def test_transient_failures_are_retried(dispatcher):
+    sender = ScriptedSender(Transient("UNAVAILABLE"), Transient("QUOTA"), Sent("m"))
+    reports = run(sender, dispatcher)
+    assert [r.state for r in reports] == [DeliveryState.RETRYING, DeliveryState.RETRYING, DeliveryState.SENT]
+    assert reports[-1].attempts == 3
+
+
+def test_gives_up_after_the_last_attempt(dispatcher):
+    reports = run(ScriptedSender(*[Transient("UNAVAILABLE")] * 4), dispatcher)
+    assert reports[-1].state is DeliveryState.FAILED
+    assert reports[-1].attempts == 4
+    assert "UNAVAILABLE" in reports[-1].detail
+
+
+def test_permanent_failures_are_not_retried(dispatcher):
+    sender = ScriptedSender(Permanent("UNREGISTERED", unregistered=True))
+    reports = run(sender, dispatcher)
+    assert sender.calls == 1
+    assert reports[-1].state is DeliveryState.FAILED and reports[-1].unregistered
+
+
+def test_no_retry_past_the_challenge(dispatcher):
+    sender = ScriptedSender(Transient("UNAVAILABLE", retry_after=5.0))
+    reports = run(sender, dispatcher, seconds_left=2.0)
+    assert sender.calls == 1
+    assert reports[-1].state is DeliveryState.FAILED
+
+
+def test_no_push_for_an_expired_challenge(dispatcher):
+    sender = ScriptedSender(Sent("m"))
+    reports = run(sender, dispatcher, seconds_left=-1)
+    assert sender.calls == 0
+    assert reports[-1].state is DeliveryState.EXPIRED
