@@ -7,8 +7,10 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 DEFAULT_DEMO_DIRECTORY = Path("var") / "demo"
+DEFAULT_FAKE_FCM_SERVICE_ACCOUNT = Path("var") / "fake-fcm" / "service-account.json"
 
 
 def main(argv=None) -> int:
@@ -29,7 +31,24 @@ def main(argv=None) -> int:
     demo.add_argument("--directory", type=Path, default=DEFAULT_DEMO_DIRECTORY, help="where the local eduMFA lives (default: %(default)s)")
     demo.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
     demo.add_argument("--once", action="store_true", help="stop the server after the demo instead of keeping it running")
+    fake_fcm = commands.add_parser(
+        "fake-fcm",
+        help="serve a local stand-in for Firebase Cloud Messaging that the real firebase-admin SDK talks to",
+        description=(
+            "Serves Google's service-account OAuth token endpoint and FCM's HTTP v1 send endpoint on "
+            "127.0.0.1, writes a service-account file whose token_uri points at it (if the file is "
+            "missing), records every push and can be steered (faults, latency, unregistered tokens) "
+            "over HTTP under /_fake/."
+        ),
+    )
+    fake_fcm.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
+    fake_fcm.add_argument("--service-account", type=Path, default=DEFAULT_FAKE_FCM_SERVICE_ACCOUNT,
+                          help="service-account JSON to write if missing, or to trust (default: %(default)s)")
+    fake_fcm.add_argument("--project", default=None, help="Firebase project ID of a new service account (default: edupush-demo)")
+    fake_fcm.add_argument("--latency", type=float, default=0.0, help="seconds added to every send request (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.command == "fake-fcm":
+        return run_fake_fcm(args.port, args.service_account, args.project, args.latency)
     return run_demo(args.directory, args.port, args.once)
 
 
@@ -57,6 +76,12 @@ def run_demo(directory: Path, port: int, once: bool) -> int:
         except KeyboardInterrupt:
             print()
     return 0
+
+
+def run_fake_fcm(port: int, service_account: Path, project: Optional[str], latency: float) -> int:
+    from .devtools import fake_fcm
+
+    return fake_fcm.serve(port, service_account, project, latency)
 
 
 if __name__ == "__main__":
