@@ -1,0 +1,35 @@
+"""What the ``edupush-token deliveries`` command shows: recent pushes and their fate."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from . import store
+
+COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / reason")
+
+
+def delivery_rows(config_file: str, serial: Optional[str] = None, limit: int = 50) -> list[tuple]:
+    """Read recent delivery records from the database of the eduMFA configured in ``config_file``."""
+    from edumfa.app import create_app
+
+    app = create_app(config_name="production", config_file=config_file, silent=True)
+    with app.app_context():
+        store.ensure_tables()
+        return [
+            (
+                record.created.isoformat(sep=" ", timespec="seconds"),
+                record.serial,
+                record.delivery_state or "-",
+                str(record.delivery_attempts),
+                record.fcm_message_id or record.delivery_detail,
+            )
+            for record in store.recent_deliveries(serial, limit)
+        ]
+
+
+def format_table(rows: Iterable[tuple]) -> str:
+    rows = [COLUMNS, *rows]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(COLUMNS) - 1)]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + "  " + str(row[-1]) for row in rows]
+    return "\n".join(lines)
