@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     demo.add_argument("--directory", type=Path, default=DEFAULT_DEMO_DIRECTORY, help="where the local eduMFA lives (default: %(default)s)")
     demo.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
     demo.add_argument("--once", action="store_true", help="stop the server after the demo instead of keeping it running")
+    demo.add_argument("--fcm-port", type=int, default=8765, help="port of the local FCM stand-in the demo delivers through (default: %(default)s)")
     fake_fcm = commands.add_parser(
         "fake-fcm",
         help="serve a local stand-in for Firebase Cloud Messaging that the real firebase-admin SDK talks to",
@@ -46,35 +47,62 @@ def main(argv=None) -> int:
                           help="service-account JSON to write if missing, or to trust (default: %(default)s)")
     fake_fcm.add_argument("--project", default=None, help="Firebase project ID of a new service account (default: edupush-demo)")
     fake_fcm.add_argument("--latency", type=float, default=0.0, help="seconds added to every send request (default: %(default)s)")
+    deliveries = commands.add_parser(
+        "deliveries",
+        help="show what became of recent pushes (queued, sent with FCM message id, failed and why)",
+        description="Reads the delivery records of the eduMFA configured in CONFIG (its edumfa.cfg).",
+    )
+    deliveries.add_argument("--config", default="/etc/edumfa/edumfa.cfg", help="eduMFA's configuration file (default: %(default)s)")
+    deliveries.add_argument("--serial", help="only this token")
+    deliveries.add_argument("--limit", type=int, default=50, help="how many, newest first (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.command == "fake-fcm":
         return run_fake_fcm(args.port, args.service_account, args.project, args.latency)
-    return run_demo(args.directory, args.port, args.once)
+    if args.command == "deliveries":
+        return show_deliveries(args.config, args.serial, args.limit)
+    return run_demo(args.directory, args.port, args.once, args.fcm_port)
 
 
-def run_demo(directory: Path, port: int, once: bool) -> int:
+def run_demo(directory: Path, port: int, once: bool, fcm_port: int) -> int:
     from .devtools import demo
+    from .devtools.fake_fcm import FakeFCM
     from .edumfa_plugin.local_instance import LocalInstance, ServedInstance
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
-    print(f"Preparing a local eduMFA with the edupushplus plugin in {directory} ...", flush=True)
-    instance = LocalInstance(directory).prepare()
-    with ServedInstance(instance.directory, port=port) as url:
-        print(f"eduMFA is serving at {url}")
-        try:
-            demo.run(url, instance.admin_password)
-        except demo.DemoFailed as failure:
-            print(f"\nDEMO FAILED: {failure}", file=sys.stderr)
-            return 1
-        print(f"\nThe demo succeeded. eduMFA: {url}  admin: admin / {instance.admin_password}")
-        if once:
-            return 0
-        print("The server keeps running for you to try it; press Ctrl-C to stop.", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print()
+    with FakeFCM(port=fcm_port) as fcm:
+        print(f"Preparing a local eduMFA with the edupushplus plugin in {directory} ...", flush=True)
+        instance = LocalInstance(directory, extra_config={"EDUPUSH_FCM_URL": fcm.base_url}).prepare()
+        with ServedInstance(instance.directory, port=port) as url:
+            print(f"eduMFA is serving at {url}; the local FCM stand-in at {fcm.base_url}")
+            return _tell_story(demo, url, instance, fcm, once)
+
+
+def _tell_story(demo, url, instance, fcm, once: bool) -> int:
+    try:
+        demo.run(url, instance.admin_password, fcm, instance.directory)
+    except demo.DemoFailed as failure:
+        print(f"\nDEMO FAILED: {failure}", file=sys.stderr)
+        return 1
+    print(f"\nThe demo succeeded. eduMFA: {url}  admin: admin / {instance.admin_password}")
+    print(f"What became of each push: edupush-token deliveries --config {instance.config_file}")
+    if once:
+        return 0
+    print("The servers keep running for you to try them; press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def show_deliveries(config_file: str, serial: Optional[str], limit: int) -> int:
+    from .edumfa_plugin.reports import delivery_rows, format_table
+
+    if not Path(config_file).is_file():
+        print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)
+        return 2
+    print(format_table(delivery_rows(config_file, serial, limit)))
     return 0
 
 

@@ -11,16 +11,20 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, Optional
 
 import requests
 import segno
 
+from .fake_fcm import FakeFCM
 from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
 
 USER = "alice"
 REALM = "demo"
 PIN = "1234"
+GATEWAY = "demo-fcm"
+FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 
 
 class DemoFailed(Exception):
@@ -75,15 +79,19 @@ class EduMFA:
         return body
 
 
-def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> None:
+def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story: Optional[Story] = None) -> None:
+    """Tell the story; ``fcm`` is the local FCM stand-in eduMFA was configured to deliver through."""
     story = story or Story()
     edumfa = EduMFA(base_url, admin_password)
     registration_url = f"{base_url}/ttype/edupushplus"
     phone = EmulatedPhone(HttpTransport(verify_tls=False))
 
-    with story.step("The admin sets the edupushplus policies (poll only, plain HTTP on loopback)"):
+    with story.step("The admin defines a Firebase gateway (the local FCM stand-in) and the policies"):
+        service_account = directory / "fake-fcm-service-account.json"
+        fcm.create_service_account(service_account, project_id="edupush-demo")
+        edumfa.admin("POST", "/smsgateway", name=GATEWAY, module=FIREBASE_PROVIDER, **{"option.JSON config file": str(service_account)})
         edumfa.admin("POST", "/policy/edupushplus-enrollment", scope="enrollment", realm=REALM, action=(
-            f"edupushplus_registration_url={registration_url}, edupushplus_firebase_configuration=poll only, "
+            f"edupushplus_registration_url={registration_url}, edupushplus_firebase_configuration={GATEWAY}, "
             "edupushplus_ssl_verify=0, edupushplus_ttl=10"
         ))
         edumfa.admin("POST", "/policy/edupushplus-authentication", scope="authentication", realm=REALM, action=(
@@ -91,6 +99,7 @@ def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> No
         ))
         for token in edumfa.admin("GET", f"/token/?user={USER}&realm={REALM}")["result"]["value"]["tokens"]:
             edumfa.admin("DELETE", f"/token/{token['serial']}")
+        story.say(f"Firebase gateway {GATEWAY!r}: {service_account}")
         story.say(f"registration URL: {registration_url}")
 
     with story.step(f"The admin enrolls an edupushplus token for {USER} (PIN {PIN}): the QR code"):
@@ -99,7 +108,7 @@ def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> No
         segno.make_qr(qr_url).terminal(compact=True)
         story.say(qr_url)
 
-    with story.step("The phone scans it and sends its RSA-4096 key (enrollment step 2)"):
+    with story.step("The phone scans it and sends its RSA-4096 key and Firebase token (enrollment step 2)"):
         pending = phone.scan(qr_url)
         probe = phone.ios_probe(pending)
         story.say(f"an iPhone's empty probe POST gets HTTP {probe.status}, as it must")
@@ -110,8 +119,8 @@ def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> No
         transaction_id = _expect_challenge(edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN}))
         story.say(f"CHALLENGE, transaction {transaction_id}")
 
-    with story.step("The phone polls, checks the server's signature and approves"):
-        request = _one_push(phone, token)
+    with story.step("Firebase delivers the push; the phone checks the server's signature and approves"):
+        request = _push_from_firebase(phone, token, fcm)
         story.say(f"{request.title!r}: {request.question!r} (signature verified)")
         _expect_ok(phone.accept(request).status)
 
@@ -124,7 +133,7 @@ def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> No
 
     with story.step("Someone else tries alice's password and PIN; alice declines on her phone"):
         transaction_id = _expect_challenge(edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN}))
-        _expect_ok(phone.decline(_one_push(phone, token)).status)
+        _expect_ok(phone.decline(_push_from_firebase(phone, token, fcm)).status)
         status = edumfa.validate("/validate/polltransaction", transaction_id=transaction_id)
         login = edumfa.validate("/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""})
         _expect(login, "REJECT")
@@ -132,7 +141,7 @@ def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> No
 
     with story.step("A legacy application with push_wait: one /validate/check that waits for the phone"):
         edumfa.admin("POST", "/policy/edupushplus-push-wait", scope="authentication", realm=REALM, action="edupushplus_wait=20")
-        answered = threading.Thread(target=lambda: phone.accept(_one_push(phone, token, wait=15)))
+        answered = threading.Thread(target=lambda: phone.accept(_push_from_firebase(phone, token, fcm)))
         started = time.perf_counter()
         answered.start()
         login = edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN})
@@ -141,16 +150,20 @@ def run(base_url: str, admin_password: str, story: Optional[Story] = None) -> No
         _expect(login, "ACCEPT")
         story.say(f"ACCEPT after {(time.perf_counter() - started) * 1000:.0f} ms, as soon as the phone answered")
 
+    with story.step("The phone polls as well: nothing is left open"):
+        story.say(f"open login requests: {len(phone.poll(token))}")
 
-def _one_push(phone: EmulatedPhone, token: PhoneToken, wait: float = 0) -> PushRequest:
-    deadline = time.monotonic() + wait
-    while True:
-        pushes = phone.poll(token)
-        if pushes:
-            return pushes[0]
-        if time.monotonic() >= deadline:
-            raise DemoFailed(f"the phone found no push ({phone.last_drop_reason or 'nothing open'})")
-        time.sleep(0.1)
+
+def _push_from_firebase(phone: EmulatedPhone, token: PhoneToken, fcm: FakeFCM) -> PushRequest:
+    """What the app does with a push in the foreground: verify it, or fall back to polling."""
+    try:
+        message = fcm.wait_for_message(token.firebase_token, timeout=15)
+    except TimeoutError:
+        raise DemoFailed("no push arrived through Firebase within 15 s") from None
+    request = phone.receive_push(message["data"])
+    if request is None:
+        raise DemoFailed(f"the phone dropped the push: {phone.last_drop_reason}")
+    return request
 
 
 def _expect(body: dict, authentication: str) -> None:
