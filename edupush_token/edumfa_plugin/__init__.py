@@ -32,7 +32,7 @@ from edumfa.lib.utils import create_img, is_true, prepare_result
 from edumfa.models import db
 
 from .. import TOKEN_TYPE, crypto, lifecycle
-from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState
+from ..delivery import POLL_ONLY, DeliveryState
 from ..lifecycle import AnswerOutcome, ChallengeState
 from ..waiting import answers
 from ..wire import WireError
@@ -252,24 +252,18 @@ class EdupushPlusTokenClass(TokenClass):
                 f"The push for this login would be {push.payload_size()} bytes, more than Firebase's "
                 f"{FCM_DATA_LIMIT}: shorten {Action.MOBILE_TEXT} or {Action.MOBILE_TITLE}."
             )
+        gateway_name = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
         challenge = store.save_push_challenge(
-            self.token.serial, transactionid, push, self._validity_seconds(), session=options.get("session") or ""
+            self.token.serial, transactionid, push, self._validity_seconds(),
+            session=options.get("session") or "", delivery_state=delivery.first_state(gateway_name),
         )
         message = settings.challenge_text
-        report = self._deliver(challenge, push, policies.read_synchronous_delivery(g, owner))
+        report = delivery.deliver(self, challenge, push, gateway_name, policies.read_synchronous_delivery(g, owner))
         if report.state is DeliveryState.FAILED:
             message += " The push notification could not be sent; open the app to find the login request."
             if is_true(options.get("exception")):
                 raise ValidateError(f"Failed to send the push notification: {report.detail}")
         return True, message, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
-
-    def _deliver(self, challenge, push: PushData, synchronous: bool) -> DeliveryReport:
-        configuration = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
-        if configuration == POLL_ONLY:
-            report = DeliveryReport(DeliveryState.POLL_ONLY)
-            store.record_delivery(challenge.id, push.nonce, report)
-            return report
-        return delivery.deliver(self, challenge.id, push, challenge.expiration, configuration, synchronous)
 
     def _validity_seconds(self) -> int:
         default = int(get_from_config("DefaultChallengeValidityTime", 120))

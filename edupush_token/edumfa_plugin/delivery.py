@@ -19,7 +19,7 @@ from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 
 from .. import TOKEN_TYPE
-from ..delivery import DeliveryReport, DeliveryState
+from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState
 from ..delivery.dispatcher import Dispatcher
 from ..delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
 from ..delivery.job import DeliveryJob, attempt
@@ -39,9 +39,16 @@ sender = FirebaseSender()
 atexit.register(dispatcher.shutdown)
 
 
-def deliver(token, challenge_id: int, push: PushData, expires_at: datetime, gateway_name: str, synchronous: bool) -> DeliveryReport:
-    """Hand a stored challenge's push to Firebase; returns the first report recorded."""
-    record = _recorder(current_app._get_current_object(), challenge_id, push.nonce, token.token.serial, gateway_name)
+def first_state(gateway_name: str) -> DeliveryState:
+    """The state a push is stored with, before anything was sent."""
+    return DeliveryState.POLL_ONLY if gateway_name == POLL_ONLY else DeliveryState.QUEUED
+
+
+def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bool) -> DeliveryReport:
+    """Hand a stored challenge's push to Firebase; returns the first outcome."""
+    if gateway_name == POLL_ONLY:
+        return DeliveryReport(DeliveryState.POLL_ONLY)
+    record = _recorder(current_app._get_current_object(), challenge.id, push.nonce, token.token.serial, gateway_name)
     if token.get_tokeninfo(REGISTRATION_STATE) == UNREGISTERED:
         return _first(record, DeliveryReport(
             DeliveryState.SKIPPED,
@@ -55,14 +62,14 @@ def deliver(token, challenge_id: int, push: PushData, expires_at: datetime, gate
         push=push,
         registration_token=token.get_tokeninfo("firebase_token") or "",
         gateway=gateway,
-        deadline=time.time() + (expires_at - store.utcnow()).total_seconds(),
+        deadline=time.time() + (challenge.expiration - store.utcnow()).total_seconds(),
         record=record,
     )
     if synchronous:
         return attempt(job, sender, dispatcher)
     if not dispatcher.submit(lambda: attempt(job, sender, dispatcher)):
         return _first(record, DeliveryReport(DeliveryState.FAILED, "the delivery queue of this process is full"))
-    return _first(record, DeliveryReport(DeliveryState.QUEUED))
+    return DeliveryReport(DeliveryState.QUEUED)
 
 
 def firebase_gateway(name: str):

@@ -20,7 +20,7 @@ from sqlalchemy import exc, or_, select, update
 
 from edumfa.models import Challenge, Token, db
 
-from ..delivery import DeliveryReport
+from ..delivery import DeliveryReport, DeliveryState
 from ..lifecycle import ChallengeStatus
 from ..wire.push_data import PushData
 
@@ -76,7 +76,8 @@ def utcnow() -> datetime:
 
 
 def save_push_challenge(
-    serial: str, transaction_id: Optional[str], push: PushData, validity_seconds: int, session: str = ""
+    serial: str, transaction_id: Optional[str], push: PushData, validity_seconds: int,
+    session: str = "", delivery_state: DeliveryState = DeliveryState.POLL_ONLY,
 ) -> Challenge:
     challenge = Challenge(
         serial,
@@ -88,7 +89,10 @@ def save_push_challenge(
     _forget_old_rows()
     db.session.add(challenge)
     db.session.flush()
-    db.session.add(PushRecord(challenge_id=challenge.id, serial=serial, nonce=push.nonce, push_data=push.to_json()))
+    db.session.add(PushRecord(
+        challenge_id=challenge.id, serial=serial, nonce=push.nonce, push_data=push.to_json(),
+        delivery_state=delivery_state.value,
+    ))
     db.session.commit()
     return challenge
 
