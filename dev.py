@@ -3,8 +3,9 @@
 
     python3 dev.py test [pytest arguments]   run the test suite
     python3 dev.py demo [demo arguments]     run the demo
+    python3 dev.py bench [bench arguments]   run the benchmark (bench/README.md)
 
-Both first make sure ``.venv`` exists and holds this checkout installed with
+Each first makes sure ``.venv`` exists and holds this checkout installed with
 its test extras; the install is redone whenever pyproject.toml changes.
 """
 
@@ -54,13 +55,15 @@ def run(command):
 
 
 def main(argv):
-    if not argv or argv[0] not in ("test", "demo"):
+    if not argv or argv[0] not in ("test", "demo", "bench"):
         print(__doc__.strip())
         return 2
     command, extra = argv[0], argv[1:]
     ensure_venv()
     if command == "test":
         run([str(venv_executable("python")), "-m", "pytest", *extra])
+    if command == "bench":
+        run([str(venv_executable("python")), "-m", "bench", *extra])
     run([str(venv_executable("edupush-token")), "demo", *extra])
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from .triggerchallenge import main
+
+sys.exit(main())
