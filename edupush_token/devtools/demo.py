@@ -95,7 +95,8 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
             "edupushplus_ssl_verify=0, edupushplus_ttl=10"
         ))
         edumfa.admin("POST", "/policy/edupushplus-authentication", scope="authentication", realm=REALM, action=(
-            "edupushplus_ssl_verify=0, edupushplus_text_on_mobile=Log in to the demo?"
+            "edupushplus_ssl_verify=0, edupushplus_text_on_mobile=Log in to the demo?, "
+            "edupushplus_min_interval=0"
         ))
         for token in edumfa.admin("GET", f"/token/?user={USER}&realm={REALM}")["result"]["value"]["tokens"]:
             edumfa.admin("DELETE", f"/token/{token['serial']}")

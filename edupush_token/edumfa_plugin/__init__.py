@@ -19,7 +19,7 @@ from edumfa.lib.config import get_from_config
 from edumfa.lib.decorators import check_token_locked
 from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError, ValidateError
 from edumfa.lib.policy import ACTION
-from edumfa.lib.token import get_one_token, init_token
+from edumfa.lib.token import get_one_token, get_tokens, init_token
 from edumfa.lib.tokenclass import (
     AUTHENTICATIONMODE,
     CHALLENGE_SESSION,
@@ -34,6 +34,7 @@ from edumfa.models import db
 from .. import TOKEN_TYPE, crypto, lifecycle
 from ..delivery import POLL_ONLY, DeliveryState
 from ..lifecycle import AnswerOutcome, ChallengeState
+from ..limits import COOLDOWN, PushHistory, Refusal, check_push
 from ..waiting import answers
 from ..wire import WireError
 from ..wire import requests as wire_requests
@@ -41,7 +42,7 @@ from ..wire.enrollment_url import enrollment_url, render_label
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.signed_text import answer_text, poll_text, token_update_text
 from ..wire.timestamps import check_clock, parse_timestamp
-from . import delivery, policies, store
+from . import audit, delivery, policies, store
 from .policies import Action, AllowPolling
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,13 @@ class EdupushPlusTokenClass(TokenClass):
         g = options.get("g")
         owner = self.user or options.get("user")
         settings = policies.read_auth_settings(g, owner)
+        gateway_name = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
+        refusal = self._push_refusal(g, owner)
+        if refusal is not None:
+            self._audit_limit(g, refusal)
+            if not (refusal.limit == COOLDOWN and policies.read_cooldown_allows_poll(g, owner)):
+                return False, refusal.message, transactionid, {}
+            gateway_name = POLL_ONLY
         push = PushData.unsigned(
             nonce=lifecycle.new_nonce(),
             url=policies.read_registration_url(g, owner) or self.get_tokeninfo(Info.REGISTRATION_URL),
@@ -252,22 +260,36 @@ class EdupushPlusTokenClass(TokenClass):
                 f"The push for this login would be {push.payload_size()} bytes, more than Firebase's "
                 f"{FCM_DATA_LIMIT}: shorten {Action.MOBILE_TEXT} or {Action.MOBILE_TITLE}."
             )
-        gateway_name = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
         challenge = store.save_push_challenge(
-            self.token.serial, transactionid, push, self._validity_seconds(),
+            self.token.serial, transactionid, push, self._validity_seconds(g, owner),
             session=options.get("session") or "", delivery_state=delivery.first_state(gateway_name),
         )
+        self.challenge_janitor()
         message = settings.challenge_text
         report = delivery.deliver(self, challenge, push, gateway_name, policies.read_synchronous_delivery(g, owner))
         if report.state is DeliveryState.FAILED:
             message += " The push notification could not be sent; open the app to find the login request."
             if is_true(options.get("exception")):
                 raise ValidateError(f"Failed to send the push notification: {report.detail}")
+        if refusal is not None:
+            message += " No push was sent: open the app to find the login request."
         return True, message, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
 
-    def _validity_seconds(self) -> int:
+    def _push_refusal(self, g, owner) -> Optional[Refusal]:
+        limits = policies.read_push_limits(g, owner)
+        now = store.utcnow()
+        serials = [token.token.serial for token in get_tokens(user=owner, tokentype=TOKEN_TYPE)] if owner else []
+        pushes, declines = store.push_history(serials or [self.token.serial], now - limits.history_needed)
+        return check_push(limits, PushHistory(pushes, declines, store.open_count(self.token.serial)), now)
+
+    def _audit_limit(self, g, refusal: Refusal) -> None:
+        log.warning("Token %s: push refused by the %s limit.", self.token.serial, refusal.limit)
+        audit.record_event("push refused", self.token.serial, f"{refusal.limit} limit: {refusal.message}", False, refusal.limit)
+
+    def _validity_seconds(self, g, owner) -> int:
         default = int(get_from_config("DefaultChallengeValidityTime", 120))
-        return int(get_from_config("EdupushplusChallengeValidityTime", default))
+        configured = int(get_from_config("EdupushplusChallengeValidityTime", default))
+        return policies.read_challenge_validity(g, owner, configured)
 
     def _wait_seconds(self, options) -> Optional[int]:
         return policies.read_wait_seconds(options.get("g"), self.user or options.get("user"))
@@ -280,7 +302,9 @@ class EdupushPlusTokenClass(TokenClass):
         wait_seconds = self._wait_seconds(options)
         if not pin_match or wait_seconds is None or options.get("valid_token_num"):
             return pin_match, -1, None
-        _ok, _message, transaction_id, _attributes = self.create_challenge(options=options)
+        created, message, transaction_id, _attributes = self.create_challenge(options=options)
+        if not created:
+            return pin_match, -1, {"message": message}
         serial = self.token.serial
 
         def decided() -> Optional[ChallengeState]:
@@ -366,9 +390,9 @@ def _receive_answer(message: wire_requests.ChallengeAnswer, g):
         return False, {"message": "This login request is unknown or has expired."}
     outcome = lifecycle.judge_answer(challenge.status.state(store.utcnow()), message.decline)
     if outcome is AnswerOutcome.APPLY:
-        if store.apply_answer(challenge.id, message.decline):
+        if store.apply_answer(challenge.id, challenge.nonce, message.decline):
             answers.notify(challenge.transaction_id)
-            g.audit_object.add_to_log({"info": "declined" if message.decline else "accepted"}, add_with_comma=True)
+            _audit_answer(g, message)
             return True, {}
         lost_race = store.find_push_challenge(message.serial, message.nonce)
         outcome = lifecycle.judge_answer(lost_race.status.state(store.utcnow()), message.decline)
@@ -377,6 +401,14 @@ def _receive_answer(message: wire_requests.ChallengeAnswer, g):
     if outcome is AnswerOutcome.TOO_LATE:
         return False, {"message": "This login request has expired."}
     return False, {"message": "This login request was already answered differently."}
+
+
+def _audit_answer(g, message: wire_requests.ChallengeAnswer) -> None:
+    if message.decline:
+        log.warning("Token %s: a push was declined on the phone, possibly an attack.", message.serial)
+        audit.record_event("push declined", message.serial, "declined on the phone: possible attack (push fatigue)", False)
+    else:
+        audit.record_event("push accepted", message.serial, "accepted on the phone", True)
 
 
 def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from flask import current_app
 
-from edumfa.lib.audit import getAudit
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 
@@ -24,7 +23,7 @@ from ..delivery.dispatcher import Dispatcher
 from ..delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
 from ..delivery.job import DeliveryJob, attempt
 from ..wire.push_data import PushData
-from . import store
+from . import audit, store
 from .policies import FIREBASE_GATEWAY_TYPE
 
 log = logging.getLogger(__name__)
@@ -122,14 +121,6 @@ def _mark_unregistered(serial: str) -> None:
 def _audit(app, serial: str, gateway_name: str, report: DeliveryReport) -> None:
     if report.state in (DeliveryState.QUEUED, DeliveryState.POLL_ONLY):
         return
-    audit = getAudit(app.config)
     info = report.detail or (f"message {report.message_id}" if report.message_id else "")
-    audit.log({
-        "action": f"{TOKEN_TYPE} push delivery",
-        "action_detail": f"{report.state.value} after {report.attempts} attempt(s) via {gateway_name}",
-        "serial": serial,
-        "token_type": TOKEN_TYPE,
-        "success": report.state is DeliveryState.SENT,
-        "info": info[:400],
-    })
-    audit.finalize_log()
+    detail = f"{report.state.value}, {report.attempts} attempt(s), {gateway_name}"
+    audit.record_event("push delivery", serial, info, report.state is DeliveryState.SENT, detail, app=app)

@@ -8,6 +8,7 @@ registration URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Optional
 
 from edumfa.lib import _
@@ -18,6 +19,7 @@ from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from .. import TOKEN_TYPE
 from ..crypto import DEFAULT_SERVER_KEY_SIZE, SERVER_KEY_SIZES
 from ..delivery import POLL_ONLY
+from ..limits import PushLimits
 from ..wire import WireError
 from ..wire.dart_url import canonical_url
 
@@ -42,6 +44,14 @@ class Action:
     MOBILE_TITLE = f"{TOKEN_TYPE}_title_on_mobile"
     WAIT = f"{TOKEN_TYPE}_wait"
     SYNCHRONOUS_DELIVERY = f"{TOKEN_TYPE}_synchronous_delivery"
+    CHALLENGE_VALIDITY = f"{TOKEN_TYPE}_challenge_validity"
+    MAX_OPEN = f"{TOKEN_TYPE}_max_open_requests"
+    MIN_INTERVAL = f"{TOKEN_TYPE}_min_interval"
+    MAX_PER_HOUR = f"{TOKEN_TYPE}_max_per_hour"
+    DECLINE_LIMIT = f"{TOKEN_TYPE}_decline_limit"
+    DECLINE_WINDOW = f"{TOKEN_TYPE}_decline_window"
+    DECLINE_COOLDOWN = f"{TOKEN_TYPE}_decline_cooldown"
+    COOLDOWN_ALLOWS_POLL = f"{TOKEN_TYPE}_cooldown_allows_poll"
     ALLOW_POLLING = f"{TOKEN_TYPE}_allow_polling"
 
 
@@ -49,6 +59,17 @@ class AllowPolling:
     ALLOW = "allow"
     DENY = "deny"
     TOKEN = "token"
+
+
+LIMIT_POLICIES = {
+    Action.CHALLENGE_VALIDITY: ("Seconds a push login request stays valid (default: eduMFA's challenge validity, 120).", 10, 600),
+    Action.MAX_OPEN: ("Open push requests a token may have; further logins are refused until one is answered or expires (default 1).", 1, 10),
+    Action.MIN_INTERVAL: ("Seconds between two pushes to the same user (default 5).", 0, 3600),
+    Action.MAX_PER_HOUR: ("Pushes per user and hour (default 30).", 1, 1000),
+    Action.DECLINE_LIMIT: ("Declines within the decline window that pause pushes to the user (default 3; 0 turns this off).", 0, 100),
+    Action.DECLINE_WINDOW: ("Seconds within which the declines are counted (default 600).", 1, 43200),
+    Action.DECLINE_COOLDOWN: ("Seconds pushes stay paused after too many declines (default 900).", 1, 43200),
+}
 
 
 @dataclass(frozen=True)
@@ -109,6 +130,12 @@ def definitions() -> dict:
                 "Whether phones may poll for challenges: allow, deny, or per token (tokeninfo polling_allowed).",
                 value=[AllowPolling.ALLOW, AllowPolling.DENY, AllowPolling.TOKEN],
             ),
+            **{action: _entry("int", description) for action, (description, *_bounds) in LIMIT_POLICIES.items()},
+            Action.COOLDOWN_ALLOWS_POLL: _entry(
+                "bool",
+                "During a decline cool-down, still create the login request (without a push), "
+                "so a user who started the login can approve it by polling in the app.",
+            ),
         },
     }
 
@@ -160,11 +187,40 @@ def read_wait_seconds(g, user) -> Optional[int]:
 
 
 def read_synchronous_delivery(g, user) -> bool:
+    return _enabled(g, Action.SYNCHRONOUS_DELIVERY, user)
+
+
+def read_cooldown_allows_poll(g, user) -> bool:
+    return _enabled(g, Action.COOLDOWN_ALLOWS_POLL, user)
+
+
+def read_challenge_validity(g, user, default: int) -> int:
+    return _limit(g, Action.CHALLENGE_VALIDITY, user, default)
+
+
+def read_push_limits(g, user) -> PushLimits:
+    defaults = PushLimits()
+    return PushLimits(
+        max_open=_limit(g, Action.MAX_OPEN, user, defaults.max_open),
+        min_interval=timedelta(seconds=_limit(g, Action.MIN_INTERVAL, user, int(defaults.min_interval.total_seconds()))),
+        max_per_hour=_limit(g, Action.MAX_PER_HOUR, user, defaults.max_per_hour),
+        decline_limit=_limit(g, Action.DECLINE_LIMIT, user, defaults.decline_limit),
+        decline_window=timedelta(seconds=_limit(g, Action.DECLINE_WINDOW, user, int(defaults.decline_window.total_seconds()))),
+        cooldown=timedelta(seconds=_limit(g, Action.DECLINE_COOLDOWN, user, int(defaults.cooldown.total_seconds()))),
+    )
+
+
+def _limit(g, action: str, user, default: int) -> int:
+    if g is None:
+        return default
+    _description, low, high = LIMIT_POLICIES[action]
+    return _number(g, SCOPE.AUTH, action, user, default, low, high)
+
+
+def _enabled(g, action: str, user) -> bool:
     if g is None:
         return False
-    return Match.user(g, scope=SCOPE.AUTH, action=Action.SYNCHRONOUS_DELIVERY, user_object=user).any(
-        write_to_audit_log=False
-    )
+    return Match.user(g, scope=SCOPE.AUTH, action=action, user_object=user).any(write_to_audit_log=False)
 
 
 def read_allow_polling(g, user) -> str:

@@ -40,6 +40,8 @@ class PushRecord(db.Model):
     delivery_detail = db.Column(db.Unicode(1024), nullable=False, default="")
     delivery_attempts = db.Column(db.Integer, nullable=False, default=0)
     fcm_message_id = db.Column(db.Unicode(256), nullable=False, default="")
+    answer = db.Column(db.Unicode(10), nullable=False, default="")
+    answered = db.Column(db.DateTime, nullable=True)
     created = db.Column(db.DateTime, nullable=False, default=datetime.utcnow)
     updated = db.Column(db.DateTime, nullable=False, default=datetime.utcnow)
 
@@ -47,6 +49,7 @@ class PushRecord(db.Model):
 @dataclass(frozen=True)
 class StoredChallenge:
     id: int
+    nonce: str
     transaction_id: str
     status: ChallengeStatus
 
@@ -134,7 +137,7 @@ def find_push_challenge(serial: str, nonce: str) -> Optional[StoredChallenge]:
     ).first()
     if row is None:
         return None
-    return StoredChallenge(id=row.id, transaction_id=row.transaction_id, status=_status(row))
+    return StoredChallenge(id=row.id, nonce=nonce, transaction_id=row.transaction_id, status=_status(row))
 
 
 def claim_enrollment(token_id: int) -> bool:
@@ -156,11 +159,13 @@ def consume_transaction(transaction_id: str) -> None:
     db.session.commit()
 
 
-def apply_answer(challenge_id: int, decline: bool) -> bool:
+def apply_answer(challenge_id: int, nonce: str, decline: bool) -> bool:
     """Record an answer only if the challenge is still open; True if this call won.
 
     A single conditional UPDATE makes concurrent answers race safely in the
-    database: exactly one of an accept and a decline takes effect.
+    database: exactly one of an accept and a decline takes effect. The answer
+    is also kept with our push record, which outlives eduMFA's challenge row,
+    for the decline limits.
     """
     change = {"data": DECLINED} if decline else {"otp_valid": True}
     result = db.session.execute(
@@ -174,16 +179,26 @@ def apply_answer(challenge_id: int, decline: bool) -> bool:
         .values(received_count=Challenge.received_count + 1, **change)
         .execution_options(synchronize_session=False)
     )
+    won = result.rowcount == 1
+    if won:
+        db.session.execute(
+            update(PushRecord)
+            .where(PushRecord.challenge_id == challenge_id, PushRecord.nonce == nonce)
+            .values(answer="declined" if decline else "accepted", answered=utcnow())
+        )
     db.session.commit()
-    return result.rowcount == 1
+    return won
 
 
 def open_pushes(serial: str) -> list[PushData]:
     """The token's unanswered, undeclined, unexpired pushes, as signed when created."""
+    return [PushData.from_json(text) for text in _open_push_rows(serial, select(PushRecord.push_data))]
+
+
+def _open_push_rows(serial: str, query) -> list:
     now = utcnow()
-    rows = db.session.execute(
-        select(PushRecord.push_data)
-        .join(Challenge, _belongs_to_challenge())
+    return list(db.session.execute(
+        query.join(Challenge, _belongs_to_challenge())
         .where(
             Challenge.serial == serial,
             Challenge.otp_valid.is_(False),
@@ -192,8 +207,21 @@ def open_pushes(serial: str) -> list[PushData]:
             Challenge.expiration > now,
         )
         .order_by(Challenge.id)
-    ).scalars()
-    return [PushData.from_json(text) for text in rows]
+    ).scalars())
+
+
+def push_history(serials: list[str], since: datetime) -> tuple[list[datetime], list[datetime]]:
+    """When these tokens were sent pushes, and when pushes were declined, since ``since``."""
+    rows = db.session.execute(
+        select(PushRecord.created, PushRecord.answer, PushRecord.answered).where(
+            PushRecord.serial.in_(serials), PushRecord.created >= since
+        )
+    ).all()
+    return [row.created for row in rows], [row.answered for row in rows if row.answer == "declined"]
+
+
+def open_count(serial: str) -> int:
+    return len(_open_push_rows(serial, select(PushRecord.id)))
 
 
 def transaction_status(serial: str, transaction_id: str) -> Optional[ChallengeStatus]:

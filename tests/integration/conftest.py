@@ -15,14 +15,22 @@ from support import PIN, REGISTRATION_URL
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
 
 
+PERMISSIVE_LIMITS = "edupushplus_max_open_requests=10, edupushplus_min_interval=0, edupushplus_max_per_hour=1000"
+
+
 @pytest.fixture
 def push_policies(admin):
-    """The enrollment policy every edupushplus enrollment needs, with fast keys."""
+    """The enrollment policy every edupushplus enrollment needs, with fast keys.
+
+    The push-bombing limits are relaxed here so that tests can trigger in quick
+    succession; the tests of the limits set their own (policy "edupushplus-limits").
+    """
     admin.set_policy(
         "edupushplus-enrollment",
         "enrollment",
         f"edupushplus_registration_url={REGISTRATION_URL}, edupushplus_server_key_size=2048",
     )
+    admin.set_policy("edupushplus-limits", "authentication", PERMISSIVE_LIMITS)
 
 
 @pytest.fixture
