@@ -19,7 +19,7 @@ from edumfa.lib.config import get_from_config
 from edumfa.lib.decorators import check_token_locked
 from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError, ValidateError
 from edumfa.lib.policy import ACTION
-from edumfa.lib.token import get_one_token, get_tokens, init_token
+from edumfa.lib.token import get_one_token, init_token
 from edumfa.lib.tokenclass import (
     AUTHENTICATIONMODE,
     CHALLENGE_SESSION,
@@ -237,7 +237,7 @@ class EdupushPlusTokenClass(TokenClass):
         options = options or {}
         store.ensure_tables()
         g = options.get("g")
-        owner = self.user or options.get("user")
+        owner = options.get("user") or self.user
         settings = policies.read_auth_settings(g, owner)
         gateway_name = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
         refusal = self._push_refusal(g, owner)
@@ -264,7 +264,9 @@ class EdupushPlusTokenClass(TokenClass):
             self.token.serial, transactionid, push, self._validity_seconds(g, owner),
             session=options.get("session") or "", delivery_state=delivery.first_state(gateway_name),
         )
-        self.challenge_janitor()
+        if store.housekeeping_due():
+            self.challenge_janitor()
+            store.forget_old_rows()
         message = settings.challenge_text
         report = delivery.deliver(self, challenge, push, gateway_name, policies.read_synchronous_delivery(g, owner))
         if report.state is DeliveryState.FAILED:
@@ -278,8 +280,7 @@ class EdupushPlusTokenClass(TokenClass):
     def _push_refusal(self, g, owner) -> Optional[Refusal]:
         limits = policies.read_push_limits(g, owner)
         now = store.utcnow()
-        serials = [token.token.serial for token in get_tokens(user=owner, tokentype=TOKEN_TYPE)] if owner else []
-        pushes, declines = store.push_history(serials or [self.token.serial], now - limits.history_needed)
+        pushes, declines = store.push_history(self.token.id, now - limits.history_needed)
         return check_push(limits, PushHistory(pushes, declines, store.open_count(self.token.serial)), now)
 
     def _audit_limit(self, g, refusal: Refusal) -> None:

@@ -11,6 +11,7 @@ what became of its delivery.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import Optional
 
@@ -18,14 +19,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import exc, or_, select, update
 
-from edumfa.models import Challenge, Token, db
+from edumfa.models import Challenge, Token, TokenOwner, db
 
+from .. import TOKEN_TYPE
 from ..delivery import DeliveryReport, DeliveryState
 from ..lifecycle import ChallengeStatus
 from ..wire.push_data import PushData
 
 DECLINED = "challenge_declined"  # the marker eduMFA's polltransaction looks for
 HISTORY = timedelta(days=1)
+HOUSEKEEPING_INTERVAL = 60.0
+_last_housekeeping = float("-inf")
 
 
 class PushRecord(db.Model):
@@ -89,7 +93,6 @@ def save_push_challenge(
         session=session,
         validitytime=validity_seconds,
     )
-    _forget_old_rows()
     db.session.add(challenge)
     db.session.flush()
     db.session.add(PushRecord(
@@ -210,11 +213,22 @@ def _open_push_rows(serial: str, query) -> list:
     ).scalars())
 
 
-def push_history(serials: list[str], since: datetime) -> tuple[list[datetime], list[datetime]]:
-    """When these tokens were sent pushes, and when pushes were declined, since ``since``."""
+def push_history(token_id: int, since: datetime) -> tuple[list[datetime], list[datetime]]:
+    """When the owner of this token was sent pushes, and declined them, since ``since``.
+
+    Counted over all the owner's tokens of our type (just this token if it has no owner).
+    """
+    owner = select(TokenOwner.user_id, TokenOwner.resolver).where(TokenOwner.token_id == token_id).limit(1).subquery()
+    owners_tokens = (
+        select(Token.serial)
+        .join(TokenOwner, TokenOwner.token_id == Token.id)
+        .join(owner, (TokenOwner.user_id == owner.c.user_id) & (TokenOwner.resolver == owner.c.resolver))
+        .where(Token.tokentype == TOKEN_TYPE)
+    )
+    this_token = select(Token.serial).where(Token.id == token_id)
     rows = db.session.execute(
         select(PushRecord.created, PushRecord.answer, PushRecord.answered).where(
-            PushRecord.serial.in_(serials), PushRecord.created >= since
+            PushRecord.serial.in_(owners_tokens.union(this_token)), PushRecord.created >= since
         )
     ).all()
     return [row.created for row in rows], [row.answered for row in rows if row.answer == "declined"]
@@ -257,6 +271,17 @@ def _belongs_to_challenge():
     return (PushRecord.challenge_id == Challenge.id) & (PushRecord.nonce == Challenge.challenge)
 
 
-def _forget_old_rows() -> None:
+def housekeeping_due() -> bool:
+    """At most once a minute per process: clean-ups that need not slow every login."""
+    global _last_housekeeping
+    now = time.monotonic()
+    if now - _last_housekeeping < HOUSEKEEPING_INTERVAL:
+        return False
+    _last_housekeeping = now
+    return True
+
+
+def forget_old_rows() -> None:
     """Keep a day of delivery history for admins; older rows' challenges are long gone."""
     db.session.execute(PushRecord.__table__.delete().where(PushRecord.created < utcnow() - HISTORY))
+    db.session.commit()
