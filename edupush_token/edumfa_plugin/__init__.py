@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Optional
 
+from flask import has_request_context
 from flask import request as flask_request
 
 from edumfa.lib.config import get_from_config
@@ -41,6 +42,7 @@ from ..wire import requests as wire_requests
 from ..wire.enrollment_url import enrollment_url, render_label
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.signed_text import answer_text, poll_text, token_update_text
+from ..wire.templates import render_template
 from ..wire.timestamps import check_clock, parse_timestamp
 from . import audit, delivery, policies, store
 from .policies import Action, AllowPolling
@@ -246,12 +248,18 @@ class EdupushPlusTokenClass(TokenClass):
             if not (refusal.limit == COOLDOWN and policies.read_cooldown_allows_poll(g, owner)):
                 return False, refusal.message, transactionid, {}
             gateway_name = POLL_ONLY
+        context = self._login_context(g, owner)
+        try:
+            question = render_template(settings.question, context)
+            title = render_template(settings.title, context)
+        except WireError as error:
+            raise PolicyError(f"{Action.MOBILE_TEXT} / {Action.MOBILE_TITLE}: {error}") from None
         push = PushData.unsigned(
             nonce=lifecycle.new_nonce(),
             url=policies.read_registration_url(g, owner) or self.get_tokeninfo(Info.REGISTRATION_URL),
             serial=self.token.serial,
-            question=settings.question,
-            title=settings.title,
+            question=question,
+            title=title,
             sslverify=settings.sslverify,
         )
         push = push.with_signature(crypto.sign_for_phone(self.get_tokeninfo(Info.SERVER_PRIVATE_KEY), push.signed_text()))
@@ -276,6 +284,19 @@ class EdupushPlusTokenClass(TokenClass):
         if refusal is not None:
             message += " No push was sent: open the app to find the login request."
         return True, message, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
+
+    def _login_context(self, g, owner) -> dict:
+        """What the user may need to judge the login: from where, with what, for whom, when."""
+        now = _now()
+        return {
+            "client_ip": getattr(g, "client_ip", "") if g is not None else "",
+            "user_agent": flask_request.headers.get("User-Agent", "") if has_request_context() else "",
+            "user": getattr(owner, "login", "") or "",
+            "realm": getattr(owner, "realm", "") or "",
+            "serial": self.token.serial,
+            "date": f"{now:%Y-%m-%d}",
+            "time": f"{now:%H:%M} UTC",
+        }
 
     def _push_refusal(self, g, owner) -> Optional[Refusal]:
         limits = policies.read_push_limits(g, owner)

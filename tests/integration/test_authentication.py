@@ -240,3 +240,23 @@ def _wait_until(moment):
     import time
 
     time.sleep(max(0.0, (moment - datetime.now(timezone.utc)).total_seconds()))
+
+
+def test_the_texts_carry_the_logins_context_and_are_signed(admin, enrolled, client):
+    admin.set_policy(
+        "edupushplus-texts", "authentication",
+        {"edupushplus_text_on_mobile": "{user}@{realm} from {client_ip} with {user_agent} at {time}?",
+         "edupushplus_title_on_mobile": "Login {date}"},
+    )
+    client.post("/validate/triggerchallenge", json={"user": "alice", "realm": "demo"},
+                headers={"Authorization": admin.token, "User-Agent": "LibraryPortal/2.1"})
+    [request] = enrolled.phone.poll(enrolled.token)
+    assert request.question.startswith("alice@demo from 127.0.0.1 with LibraryPortal/2.1 at ")
+    assert request.question.endswith(" UTC?")
+    assert request.title == f"Login {datetime.now(timezone.utc):%Y-%m-%d}"
+
+
+def test_a_template_with_an_unknown_variable_is_a_clear_error(admin, enrolled):
+    admin.set_policy("edupushplus-texts", "authentication", "edupushplus_text_on_mobile=Your PIN is {pin}")
+    body = admin.request("POST", "/validate/triggerchallenge", {"user": "alice", "realm": "demo"}, expect=403)
+    assert "{pin}" in body["result"]["error"]["message"]
