@@ -260,3 +260,18 @@ def test_a_template_with_an_unknown_variable_is_a_clear_error(admin, enrolled):
     admin.set_policy("edupushplus-texts", "authentication", "edupushplus_text_on_mobile=Your PIN is {pin}")
     body = admin.request("POST", "/validate/triggerchallenge", {"user": "alice", "realm": "demo"}, expect=403)
     assert "{pin}" in body["result"]["error"]["message"]
+
+
+def test_a_text_per_language_with_edumfas_policy_conditions(admin, enrolled, client):
+    """The request's (or the user's) locale picks the text; the unconditioned policy is the fallback."""
+    admin.set_policy("edupushplus-text-en", "authentication", {"edupushplus_text_on_mobile": "Log in?"}, priority=2)
+    admin.set_policy(
+        "edupushplus-text-de", "authentication", {"edupushplus_text_on_mobile": "Anmelden?"}, priority=1,
+        conditions=[["HTTP Request header", "Accept-Language", "matches", "de.*", True]],
+    )
+    questions = []
+    for language in ("de-DE,de;q=0.9", "en-GB"):
+        client.post("/validate/triggerchallenge", json={"user": "alice", "realm": "demo"},
+                    headers={"Authorization": admin.token, "Accept-Language": language})
+        questions += [request.question for request in enrolled.phone.poll(enrolled.token)]
+    assert questions == ["Anmelden?", "Log in?"]
