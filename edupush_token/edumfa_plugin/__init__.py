@@ -421,7 +421,9 @@ def _receive_answer(message: wire_requests.ChallengeAnswer, g):
     if outcome is AnswerOutcome.REPEAT:
         return True, {}
     if outcome is AnswerOutcome.TOO_LATE:
+        audit.record_event("push expired", message.serial, "answered after the login request had expired", False)
         return False, {"message": "This login request has expired."}
+    audit.record_event("push answer refused", message.serial, "the login request was already answered differently", False)
     return False, {"message": "This login request was already answered differently."}
 
 

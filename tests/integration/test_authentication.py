@@ -154,6 +154,8 @@ def test_expired_challenges_are_not_served_nor_accepted(admin, enrolled, trigger
     answer = enrolled.phone.accept(request)
     assert answer.status == 200 and answer.json["result"]["value"] is False
     assert client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    expired = admin.get("/audit/", params={"action": "edupushplus push expired"})["result"]["value"]["auditdata"]
+    assert [entry["serial"] for entry in expired] == [enrolled.serial]
 
 
 def test_poll_outside_the_clock_window_tells_the_user_to_check_the_clock(enrolled, make_phone, trigger):
