@@ -13,7 +13,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Union
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -75,6 +75,8 @@ def load_phone_key(encoded: str) -> PhonePublicKey:
         key = serialization.load_der_public_key(der)
     except (binascii.Error, ValueError):
         raise WireError("The public key is not base64 of a SubjectPublicKeyInfo.") from None
+    except UnsupportedAlgorithm:
+        raise WireError("Only RSA and ECDSA P-256 public keys are accepted.") from None
     if isinstance(key, rsa.RSAPublicKey):
         if not MIN_PHONE_RSA_BITS <= key.key_size <= MAX_PHONE_RSA_BITS:
             raise WireError(

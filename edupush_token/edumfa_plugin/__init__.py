@@ -231,6 +231,8 @@ class EdupushPlusTokenClass(TokenClass):
 
     def is_challenge_request(self, passw, user=None, options=None):
         options = options or {}
+        if not isinstance(passw, str):
+            return False  # e.g. a JSON number as "pass": no PIN can match it
         if self._wait_seconds(options) is not None:
             return False  # authenticate() sends the push and waits instead
         return self.check_pin(passw, user=user, options=options)
@@ -320,7 +322,7 @@ class EdupushPlusTokenClass(TokenClass):
     def authenticate(self, passw, user=None, options=None):
         """push_wait: one /validate/check with the PIN sends the push and waits for the answer."""
         options = options or {}
-        pin_match = self.check_pin(passw, user=user, options=options)
+        pin_match = isinstance(passw, str) and self.check_pin(passw, user=user, options=options)
         wait_seconds = self._wait_seconds(options)
         if not pin_match or wait_seconds is None or options.get("valid_token_num"):
             return pin_match, -1, None

@@ -41,7 +41,10 @@ def parse_timestamp(text: str) -> datetime:
         )
     except ValueError as error:
         raise WireError(f"Invalid timestamp {text!r}: {error}.") from None
-    return moment.replace(tzinfo=_zone(zone)).astimezone(timezone.utc)
+    try:
+        return moment.replace(tzinfo=_zone(zone)).astimezone(timezone.utc)
+    except OverflowError:
+        raise WireError(f"Timestamp {text!r} is out of range.") from None
 
 
 def _zone(zone: str | None) -> timezone:

@@ -74,3 +74,10 @@ def test_text_plain_garbage(client, enrolled):
 def test_unknown_transaction_id_at_validate_check(enrolled, validate):
     status, body = validate(**{"pass": "", "transaction_id": "1" * 20})
     assert status == 200 and body["result"]["value"] is False
+
+
+@pytest.mark.parametrize("password", [1234, True, ["1234"], {"pin": "1234"}])
+def test_a_non_string_password_is_no_pin_and_no_500(enrolled, validate, password):
+    status, body = validate(**{"pass": password})
+    assert status < 500
+    assert body["result"].get("authentication") != "CHALLENGE"

@@ -90,3 +90,14 @@ def test_weak_or_unknown_phone_keys_are_refused(make_key):
 def test_junk_phone_keys_are_refused(junk):
     with pytest.raises(WireError):
         crypto.load_phone_key(junk)
+
+
+def test_keys_of_algorithms_cryptography_cannot_load_are_refused():
+    """An EC key on a curve cryptography does not support: UnsupportedAlgorithm inside."""
+    # SubjectPublicKeyInfo of an EC key on brainpoolP160r1, which OpenSSL in cryptography does not load.
+    der = bytes.fromhex(
+        "3042301406072a8648ce3d020106092b2403030208010101032a0004"
+        + "11" * 40
+    )
+    with pytest.raises(WireError):
+        crypto.load_phone_key(base64.b64encode(der).decode())

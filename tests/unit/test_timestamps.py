@@ -51,3 +51,9 @@ def test_clock_skew_message_tells_the_user_what_to_fix():
     with pytest.raises(ClockSkewError) as far:
         check_clock(now - timedelta(days=400), now, timedelta(seconds=60))
     assert "400 days behind" in str(far.value)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_timestamps_beyond_the_calendar_are_a_wire_error(text):
+    with pytest.raises(WireError, match="out of range"):
+        parse_timestamp(text)
