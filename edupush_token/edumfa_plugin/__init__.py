@@ -18,57 +18,33 @@ from flask import request as flask_request
 
 from edumfa.lib.config import get_from_config
 from edumfa.lib.decorators import check_token_locked
-from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError, ValidateError
+from edumfa.lib.error import ParameterError, PolicyError, ValidateError
 from edumfa.lib.policy import ACTION
-from edumfa.lib.token import get_one_token, init_token
+from edumfa.lib.token import init_token
 from edumfa.lib.tokenclass import (
     AUTHENTICATIONMODE,
-    CHALLENGE_SESSION,
     CLIENTMODE,
     ROLLOUTSTATE,
     TokenClass,
 )
 from edumfa.lib.user import User
-from edumfa.lib.utils import create_img, is_true, prepare_result
-from edumfa.models import db
+from edumfa.lib.utils import create_img, is_true
 
 from .. import TOKEN_TYPE, crypto, lifecycle
 from ..delivery import POLL_ONLY, DeliveryState
-from ..lifecycle import AnswerOutcome, ChallengeState
+from ..lifecycle import ChallengeState
 from ..limits import COOLDOWN, PushHistory, Refusal, check_push
 from ..waiting import answers
 from ..wire import WireError
 from ..wire import requests as wire_requests
 from ..wire.enrollment_url import enrollment_url, render_label
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
-from ..wire.signed_text import answer_text, poll_text, token_update_text
 from ..wire.templates import render_template
-from ..wire.timestamps import check_clock, parse_timestamp
-from . import audit, delivery, policies, store
-from .policies import Action, AllowPolling
+from . import audit, delivery, endpoint, policies, store
+from .policies import Action
+from .tokeninfo import Info
 
 log = logging.getLogger(__name__)
-
-
-class Info:
-    """Tokeninfo keys; the first four are named as eduMFA's built-in push token names them."""
-
-    PHONE_KEY = "public_key_smartphone"
-    FIREBASE_TOKEN = "firebase_token"
-    SERVER_PUBLIC_KEY = "public_key_server"
-    SERVER_PRIVATE_KEY = "private_key_server"
-    ENROLLMENT_CREDENTIAL = "enrollment_credential"
-    ENROLLMENT_DEADLINE = "enrollment_deadline"
-    REGISTRATION_URL = "registration_url"
-    SSL_VERIFY = "sslverify"
-    TTL = "ttl_minutes"
-    SERVER_KEY_SIZE = "server_key_size"
-    FIREBASE_CONFIG = Action.FIREBASE_CONFIG
-    POLLING_ALLOWED = "polling_allowed"
-
-
-NOT_VERIFIED = "Could not verify the signature."
-NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
 
 
 class EdupushPlusTokenClass(TokenClass):
@@ -212,17 +188,7 @@ class EdupushPlusTokenClass(TokenClass):
 
     @classmethod
     def api_endpoint(cls, request, g):
-        store.ensure_tables()
-        try:
-            if request.method == "GET":
-                value, details = _serve_poll(wire_requests.parse_poll(request.all_data), g), {}
-            elif request.method == "POST":
-                value, details = _serve_post(wire_requests.parse_post(request.all_data), g)
-            else:
-                raise ParameterError(f"Method {request.method} is not supported here.")
-        except WireError as error:
-            raise ParameterError(str(error)) from None
-        return "json", prepare_result(value, details=details)
+        return endpoint.handle(request, g)
 
     # Authentication ----------------------------------------------------------
 
@@ -353,133 +319,6 @@ class EdupushPlusTokenClass(TokenClass):
         if status is not None and status.state(store.utcnow()) is ChallengeState.ACCEPTED:
             return 1
         return -1
-
-
-# Handlers of the phone's requests ------------------------------------------------
-
-
-def _serve_post(message, g):
-    if isinstance(message, wire_requests.EnrollmentFinish):
-        return _finish_enrollment(message)
-    if isinstance(message, wire_requests.ChallengeAnswer):
-        return _receive_answer(message, g)
-    return _update_firebase_token(message), {}
-
-
-def _finish_enrollment(message: wire_requests.EnrollmentFinish):
-    token = _token(message.serial)
-    if token is None or token.token.rollout_state != ROLLOUTSTATE.CLIENTWAIT:
-        raise ParameterError(NOT_WAITING)
-    if _enrollment_expired(token):
-        raise ParameterError("This enrollment has expired. Please start a new enrollment.")
-    if not lifecycle.credential_matches(token.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
-        raise ParameterError("Invalid enrollment credential.")
-    phone_key = crypto.load_phone_key(message.pubkey)
-    server_key = crypto.generate_server_key(int(token.get_tokeninfo(Info.SERVER_KEY_SIZE)))
-    if not store.claim_enrollment(token.token.id):
-        raise ParameterError(NOT_WAITING)
-    token.token.rollout_state = ROLLOUTSTATE.ENROLLED
-    token.add_tokeninfo(Info.PHONE_KEY, crypto.phone_key_text(phone_key))
-    token.add_tokeninfo(Info.FIREBASE_TOKEN, message.fbtoken)
-    token.add_tokeninfo(Info.SERVER_PUBLIC_KEY, server_key.public_pem)
-    token.add_tokeninfo(Info.SERVER_PRIVATE_KEY, server_key.private_pem, "password")
-    token.del_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
-    token.del_tokeninfo(Info.ENROLLMENT_DEADLINE)
-    token.token.active = True
-    token.token.save()
-    store.mark_enrollment_answered(message.serial)
-    db.session.commit()
-    details = {
-        "public_key": crypto.public_key_for_app(server_key.public_pem),
-        "rollout_state": ROLLOUTSTATE.ENROLLED,
-        "serial": message.serial,
-    }
-    return True, details
-
-
-def _enrollment_expired(token) -> bool:
-    """Past the QR code's ttl; an unreadable deadline counts as expired."""
-    try:
-        deadline = datetime.fromisoformat(token.get_tokeninfo(Info.ENROLLMENT_DEADLINE) or "")
-        return _now() >= deadline
-    except (TypeError, ValueError):
-        return True
-
-
-def _receive_answer(message: wire_requests.ChallengeAnswer, g):
-    token = _enrolled_token(message.serial)
-    _verify(token, answer_text(message.nonce, message.serial, message.decline), message.signature)
-    challenge = store.find_push_challenge(message.serial, message.nonce)
-    if challenge is None:
-        return False, {"message": "This login request is unknown or has expired."}
-    outcome = lifecycle.judge_answer(challenge.status.state(store.utcnow()), message.decline)
-    if outcome is AnswerOutcome.APPLY:
-        if store.apply_answer(challenge.id, challenge.nonce, message.decline):
-            answers.notify(challenge.transaction_id)
-            _audit_answer(g, message)
-            return True, {}
-        lost_race = store.find_push_challenge(message.serial, message.nonce)
-        outcome = lifecycle.judge_answer(lost_race.status.state(store.utcnow()), message.decline)
-    if outcome is AnswerOutcome.REPEAT:
-        return True, {}
-    if outcome is AnswerOutcome.TOO_LATE:
-        audit.record_event("push expired", message.serial, "answered after the login request had expired", False)
-        return False, {"message": "This login request has expired."}
-    audit.record_event("push answer refused", message.serial, "the login request was already answered differently", False)
-    return False, {"message": "This login request was already answered differently."}
-
-
-def _audit_answer(g, message: wire_requests.ChallengeAnswer) -> None:
-    if message.decline:
-        log.warning("Token %s: a push was declined on the phone, possibly an attack.", message.serial)
-        audit.record_event("push declined", message.serial, "declined on the phone: possible attack (push fatigue)", False)
-    else:
-        audit.record_event("push accepted", message.serial, "accepted on the phone", True)
-
-
-def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
-    check_clock(parse_timestamp(message.timestamp), _now(), lifecycle.TOKEN_UPDATE_WINDOW)
-    token = _enrolled_token(message.serial)
-    _verify(token, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
-    token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
-    delivery.revive_registration(token)
-    token.token.save()
-    return True
-
-
-def _serve_poll(message: wire_requests.Poll, g) -> list:
-    token = _token(message.serial)
-    owner = token.user if token is not None else None
-    allow = policies.read_allow_polling(g, owner)
-    if allow == AllowPolling.DENY or (
-        allow == AllowPolling.TOKEN and token is not None and not is_true(token.get_tokeninfo(Info.POLLING_ALLOWED, "True"))
-    ):
-        raise PolicyError("Polling is not allowed for this token.")
-    check_clock(parse_timestamp(message.timestamp), _now(), lifecycle.POLL_WINDOW)
-    token = _enrolled_token(message.serial)
-    _verify(token, poll_text(message.serial, message.timestamp), message.signature)
-    return [push.as_dict() for push in store.open_pushes(message.serial)]
-
-
-def _token(serial: str):
-    try:
-        return get_one_token(serial=serial, tokentype=TOKEN_TYPE)
-    except ResourceNotFoundError:
-        return None
-
-
-def _enrolled_token(serial: str):
-    """The enrolled token for a signed request; every miss looks like a bad signature."""
-    token = _token(serial)
-    if token is None or token.token.rollout_state != ROLLOUTSTATE.ENROLLED or not token.get_tokeninfo(Info.PHONE_KEY):
-        raise ParameterError(NOT_VERIFIED)
-    return token
-
-
-def _verify(token, text: str, signature: bytes) -> None:
-    key = crypto.load_phone_key(token.get_tokeninfo(Info.PHONE_KEY))
-    if not crypto.phone_signature_valid(key, text, signature):
-        raise ParameterError(NOT_VERIFIED)
 
 
 def _settings_params(settings: policies.EnrollmentSettings) -> dict:

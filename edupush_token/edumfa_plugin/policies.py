@@ -13,7 +13,7 @@ from typing import Optional
 
 from edumfa.lib import _
 from edumfa.lib.error import PolicyError
-from edumfa.lib.policy import ACTION, GROUP, SCOPE, Match
+from edumfa.lib.policy import ACTION, SCOPE, Match
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 
 from .. import TOKEN_TYPE

@@ -7,7 +7,6 @@ import json
 import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qsl
 
 import pytest
 from cryptography.exceptions import InvalidSignature
