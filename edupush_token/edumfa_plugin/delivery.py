@@ -24,14 +24,13 @@ from ..delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
 from ..delivery.job import DeliveryJob, attempt
 from ..wire.push_data import PushData
 from . import audit, store
+from .tokeninfo import Info
 from .policies import FIREBASE_GATEWAY_TYPE
 
 log = logging.getLogger(__name__)
 
 JSON_CONFIG_OPTION = "JSON config file"  # eduMFA's FirebaseProvider option name
-REGISTRATION_STATE = "firebase_token_state"
 UNREGISTERED = "unregistered"
-UNREGISTERED_AT = "firebase_token_unregistered_at"
 
 dispatcher = Dispatcher()
 sender = FirebaseSender()
@@ -48,7 +47,7 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
     if gateway_name == POLL_ONLY:
         return DeliveryReport(DeliveryState.POLL_ONLY)
     record = _recorder(current_app._get_current_object(), challenge.id, push.nonce, token.token.serial, gateway_name)
-    if token.get_tokeninfo(REGISTRATION_STATE) == UNREGISTERED:
+    if token.get_tokeninfo(Info.REGISTRATION_STATE) == UNREGISTERED:
         return _first(record, DeliveryReport(
             DeliveryState.SKIPPED,
             "Firebase reported this phone's registration as unregistered; the phone must poll "
@@ -59,7 +58,7 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
         return _first(record, DeliveryReport(DeliveryState.FAILED, f"there is no Firebase gateway named {gateway_name!r}"))
     job = DeliveryJob(
         push=push,
-        registration_token=token.get_tokeninfo("firebase_token") or "",
+        registration_token=token.get_tokeninfo(Info.FIREBASE_TOKEN) or "",
         gateway=gateway,
         deadline=time.time() + (challenge.expiration - store.utcnow()).total_seconds(),
         record=record,
@@ -87,9 +86,9 @@ def firebase_gateway(name: str):
 
 def revive_registration(token) -> None:
     """A signed Firebase-token update brings a dead registration back."""
-    if token.get_tokeninfo(REGISTRATION_STATE):
-        token.del_tokeninfo(REGISTRATION_STATE)
-        token.del_tokeninfo(UNREGISTERED_AT)
+    if token.get_tokeninfo(Info.REGISTRATION_STATE):
+        token.del_tokeninfo(Info.REGISTRATION_STATE)
+        token.del_tokeninfo(Info.UNREGISTERED_AT)
 
 
 def _first(record, report: DeliveryReport) -> DeliveryReport:
@@ -113,8 +112,8 @@ def _recorder(app, challenge_id: int, nonce: str, serial: str, gateway_name: str
 def _mark_unregistered(serial: str) -> None:
     token = get_one_token(serial=serial, tokentype=TOKEN_TYPE, silent_fail=True)
     if token is not None:
-        token.add_tokeninfo(REGISTRATION_STATE, UNREGISTERED)
-        token.add_tokeninfo(UNREGISTERED_AT, datetime.utcnow().isoformat(timespec="seconds") + "Z")
+        token.add_tokeninfo(Info.REGISTRATION_STATE, UNREGISTERED)
+        token.add_tokeninfo(Info.UNREGISTERED_AT, datetime.utcnow().isoformat(timespec="seconds") + "Z")
         token.token.save()
 
 

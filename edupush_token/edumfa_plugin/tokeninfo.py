@@ -20,3 +20,5 @@ class Info:
     SERVER_KEY_SIZE = "server_key_size"
     FIREBASE_CONFIG = Action.FIREBASE_CONFIG
     POLLING_ALLOWED = "polling_allowed"
+    REGISTRATION_STATE = "firebase_token_state"
+    UNREGISTERED_AT = "firebase_token_unregistered_at"
