@@ -13,7 +13,7 @@ import enum
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 NONCE_BYTES = 20
 CREDENTIAL_BYTES = 20
@@ -76,6 +76,10 @@ def new_enrollment_credential() -> str:
 def credential_matches(expected: str, given: str) -> bool:
     """Constant-time comparison, so the credential cannot be guessed byte by byte."""
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def enrollment_deadline(started: datetime, ttl_minutes: int) -> datetime:

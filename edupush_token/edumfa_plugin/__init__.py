@@ -10,7 +10,6 @@ decisions.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Optional
 
 from flask import has_request_context
@@ -111,7 +110,7 @@ class EdupushPlusTokenClass(TokenClass):
             raise PolicyError(f"Missing enrollment policy for {TOKEN_TYPE}: {Action.REGISTRATION_URL}")
         ttl_minutes = int(param[Action.TTL])
         TokenClass.update(self, dict(param, genkey=1, **{"2stepinit": 1}), reset_failcount)
-        deadline = lifecycle.enrollment_deadline(_now(), ttl_minutes)
+        deadline = lifecycle.enrollment_deadline(lifecycle.utc_now(), ttl_minutes)
         self.add_tokeninfo(Info.ENROLLMENT_CREDENTIAL, lifecycle.new_enrollment_credential(), "password")
         self.add_tokeninfo(Info.ENROLLMENT_DEADLINE, deadline.isoformat())
         self.add_tokeninfo(Info.REGISTRATION_URL, param[Action.REGISTRATION_URL])
@@ -255,7 +254,7 @@ class EdupushPlusTokenClass(TokenClass):
 
     def _login_context(self, g, owner) -> dict:
         """What the user may need to judge the login: from where, with what, for whom, when."""
-        now = _now()
+        now = lifecycle.utc_now()
         return {
             "client_ip": getattr(g, "client_ip", "") if g is not None else "",
             "user_agent": flask_request.headers.get("User-Agent", "") if has_request_context() else "",
@@ -329,7 +328,3 @@ def _settings_params(settings: policies.EnrollmentSettings) -> dict:
         Action.FIREBASE_CONFIG: settings.firebase_configuration,
         Action.SERVER_KEY_SIZE: settings.server_key_size,
     }
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)

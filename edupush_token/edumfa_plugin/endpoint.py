@@ -7,7 +7,7 @@ verify is refused with a 4xx and changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError
 from edumfa.lib.token import get_one_token
@@ -90,7 +90,7 @@ def _enrollment_expired(token) -> bool:
     """Past the QR code's ttl; an unreadable deadline counts as expired."""
     try:
         deadline = datetime.fromisoformat(token.get_tokeninfo(Info.ENROLLMENT_DEADLINE) or "")
-        return _now() >= deadline
+        return lifecycle.utc_now() >= deadline
     except (TypeError, ValueError):
         return True
 
@@ -127,7 +127,7 @@ def _audit_answer(g, message: wire_requests.ChallengeAnswer) -> None:
 
 
 def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
-    check_clock(parse_timestamp(message.timestamp), _now(), lifecycle.TOKEN_UPDATE_WINDOW)
+    check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.TOKEN_UPDATE_WINDOW)
     token = _enrolled_token(message.serial)
     _verify(token, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
     token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
@@ -144,7 +144,7 @@ def _serve_poll(message: wire_requests.Poll, g) -> list:
         allow == AllowPolling.TOKEN and token is not None and not is_true(token.get_tokeninfo(Info.POLLING_ALLOWED, "True"))
     ):
         raise PolicyError("Polling is not allowed for this token.")
-    check_clock(parse_timestamp(message.timestamp), _now(), lifecycle.POLL_WINDOW)
+    check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.POLL_WINDOW)
     token = _enrolled_token(message.serial)
     _verify(token, poll_text(message.serial, message.timestamp), message.signature)
     return [push.as_dict() for push in store.open_pushes(message.serial)]
@@ -169,7 +169,3 @@ def _verify(token, text: str, signature: bytes) -> None:
     key = crypto.load_phone_key(token.get_tokeninfo(Info.PHONE_KEY))
     if not crypto.phone_signature_valid(key, text, signature):
         raise ParameterError(NOT_VERIFIED)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
