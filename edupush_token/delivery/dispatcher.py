@@ -40,10 +40,6 @@ class Dispatcher:
             self._condition.notify()
             return True
 
-    def pending(self) -> int:
-        with self._condition:
-            return len(self._queue) + self._running
-
     def wait_idle(self, timeout: float) -> bool:
         """Block until nothing is queued or running; for shutdown and tests."""
         deadline = time.monotonic() + timeout

@@ -23,7 +23,3 @@ class DeliveryReport:
     message_id: str = ""
     attempts: int = 0
     unregistered: bool = False
-
-    @property
-    def final(self) -> bool:
-        return self.state not in (DeliveryState.QUEUED, DeliveryState.RETRYING)
