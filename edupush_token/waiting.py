@@ -1,9 +1,14 @@
-"""How a push_wait login learns that the phone has answered.
+"""How a push_wait login learns that the phone has answered, and when it may wait at all.
 
-An answer served by the same process wakes the waiting request at once; an
-answer served by another process or node is found by re-checking the
-database at a bounded pace, so a waiting request costs at most one query per
-``recheck_interval``.
+An answer served by the same process wakes the waiting request at once; one
+served by another process or node wakes it through whatever cross-process
+signal the host offers (PostgreSQL's NOTIFY), and failing that is found by
+re-checking the database at a bounded pace, so a waiting request costs at most
+one query per ``recheck_interval``.
+
+A waiting request occupies a request handler of its process.  If waits took
+the last handler, the phone's answer could not be served and every wait would
+run into its timeout, so each process keeps a handler free (:class:`WaitSlots`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Callable, Optional, TypeVar
 
 Result = TypeVar("Result")
@@ -56,3 +62,58 @@ class AnswerBoard:
 
 
 answers = AnswerBoard()
+
+
+@dataclass(frozen=True)
+class Server:
+    """What a WSGI server tells an app about its concurrency (PEP 3333 environ)."""
+
+    software: str = ""
+    multithread: bool = False
+    green: bool = False  # gevent or eventlet monkey-patched sockets
+
+    @classmethod
+    def from_environ(cls, environ: dict, green: bool = False) -> "Server":
+        return cls(str(environ.get("SERVER_SOFTWARE", "")), bool(environ.get("wsgi.multithread")), green)
+
+
+WERKZEUG_WAIT_SLOTS = 16  # Werkzeug's threaded server starts a thread per request
+GREEN_WAIT_SLOTS = 1000  # a waiting greenlet costs next to nothing
+
+
+def wait_slots_for(server: Server) -> int:
+    """How many push_waits a process of this server can hold without starving the phone.
+
+    A server that handles one request at a time per process (gunicorn's sync
+    worker) has no handler to spare.  A thread pool of unknown size (gunicorn's
+    gthread) is not guessed at: the admin states it with EDUPUSH_PUSH_WAIT_SLOTS.
+    """
+    if server.green:
+        return GREEN_WAIT_SLOTS
+    if server.multithread and server.software.startswith("Werkzeug/"):
+        return WERKZEUG_WAIT_SLOTS
+    return 0
+
+
+class WaitSlots:
+    """A process-wide count of push_waits in progress, bounded by ``capacity``."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._taken = 0
+
+    def try_take(self) -> bool:
+        with self._lock:
+            if self._taken >= self.capacity:
+                return False
+            self._taken += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self._taken -= 1
+
+    def any_free(self) -> bool:
+        with self._lock:
+            return self._taken < self.capacity

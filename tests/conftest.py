@@ -89,13 +89,16 @@ class AdminAPI:
 # cheap. Note that eduMFA merges this setting into a module-level dict, so it
 # stays in effect for all later hashing in the test process.
 CHEAP_PASSWORD_HASHING = {"EDUMFA_HASH_ALGO_PARAMS": {"argon2__rounds": 1, "argon2__memory_cost": 1024}}
+# The Flask test client reports a server that serves one request at a time,
+# where push_wait would be refused; in tests, other threads play the phone.
+PUSH_WAIT_SLOTS = {"EDUPUSH_PUSH_WAIT_SLOTS": 4}
 
 
 @pytest.fixture(scope="session")
 def edumfa_template(tmp_path_factory) -> LocalInstance:
     """Prepared once per session; tests get copies through ``instance``."""
     directory = tmp_path_factory.mktemp("edumfa-template")
-    return LocalInstance(directory, extra_config=CHEAP_PASSWORD_HASHING).prepare()
+    return LocalInstance(directory, extra_config={**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS}).prepare()
 
 
 @pytest.fixture

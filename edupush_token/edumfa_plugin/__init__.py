@@ -33,17 +33,18 @@ from .. import TOKEN_TYPE, crypto, lifecycle
 from ..delivery import POLL_ONLY, DeliveryState
 from ..lifecycle import ChallengeState
 from ..limits import COOLDOWN, PushHistory, Refusal, check_push
-from ..waiting import answers
 from ..wire import WireError
 from ..wire import requests as wire_requests
 from ..wire.enrollment_url import enrollment_url, render_label
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.templates import render_template
-from . import audit, delivery, endpoint, policies, store
+from . import audit, delivery, endpoint, policies, push_wait, store
 from .policies import Action
 from .tokeninfo import Info
 
 log = logging.getLogger(__name__)
+
+WAIT_REFUSED = "edupushplus_wait_refused"
 
 
 class EdupushPlusTokenClass(TokenClass):
@@ -199,7 +200,9 @@ class EdupushPlusTokenClass(TokenClass):
         if not isinstance(passw, str):
             return False  # e.g. a JSON number as "pass": no PIN can match it
         if self._wait_seconds(options) is not None:
-            return False  # authenticate() sends the push and waits instead
+            if push_wait.can_wait():
+                return False  # authenticate() sends the push and waits instead
+            options[WAIT_REFUSED] = True  # eduMFA hands these options on to create_challenge
         return self.check_pin(passw, user=user, options=options)
 
     def create_challenge(self, transactionid=None, options=None):
@@ -250,6 +253,8 @@ class EdupushPlusTokenClass(TokenClass):
                 raise ValidateError(f"Failed to send the push notification: {report.detail}")
         if refusal is not None:
             message += " No push was sent: open the app to find the login request."
+        if options.get(WAIT_REFUSED):
+            message += push_wait.REFUSED
         return True, message, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
 
     def _login_context(self, g, owner) -> dict:
@@ -291,17 +296,16 @@ class EdupushPlusTokenClass(TokenClass):
         wait_seconds = self._wait_seconds(options)
         if not pin_match or wait_seconds is None or options.get("valid_token_num"):
             return pin_match, -1, None
-        created, message, transaction_id, _attributes = self.create_challenge(options=options)
-        if not created:
-            return pin_match, -1, {"message": message}
-        serial = self.token.serial
-
-        def decided() -> Optional[ChallengeState]:
-            status = store.transaction_status(serial, transaction_id)
-            state = ChallengeState.EXPIRED if status is None else status.state(store.utcnow())
-            return None if state is ChallengeState.OPEN else state
-
-        outcome = answers.wait_for(transaction_id, decided, timeout=wait_seconds)
+        with push_wait.slot() as may_wait:
+            if not may_wait:
+                options[WAIT_REFUSED] = True
+            created, message, transaction_id, _attributes = self.create_challenge(options=options)
+            if not created:
+                return pin_match, -1, {"message": message}
+            if not may_wait:
+                # Lost the last slot to a concurrent login since is_challenge_request.
+                return pin_match, -1, {"message": message, "transaction_id": transaction_id}
+            outcome = push_wait.wait_for_answer(self.token.serial, transaction_id, wait_seconds)
         if outcome is ChallengeState.ACCEPTED:
             store.consume_transaction(transaction_id)
             return pin_match, 1, None

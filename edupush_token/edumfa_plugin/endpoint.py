@@ -103,7 +103,7 @@ def _receive_answer(message: wire_requests.ChallengeAnswer, g):
         return False, {"message": "This login request is unknown or has expired."}
     outcome = lifecycle.judge_answer(challenge.status.state(store.utcnow()), message.decline)
     if outcome is AnswerOutcome.APPLY:
-        if store.apply_answer(challenge.id, challenge.nonce, message.decline):
+        if store.apply_answer(challenge.id, challenge.nonce, message.decline, challenge.transaction_id):
             answers.notify(challenge.transaction_id)
             _audit_answer(g, message)
             return True, {}

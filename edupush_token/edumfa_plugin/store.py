@@ -25,6 +25,7 @@ from .. import TOKEN_TYPE
 from ..delivery import DeliveryReport, DeliveryState
 from ..lifecycle import ChallengeStatus
 from ..wire.push_data import PushData
+from . import wakeups
 
 DECLINED = "challenge_declined"  # the marker eduMFA's polltransaction looks for
 HISTORY = timedelta(days=1)
@@ -162,13 +163,14 @@ def consume_transaction(transaction_id: str) -> None:
     db.session.commit()
 
 
-def apply_answer(challenge_id: int, nonce: str, decline: bool) -> bool:
+def apply_answer(challenge_id: int, nonce: str, decline: bool, transaction_id: str = "") -> bool:
     """Record an answer only if the challenge is still open; True if this call won.
 
     A single conditional UPDATE makes concurrent answers race safely in the
     database: exactly one of an accept and a decline takes effect. The answer
     is also kept with our push record, which outlives eduMFA's challenge row,
-    for the decline limits.
+    for the decline limits.  The winner wakes push_waits on other processes
+    (``transaction_id``) in the same transaction.
     """
     change = {"data": DECLINED} if decline else {"otp_valid": True}
     result = db.session.execute(
@@ -189,6 +191,8 @@ def apply_answer(challenge_id: int, nonce: str, decline: bool) -> bool:
             .where(PushRecord.challenge_id == challenge_id, PushRecord.nonce == nonce)
             .values(answer="declined" if decline else "accepted", answered=utcnow())
         )
+        if transaction_id:
+            wakeups.announce(db.session, transaction_id)
     db.session.commit()
     return won
 

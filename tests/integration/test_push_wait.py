@@ -84,3 +84,47 @@ def test_an_accepted_push_wait_challenge_is_used_up(push_wait, answering_phone, 
     phone.join()
     challenges = admin.get(f"/token/challenges/{enrolled.serial}")["result"]["value"]["challenges"]
     assert challenges == []
+
+
+def test_without_a_handler_to_spare_push_wait_falls_back_to_challenge_response(app, push_wait, enrolled, validate):
+    app.config["EDUPUSH_PUSH_WAIT_SLOTS"] = 0  # as under gunicorn's sync worker
+    push_wait(20)
+    body, elapsed = timed_check(validate, **{"pass": PIN})
+    assert elapsed < 5
+    assert body["result"]["authentication"] == "CHALLENGE"
+    assert "cannot hold the login open" in body["detail"]["message"]
+    transaction_id = body["detail"]["transaction_id"]
+    enrolled.phone.accept(enrolled.phone.poll(enrolled.token)[0])
+    _status, body = validate(**{"pass": "", "transaction_id": transaction_id})
+    assert body["result"]["authentication"] == "ACCEPT"
+
+
+def test_waits_beyond_the_slots_are_refused_at_once(app, admin, push_wait, answering_phone, enrolled, validate):
+    app.config["EDUPUSH_PUSH_WAIT_SLOTS"] = 1
+    push_wait(20)
+    started = threading.Event()
+    results = {}
+
+    def first_login():
+        started.set()
+        results["first"], _elapsed = timed_check(validate, **{"pass": PIN})
+
+    waiting = threading.Thread(target=first_login)
+    waiting.start()
+    started.wait()
+    wait_until_a_challenge_is_open(admin, enrolled.serial)
+    second, elapsed = timed_check(validate, **{"pass": PIN})
+    assert second["result"]["authentication"] == "CHALLENGE"
+    assert elapsed < 5
+    phone = answering_phone("accept")
+    phone.join()
+    waiting.join()
+    assert results["first"]["result"]["authentication"] == "ACCEPT", results["first"]
+
+
+def wait_until_a_challenge_is_open(admin, serial, timeout=10):
+    """Asks eduMFA, not the phone: the emulated app, like the real one, shows a push only once."""
+    deadline = time.monotonic() + timeout
+    while not admin.get(f"/token/challenges/{serial}")["result"]["value"]["challenges"]:
+        assert time.monotonic() < deadline, "the first login sent no push"
+        time.sleep(0.05)

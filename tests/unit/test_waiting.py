@@ -1,7 +1,16 @@
 import threading
 import time
 
-from edupush_token.waiting import AnswerBoard
+import pytest
+
+from edupush_token.waiting import (
+    GREEN_WAIT_SLOTS,
+    WERKZEUG_WAIT_SLOTS,
+    AnswerBoard,
+    Server,
+    WaitSlots,
+    wait_slots_for,
+)
 
 
 def test_notify_wakes_the_waiter_before_the_recheck_interval():
@@ -55,3 +64,33 @@ def test_waiters_are_forgotten():
     board = AnswerBoard()
     board.wait_for("tx", lambda: "x", timeout=1)
     assert not board._events
+
+
+@pytest.mark.parametrize("server, slots", [
+    (Server("gunicorn/23.0.0", multithread=False), 0),  # sync worker: one request at a time
+    (Server("gunicorn/23.0.0", multithread=True), 0),  # gthread: pool size unknown to the app
+    (Server("Werkzeug/3.1.3", multithread=False), 0),
+    (Server("Werkzeug/3.1.3", multithread=True), WERKZEUG_WAIT_SLOTS),
+    (Server("gunicorn/23.0.0", multithread=False, green=True), GREEN_WAIT_SLOTS),
+    (Server(), 0),
+])
+def test_wait_slots_never_take_a_servers_only_handler(server, slots):
+    assert wait_slots_for(server) == slots
+
+
+def test_server_is_read_from_the_wsgi_environ():
+    environ = {"SERVER_SOFTWARE": "Werkzeug/3.1.3", "wsgi.multithread": True}
+    assert Server.from_environ(environ) == Server("Werkzeug/3.1.3", multithread=True)
+
+
+def test_wait_slots_are_bounded_and_given_back():
+    slots = WaitSlots(2)
+    assert slots.try_take() and slots.try_take()
+    assert not slots.any_free()
+    assert not slots.try_take()
+    slots.give_back()
+    assert slots.any_free() and slots.try_take()
+
+
+def test_zero_capacity_allows_no_wait():
+    assert not WaitSlots(0).try_take()

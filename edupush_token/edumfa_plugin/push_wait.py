@@ -1,0 +1,89 @@
+"""push_wait in eduMFA: whether a login may wait here, and the wait itself."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+from typing import Iterator, Optional
+
+from flask import current_app, has_request_context
+from flask import request as flask_request
+
+from edumfa.models import db
+
+from ..lifecycle import ChallengeState
+from ..waiting import Server, WaitSlots, answers, wait_slots_for
+from . import store, wakeups
+
+log = logging.getLogger(__name__)
+
+SLOTS_CONFIG = "EDUPUSH_PUSH_WAIT_SLOTS"
+REFUSED = (
+    " This server cannot hold the login open while you answer; confirm it in the app,"
+    " then the application can complete it with the transaction_id."
+)
+
+_slots_by_capacity: dict[int, WaitSlots] = {}
+_slots_lock = threading.Lock()
+
+
+def slots() -> WaitSlots:
+    """This process's wait slots, sized by edumfa.cfg or by what the WSGI server reveals."""
+    capacity = _capacity()
+    with _slots_lock:
+        return _slots_by_capacity.setdefault(capacity, WaitSlots(capacity))
+
+
+def _capacity() -> int:
+    configured = current_app.config.get(SLOTS_CONFIG)
+    if configured is not None:
+        return max(0, int(configured))
+    environ = flask_request.environ if has_request_context() else {}
+    return wait_slots_for(Server.from_environ(environ, green=_green_threads()))
+
+
+def _green_threads() -> bool:
+    gevent_monkey = sys.modules.get("gevent.monkey")
+    if gevent_monkey is not None and gevent_monkey.is_module_patched("socket"):
+        return True
+    eventlet_patcher = sys.modules.get("eventlet.patcher")
+    return eventlet_patcher is not None and eventlet_patcher.is_monkey_patched("socket")
+
+
+def can_wait() -> bool:
+    available = slots().any_free()
+    if not available:
+        log.warning(
+            "push_wait refused: no request handler of this process to spare (%s=%d); "
+            "the login falls back to challenge-response.", SLOTS_CONFIG, slots().capacity,
+        )
+    return available
+
+
+@contextlib.contextmanager
+def slot() -> Iterator[bool]:
+    """Hold a wait slot for the block; yields False if there was none left."""
+    process_slots = slots()
+    taken = process_slots.try_take()
+    try:
+        yield taken
+    finally:
+        if taken:
+            process_slots.give_back()
+
+
+def wait_for_answer(serial: str, transaction_id: str, timeout: float) -> Optional[ChallengeState]:
+    """The challenge's final state once the phone answers, or None after ``timeout``."""
+
+    def decided() -> Optional[ChallengeState]:
+        status = store.transaction_status(serial, transaction_id)
+        state = ChallengeState.EXPIRED if status is None else status.state(store.utcnow())
+        return None if state is ChallengeState.OPEN else state
+
+    engine = db.engine
+    if not wakeups.supported(engine):
+        return answers.wait_for(transaction_id, decided, timeout=timeout)
+    with wakeups.listener_for(engine, answers.notify).in_use():
+        return answers.wait_for(transaction_id, decided, timeout=timeout)

@@ -1,0 +1,123 @@
+"""Cross-process wake-ups for push_wait through PostgreSQL's LISTEN/NOTIFY.
+
+The answer's transaction commits a NOTIFY carrying the transaction id; every
+process that has a push_wait in progress keeps one connection LISTENing and
+wakes its waiters at once, whichever process or node served the answer.  On
+other engines there is no such signal and waiters re-check the database at a
+bounded pace (see :mod:`edupush_token.waiting`); the wake-up is a speed-up,
+never needed for correctness, so a lost listener connection only costs time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import threading
+import time
+from typing import Callable, Iterator
+
+from sqlalchemy import text
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "edupushplus_answer"
+LINGER_SECONDS = 60.0  # keep listening this long after the last wait, for the next one
+RECONNECT_SECONDS = 1.0
+LISTEN_TIMEOUT_SECONDS = 2.0
+
+
+def supported(engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def announce(session, transaction_id: str) -> None:
+    """Queue the wake-up in the answer's own transaction: it is sent only if that commits."""
+    if supported(session.get_bind()):
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": transaction_id})
+
+
+class Listener:
+    """One LISTEN connection of this process to one database, alive while waits need it."""
+
+    def __init__(self, engine, on_wakeup: Callable[[str], None]) -> None:
+        self._engine = engine
+        self._on_wakeup = on_wakeup
+        self._lock = threading.Lock()
+        self._users = 0
+        self._last_use = time.monotonic()
+        self._listening = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[bool]:
+        """Listen for the duration of a wait; yields whether LISTEN is active."""
+        with self._lock:
+            self._users += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._listening.clear()
+                self._thread = threading.Thread(target=self._run, name="edupushplus-listen", daemon=True)
+                self._thread.start()
+        try:
+            yield self._listening.wait(LISTEN_TIMEOUT_SECONDS)
+        finally:
+            with self._lock:
+                self._users -= 1
+                self._last_use = time.monotonic()
+
+    def _idle_too_long(self) -> bool:
+        with self._lock:
+            return self._users == 0 and time.monotonic() - self._last_use > LINGER_SECONDS
+
+    def _run(self) -> None:
+        while not self._idle_too_long():
+            try:
+                self._listen_until_idle()
+            except Exception as error:  # noqa: BLE001 - any failure just means slower wake-ups
+                self._listening.clear()
+                log.warning("push_wait wake-ups paused, waiters re-check the database instead: %s", error)
+                time.sleep(RECONNECT_SECONDS)
+
+    def _listen_until_idle(self) -> None:
+        pooled = self._engine.raw_connection()
+        pooled.detach()  # ours for as long as we listen, never handed to a request
+        connection = pooled.driver_connection
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {CHANNEL}")
+            self._listening.set()
+            while not self._idle_too_long():
+                readable, _, _ = select.select([connection], [], [], 1.0)
+                if readable:
+                    connection.poll()
+                    while connection.notifies:
+                        self._on_wakeup(connection.notifies.pop(0).payload)
+        finally:
+            self._listening.clear()
+            connection.close()
+
+
+_listeners: dict[str, Listener] = {}
+_listeners_lock = threading.Lock()
+
+
+def listener_for(engine, on_wakeup: Callable[[str], None]) -> Listener:
+    key = engine.url.render_as_string(hide_password=False)
+    with _listeners_lock:
+        listener = _listeners.get(key)
+        if listener is None:
+            listener = _listeners[key] = Listener(engine, on_wakeup)
+        return listener
+
+
+def _forget_parents_listeners() -> None:
+    """A forked worker inherits the parent's Listener objects but not their threads or sockets."""
+    global _listeners_lock
+    _listeners_lock = threading.Lock()
+    _listeners.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_listeners)
