@@ -92,13 +92,16 @@ CHEAP_PASSWORD_HASHING = {"EDUMFA_HASH_ALGO_PARAMS": {"argon2__rounds": 1, "argo
 # The Flask test client reports a server that serves one request at a time,
 # where push_wait would be refused; in tests, other threads play the phone.
 PUSH_WAIT_SLOTS = {"EDUPUSH_PUSH_WAIT_SLOTS": 4}
+# One pooled key per key size keeps the pool in use without a background
+# thread generating eight keys for every test's fresh database.
+SMALL_KEY_POOL = {"EDUPUSH_KEY_POOL_SIZE": 1}
 
 
 @pytest.fixture(scope="session")
 def edumfa_template(tmp_path_factory) -> LocalInstance:
     """Prepared once per session; tests get copies through ``instance``."""
     directory = tmp_path_factory.mktemp("edumfa-template")
-    return LocalInstance(directory, extra_config={**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS}).prepare()
+    return LocalInstance(directory, extra_config={**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}).prepare()
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from ..wire import requests as wire_requests
 from ..wire.enrollment_url import enrollment_url, render_label
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.templates import render_template
-from . import audit, delivery, endpoint, policies, push_wait, store
+from . import audit, delivery, endpoint, keypool, policies, push_wait, store
 from .policies import Action
 from .tokeninfo import Info
 
@@ -119,6 +119,7 @@ class EdupushPlusTokenClass(TokenClass):
         self.add_tokeninfo(Info.TTL, str(ttl_minutes))
         self.add_tokeninfo(Info.SERVER_KEY_SIZE, str(param[Action.SERVER_KEY_SIZE]))
         self.add_tokeninfo(Info.FIREBASE_CONFIG, param[Action.FIREBASE_CONFIG])
+        keypool.refill(int(param[Action.SERVER_KEY_SIZE]))  # ready by the time the phone scans
 
     def get_init_detail(self, params=None, user=None):
         params = params or {}

@@ -22,7 +22,7 @@ from ..wire import WireError
 from ..wire import requests as wire_requests
 from ..wire.signed_text import answer_text, poll_text, token_update_text
 from ..wire.timestamps import check_clock, parse_timestamp
-from . import audit, delivery, policies, store
+from . import audit, delivery, keypool, policies, store
 from .policies import AllowPolling
 from .tokeninfo import Info
 
@@ -64,7 +64,8 @@ def _finish_enrollment(message: wire_requests.EnrollmentFinish):
     if not lifecycle.credential_matches(token.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
         raise ParameterError("Invalid enrollment credential.")
     phone_key = crypto.load_phone_key(message.pubkey)
-    server_key = crypto.generate_server_key(int(token.get_tokeninfo(Info.SERVER_KEY_SIZE)))
+    key_size = int(token.get_tokeninfo(Info.SERVER_KEY_SIZE))
+    server_key = keypool.server_key(key_size)
     if not store.claim_enrollment(token.token.id):
         raise ParameterError(NOT_WAITING)
     token.token.rollout_state = ROLLOUTSTATE.ENROLLED
@@ -78,6 +79,7 @@ def _finish_enrollment(message: wire_requests.EnrollmentFinish):
     token.token.save()
     store.mark_enrollment_answered(message.serial)
     db.session.commit()
+    keypool.refill(key_size)
     details = {
         "public_key": crypto.public_key_for_app(server_key.public_pem),
         "rollout_state": ROLLOUTSTATE.ENROLLED,

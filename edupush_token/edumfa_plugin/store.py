@@ -10,14 +10,13 @@ what became of its delivery.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta
 from typing import Optional
 
 from dataclasses import dataclass
 
-from sqlalchemy import exc, or_, select, update
+from sqlalchemy import or_, select, update
 
 from edumfa.models import Challenge, Token, TokenOwner, db
 
@@ -26,6 +25,7 @@ from ..delivery import DeliveryReport, DeliveryState
 from ..lifecycle import ChallengeStatus
 from ..wire.push_data import PushData
 from . import wakeups
+from .tables import create_once
 
 DECLINED = "challenge_declined"  # the marker eduMFA's polltransaction looks for
 HISTORY = timedelta(days=1)
@@ -59,23 +59,8 @@ class StoredChallenge:
     status: ChallengeStatus
 
 
-_tables_ready: set[str] = set()
-_tables_lock = threading.Lock()
-
-
 def ensure_tables() -> None:
-    """Create our table on first use, so installing the plugin needs no migration step."""
-    engine = db.engine
-    key = str(engine.url)
-    if key in _tables_ready:
-        return
-    with _tables_lock:
-        try:
-            PushRecord.__table__.create(bind=engine, checkfirst=True)
-        except (exc.ProgrammingError, exc.OperationalError, exc.IntegrityError):
-            if not engine.dialect.has_table(engine.connect(), PushRecord.__tablename__):
-                raise
-        _tables_ready.add(key)
+    create_once(PushRecord)
 
 
 def utcnow() -> datetime:
