@@ -76,7 +76,7 @@ def _static_folder(args) -> Path:
 
     config = args.config or DEFAULT_CONFIG
     folder = static_folder(config)
-    origin = config if Path(config).is_file() else f"eduMFA's defaults ({config} does not exist)"
+    origin = config if Path(config).is_file() else f"eduMFA's app factory without {config}, which does not exist"
     print(f"eduMFA's web UI static folder, from {origin}: {folder}")
     return folder
 

@@ -120,7 +120,8 @@ def test_the_static_folder_is_the_one_edumfa_cfg_sets(instance, static, capsys):
     assert installed(static) == packaged()
 
 
-def test_without_a_config_file_it_is_edumfas_built_in_folder(edumfa_static_folder, tmp_path):
+def test_without_a_config_file_it_is_edumfas_built_in_folder(edumfa_static_folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # eduMFA's defaults log to edumfa.log in the current directory
     assert static_folder(str(tmp_path / "absent.cfg")) == edumfa_static_folder
 
 
