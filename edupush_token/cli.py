@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from .webui import command as webui_command
+
 DEFAULT_DEMO_DIRECTORY = Path("var") / "demo"
 DEFAULT_FAKE_FCM_SERVICE_ACCOUNT = Path("var") / "fake-fcm" / "service-account.json"
 
@@ -55,7 +57,10 @@ def main(argv=None) -> int:
     deliveries.add_argument("--config", default="/etc/edumfa/edumfa.cfg", help="eduMFA's configuration file (default: %(default)s)")
     deliveries.add_argument("--serial", help="only this token")
     deliveries.add_argument("--limit", type=int, default=50, help="how many, newest first (default: %(default)s)")
+    webui_command.register(commands)
     args = parser.parse_args(argv)
+    if args.command == "webui":
+        return webui_command.run(args)
     if args.command == "fake-fcm":
         return run_fake_fcm(args.port, args.service_account, args.project, args.latency)
     if args.command == "deliveries":

@@ -82,9 +82,9 @@ class EdupushPlusTokenClass(TokenClass):
             "title": cls.get_class_title(),
             "description": cls.get_class_description(),
             "user": ["enroll"],
-            # eduMFA's web UI ships enrollment forms for its own types only; offering
-            # this type there would show an empty form, so it is enrolled via the API.
-            "ui_enroll": [],
+            # The web UI's form and QR code for this type come from the templates that
+            # `edupush-token webui install` puts into eduMFA's static folder.
+            "ui_enroll": ["admin", "user"],
             "policy": policies.definitions(),
         }
         if key:
