@@ -180,30 +180,32 @@ def _default(scope: str, name: str, entry: dict, defaults: dict) -> str:
 
 
 class PolicyReference(SphinxDirective):
-    """``{edupushplus-policies} <scope>``: a table of the token class's policies in one scope."""
+    """``{edupushplus-policies} <scope>``: the token class's policies in one scope, one entry each."""
 
     required_arguments = 1
 
     def run(self):
         scope = self.arguments[0]
-        rows = [policy for policy in documented_policies() if policy.scope == scope]
-        if not rows:
+        policies = [policy for policy in documented_policies() if policy.scope == scope]
+        if not policies:
             return [self.state.document.reporter.warning(f"The token class has no policies in scope {scope!r}.", line=self.lineno)]
-        table = _table(
-            ("Policy", "Type", "Values", "Default", "Description"),
-            [(self._policy_name(policy), policy.kind, policy.values, policy.default, policy.description) for policy in rows],
-            widths=(22, 6, 16, 16, 40),
-        )
-        return [table]
+        entries = nodes.definition_list()
+        for policy in policies:
+            entries += self._entry(policy)
+        return [entries]
 
-    def _policy_name(self, policy: PolicyDoc):
-        """The name, with a link target ``<scope>-<name>`` that other pages can refer to."""
+    def _entry(self, policy: PolicyDoc):
+        """Name (a link target ``<scope>-<name>`` for other pages), description, type, values, default."""
         node_id = nodes.make_id(f"{policy.scope}-{policy.name}")
         self.env.get_domain("std").note_hyperlink_target(node_id, self.env.docname, node_id, policy.name)
-        paragraph = nodes.paragraph()
-        paragraph += nodes.target("", "", ids=[node_id])
-        paragraph += nodes.literal(text=policy.name)
-        return paragraph
+        term = nodes.term("", "", nodes.literal(text=policy.name), ids=[node_id])
+        facts = nodes.paragraph()
+        for label, value in (("Type", policy.kind), ("Values", policy.values), ("Default", policy.default)):
+            if label != "Type":
+                facts += nodes.Text(" · ")
+            facts += [nodes.strong(text=f"{label}: "), nodes.Text(value)]
+        definition = nodes.definition("", nodes.paragraph(text=policy.description), facts)
+        return nodes.definition_list_item("", term, definition)
 
 
 class PolicySets(SphinxDirective):
@@ -218,50 +220,23 @@ class PolicySets(SphinxDirective):
             except (ValueError, KeyError) as error:
                 log.warning("policy sets: %s is not a policy set: %s", path, error)
                 continue
-            title = nodes.paragraph()
-            title += nodes.strong(text=f"policies/{path.name}")
-            rows = [
-                (policy["name"], policy["scope"], str(policy.get("priority", "")), _action_list(policy["action"]))
-                for policy in policies
-            ]
-            result += [title, _table(("Name", "Scope", "Priority", "Actions"), rows, widths=(25, 15, 10, 50))]
+            entries = nodes.definition_list()
+            for policy in policies:
+                entries += _policy_entry(policy)
+            result += [nodes.rubric(text=f"policies/{path.name}"), entries]
         if not result:
             log.warning("policy sets: no *.json in %s", POLICY_SETS)
         return result
 
 
-def _action_list(actions: str):
-    items = nodes.bullet_list()
-    for action in actions.split(", "):
-        item = nodes.list_item()
-        item += nodes.paragraph("", "", nodes.literal(text=action))
-        items += item
-    return items
-
-
-def _table(header, rows, widths):
-    group = nodes.tgroup(cols=len(header))
-    for width in widths:
-        group += nodes.colspec(colwidth=width)
-    head = nodes.thead()
-    head += _row(header)
-    body = nodes.tbody()
-    for row in rows:
-        body += _row(row)
-    group += head
-    group += body
-    table = nodes.table()
-    table += group
-    return table
-
-
-def _row(cells):
-    row = nodes.row()
-    for cell in cells:
-        entry = nodes.entry()
-        entry += cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=str(cell))
-        row += entry
-    return row
+def _policy_entry(policy: dict):
+    """One policy of a set: its name, scope and priority, and its actions one per line."""
+    summary = nodes.paragraph(text=f"scope {policy['scope']}, priority {policy.get('priority', '-')}")
+    actions = nodes.bullet_list()
+    for action in policy["action"].split(", "):
+        actions += nodes.list_item("", nodes.paragraph("", "", nodes.literal(text=action)))
+    term = nodes.term("", "", nodes.strong(text=policy["name"]))
+    return nodes.definition_list_item("", term, nodes.definition("", summary, actions))
 
 
 def setup(app):
