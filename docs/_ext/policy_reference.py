@@ -1,0 +1,245 @@
+"""The policy reference, generated from the token class so that it cannot drift from the code.
+
+``{edupushplus-policies}`` renders every policy the token class announces to
+eduMFA (``get_class_info("policy")``, what eduMFA's policy editor shows) with
+its scope, type, allowed values, default and description. The defaults are
+not copied from the code: they are what the plugin's own policy readers return
+in a throwaway eduMFA where no policy is set but the registration URL that
+enrollment requires. A policy this module cannot give a default for, or a
+description whose "(default N)" disagrees with the observed default, is a
+build warning, and the docs build treats warnings as errors.
+
+``{edupushplus-policy-sets}`` renders the ready-made sets in ``policies/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import logging as std_logging
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+log = logging.getLogger(__name__)
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+POLICY_SETS = REPOSITORY / "policies"
+EXAMPLE_REGISTRATION_URL = "https://edumfa.example.org/ttype/edupushplus"
+STATED_DEFAULT = re.compile(r"\(default (\w+)")
+
+
+@dataclass(frozen=True)
+class PolicyDoc:
+    scope: str
+    name: str
+    kind: str
+    values: str
+    default: str
+    description: str
+
+
+@functools.cache
+def documented_policies() -> tuple[PolicyDoc, ...]:
+    """Every policy of the token class, with the default the code applies when it is not set."""
+    from edupush_token.edumfa_plugin import EdupushPlusTokenClass
+    from edupush_token.edumfa_plugin.local_instance import LocalInstance
+    from edumfa.models import db
+
+    with tempfile.TemporaryDirectory() as directory, _quiet():
+        app = LocalInstance(directory).prepare().create_app()
+        with app.app_context():
+            definitions = EdupushPlusTokenClass.get_class_info("policy")
+            defaults = _observed_defaults()
+            db.session.remove()
+            db.engine.dispose()
+    return tuple(
+        PolicyDoc(
+            scope=scope,
+            name=name,
+            kind=entry["type"],
+            values=_allowed_values(name, entry),
+            default=_default(scope, name, entry, defaults),
+            description=str(entry["desc"]),
+        )
+        for scope, entries in definitions.items()
+        for name, entry in entries.items()
+    )
+
+
+@contextlib.contextmanager
+def _quiet():
+    """eduMFA's set-up talks (print, and INFO logging to the root logger, which the theme's
+    accessible-pygments configures); keep that out of the build output unless it fails."""
+    output = io.StringIO()
+    root = std_logging.getLogger()
+    handlers = root.handlers
+    root.handlers = [std_logging.StreamHandler(output)]
+    try:
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            yield
+    except Exception:
+        sys.stderr.write(output.getvalue())
+        raise
+    finally:
+        root.handlers = handlers
+
+
+def _observed_defaults() -> dict:
+    """(scope, policy) -> what the plugin uses when no policy sets it."""
+    from flask import g
+
+    from edumfa.lib.policy import SCOPE, PolicyClass, delete_policy, set_policy
+    from edupush_token.edumfa_plugin import policies
+    from edupush_token.edumfa_plugin.policies import Action
+
+    for policy in PolicyClass().list_policies():
+        delete_policy(policy["name"])
+    set_policy("docs-registration-url", scope=SCOPE.ENROLL, action=f"{Action.REGISTRATION_URL}={EXAMPLE_REGISTRATION_URL}")
+    g.policy_object, g.client_ip, g.serial = PolicyClass(), None, None
+    enrollment = policies.read_enrollment_settings(g, None)
+    auth = policies.read_auth_settings(g, None)
+    limits = policies.read_push_limits(g, None)
+    wait = policies.read_wait_seconds(g, None)
+    return {
+        (SCOPE.ENROLL, Action.REGISTRATION_URL): "none: required",
+        (SCOPE.ENROLL, Action.FIREBASE_CONFIG): enrollment.firebase_configuration,
+        (SCOPE.ENROLL, Action.TTL): enrollment.ttl_minutes,
+        (SCOPE.ENROLL, Action.SSL_VERIFY): _bit(enrollment.sslverify),
+        (SCOPE.ENROLL, Action.SERVER_KEY_SIZE): enrollment.server_key_size,
+        (SCOPE.AUTH, Action.MOBILE_TEXT): auth.question,
+        (SCOPE.AUTH, Action.MOBILE_TITLE): auth.title,
+        (SCOPE.AUTH, Action.SSL_VERIFY): _bit(auth.sslverify),
+        (SCOPE.AUTH, Action.WAIT): "off: no push_wait" if wait is None else wait,
+        (SCOPE.AUTH, Action.SYNCHRONOUS_DELIVERY): _on_off(policies.read_synchronous_delivery(g, None)),
+        (SCOPE.AUTH, Action.ALLOW_POLLING): policies.read_allow_polling(g, None),
+        # The token class falls back on eduMFA's settings here (edumfa.cfg or the config table).
+        (SCOPE.AUTH, Action.CHALLENGE_VALIDITY): (
+            "EdupushplusChallengeValidityTime, else DefaultChallengeValidityTime, else 120"
+        ),
+        (SCOPE.AUTH, Action.MAX_OPEN): limits.max_open,
+        (SCOPE.AUTH, Action.MIN_INTERVAL): _seconds(limits.min_interval),
+        (SCOPE.AUTH, Action.MAX_PER_HOUR): limits.max_per_hour,
+        (SCOPE.AUTH, Action.DECLINE_LIMIT): limits.decline_limit,
+        (SCOPE.AUTH, Action.DECLINE_WINDOW): _seconds(limits.decline_window),
+        (SCOPE.AUTH, Action.DECLINE_COOLDOWN): _seconds(limits.cooldown),
+        (SCOPE.AUTH, Action.COOLDOWN_ALLOWS_POLL): _on_off(policies.read_cooldown_allows_poll(g, None)),
+    }
+
+
+def _bit(flag: bool) -> str:
+    return "1" if flag else "0"
+
+
+def _on_off(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def _seconds(span) -> int:
+    return int(span.total_seconds())
+
+
+def _allowed_values(name: str, entry: dict) -> str:
+    from edupush_token.edumfa_plugin.policies import LIMIT_POLICIES, MAX_TTL_MINUTES, MAX_WAIT_SECONDS, Action
+
+    if name == Action.FIREBASE_CONFIG:
+        return "poll only, or the identifier of an eduMFA Firebase gateway"
+    if "value" in entry:
+        return ", ".join(str(value) for value in entry["value"])
+    bounds = {Action.TTL: (1, MAX_TTL_MINUTES), Action.WAIT: (1, MAX_WAIT_SECONDS)}
+    bounds.update({action: (low, high) for action, (_text, low, high) in LIMIT_POLICIES.items()})
+    if name in bounds:
+        return "{} to {}".format(*bounds[name])
+    if entry["type"] == "bool":
+        return "set or not set"
+    if entry["type"] == "int":
+        log.warning("policy reference: no range known for the int policy %s; add it to %s", name, __file__)
+    return "text"
+
+
+def _default(scope: str, name: str, entry: dict, defaults: dict) -> str:
+    if (scope, name) in defaults:
+        default = str(defaults[(scope, name)])
+    elif entry["type"] == "bool":
+        default = "off"  # an eduMFA bool policy that is not set is off
+    else:
+        log.warning("policy reference: no default known for %s policy %s; add it to %s", scope, name, __file__)
+        return "?"
+    stated = STATED_DEFAULT.search(str(entry["desc"]))
+    if stated and stated.group(1) != default:
+        log.warning("policy reference: %s says default %s, but the code uses %s", name, stated.group(1), default)
+    return default
+
+
+class PolicyReference(SphinxDirective):
+    """``{edupushplus-policies} <scope>``: the token class's policies in one scope, one entry each."""
+
+    required_arguments = 1
+
+    def run(self):
+        scope = self.arguments[0]
+        policies = [policy for policy in documented_policies() if policy.scope == scope]
+        if not policies:
+            return [self.state.document.reporter.warning(f"The token class has no policies in scope {scope!r}.", line=self.lineno)]
+        entries = nodes.definition_list()
+        for policy in policies:
+            entries += self._entry(policy)
+        return [entries]
+
+    def _entry(self, policy: PolicyDoc):
+        """Name (a link target ``<scope>-<name>`` for other pages), description, type, values, default."""
+        node_id = nodes.make_id(f"{policy.scope}-{policy.name}")
+        self.env.get_domain("std").note_hyperlink_target(node_id, self.env.docname, node_id, policy.name)
+        term = nodes.term("", "", nodes.literal(text=policy.name), ids=[node_id])
+        facts = nodes.paragraph()
+        for label, value in (("Type", policy.kind), ("Values", policy.values), ("Default", policy.default)):
+            if label != "Type":
+                facts += nodes.Text(" · ")
+            facts += [nodes.strong(text=f"{label}: "), nodes.Text(value)]
+        definition = nodes.definition("", nodes.paragraph(text=policy.description), facts)
+        return nodes.definition_list_item("", term, definition)
+
+
+class PolicySets(SphinxDirective):
+    """``{edupushplus-policy-sets}``: each ready-made set in ``policies/``, policy by policy."""
+
+    def run(self):
+        result = []
+        for path in sorted(POLICY_SETS.glob("*.json")):
+            self.env.note_dependency(str(path))
+            try:
+                policies = json.loads(path.read_text())["policy"]
+            except (ValueError, KeyError) as error:
+                log.warning("policy sets: %s is not a policy set: %s", path, error)
+                continue
+            entries = nodes.definition_list()
+            for policy in policies:
+                entries += _policy_entry(policy)
+            result += [nodes.rubric(text=f"policies/{path.name}"), entries]
+        if not result:
+            log.warning("policy sets: no *.json in %s", POLICY_SETS)
+        return result
+
+
+def _policy_entry(policy: dict):
+    """One policy of a set: its name, scope and priority, and its actions one per line."""
+    summary = nodes.paragraph(text=f"scope {policy['scope']}, priority {policy.get('priority', '-')}")
+    actions = nodes.bullet_list()
+    for action in policy["action"].split(", "):
+        actions += nodes.list_item("", nodes.paragraph("", "", nodes.literal(text=action)))
+    term = nodes.term("", "", nodes.strong(text=policy["name"]))
+    return nodes.definition_list_item("", term, nodes.definition("", summary, actions))
+
+
+def setup(app):
+    app.add_directive("edupushplus-policies", PolicyReference)
+    app.add_directive("edupushplus-policy-sets", PolicySets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
