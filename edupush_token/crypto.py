@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .wire.errors import WireError
+from .wire.push_data import PushData
 
 PhonePublicKey = Union[rsa.RSAPublicKey, ec.EllipticCurvePublicKey]
 
@@ -55,6 +56,15 @@ def public_key_for_app(public_pem: str) -> str:
     public_key = serialization.load_pem_public_key(public_pem.encode())
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
     return base64.b64encode(der).decode()
+
+
+def signature_length(key_bits: int) -> int:
+    """Length of :func:`sign_for_phone`'s result for a key of this size, known before signing."""
+    return len(base64.b32encode(bytes(key_bits // 8)))
+
+
+def sign_push(private_pem: str, push: PushData) -> PushData:
+    return push.with_signature(sign_for_phone(private_pem, push.signed_text()))
 
 
 def sign_for_phone(private_pem: str, text: str) -> str:

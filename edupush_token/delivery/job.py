@@ -14,6 +14,7 @@ from .report import DeliveryReport, DeliveryState
 from .retry import Backoff
 
 Record = Callable[[DeliveryReport], None]
+Sign = Callable[[PushData], PushData]
 
 
 @dataclass
@@ -23,6 +24,7 @@ class DeliveryJob:
     gateway: FirebaseGateway
     deadline: float  # time.time() after which the challenge is gone and no push may leave
     record: Record
+    sign: Sign  # pushes are signed here, off the login's path, unless a poll signed them first
     attempts: int = field(default=0)
 
 
@@ -32,6 +34,8 @@ def attempt(job: DeliveryJob, sender: FirebaseSender, dispatcher: Dispatcher, ba
     if time.time() >= job.deadline:
         return _record(job, DeliveryReport(DeliveryState.EXPIRED, "the challenge expired before the push was sent", attempts=job.attempts))
     job.attempts += 1
+    if not job.push.signature:
+        job.push = job.sign(job.push)
     result = sender.send(job.gateway, job.push, job.registration_token)
     if isinstance(result, Sent):
         return _record(job, DeliveryReport(DeliveryState.SENT, message_id=result.message_id, attempts=job.attempts))

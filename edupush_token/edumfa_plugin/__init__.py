@@ -233,10 +233,11 @@ class EdupushPlusTokenClass(TokenClass):
             title=title,
             sslverify=settings.sslverify,
         )
-        push = push.with_signature(crypto.sign_for_phone(self.get_tokeninfo(Info.SERVER_PRIVATE_KEY), push.signed_text()))
-        if push.payload_size() > FCM_DATA_LIMIT:
+        signature_length = crypto.signature_length(int(self.get_tokeninfo(Info.SERVER_KEY_SIZE)))
+        size = push.with_signature("A" * signature_length).payload_size()
+        if size > FCM_DATA_LIMIT:
             raise ValidateError(
-                f"The push for this login would be {push.payload_size()} bytes, more than Firebase's "
+                f"The push for this login would be {size} bytes, more than Firebase's "
                 f"{FCM_DATA_LIMIT}: shorten {Action.MOBILE_TEXT} or {Action.MOBILE_TITLE}."
             )
         challenge = store.save_push_challenge(

@@ -17,7 +17,7 @@ from flask import current_app
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 
-from .. import TOKEN_TYPE
+from .. import TOKEN_TYPE, crypto
 from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState
 from ..delivery.dispatcher import Dispatcher
 from ..delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
@@ -46,7 +46,8 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
     """Hand a stored challenge's push to Firebase; returns the first outcome."""
     if gateway_name == POLL_ONLY:
         return DeliveryReport(DeliveryState.POLL_ONLY)
-    record = _recorder(current_app._get_current_object(), challenge.id, push.nonce, token.token.serial, gateway_name)
+    app = current_app._get_current_object()
+    record = _recorder(app, challenge.id, push.nonce, token.token.serial, gateway_name)
     if token.get_tokeninfo(Info.REGISTRATION_STATE) == UNREGISTERED:
         return _first(record, DeliveryReport(
             DeliveryState.SKIPPED,
@@ -62,6 +63,7 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
         gateway=gateway,
         deadline=time.time() + (challenge.expiration - store.utcnow()).total_seconds(),
         record=record,
+        sign=_signer(app, token.get_tokeninfo(Info.SERVER_PRIVATE_KEY)),
     )
     if synchronous:
         return attempt(job, sender, dispatcher)
@@ -89,6 +91,16 @@ def revive_registration(token) -> None:
     if token.get_tokeninfo(Info.REGISTRATION_STATE):
         token.del_tokeninfo(Info.REGISTRATION_STATE)
         token.del_tokeninfo(Info.UNREGISTERED_AT)
+
+
+def _signer(app, private_pem: str):
+    def sign(push: PushData) -> PushData:
+        signed = crypto.sign_push(private_pem, push)
+        with app.app_context():
+            store.keep_signature(signed)
+        return signed
+
+    return sign
 
 
 def _first(record, report: DeliveryReport) -> DeliveryReport:

@@ -149,7 +149,16 @@ def _serve_poll(message: wire_requests.Poll, g) -> list:
     check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.POLL_WINDOW)
     token = _enrolled_token(message.serial)
     _verify(token, poll_text(message.serial, message.timestamp), message.signature)
-    return [push.as_dict() for push in store.open_pushes(message.serial)]
+    return [_signed(token, push).as_dict() for push in store.open_pushes(message.serial)]
+
+
+def _signed(token, push):
+    """A push the delivery thread has not signed yet (or never will: poll-only) is signed now, once."""
+    if push.signature:
+        return push
+    signed = crypto.sign_push(token.get_tokeninfo(Info.SERVER_PRIVATE_KEY), push)
+    store.keep_signature(signed)
+    return signed
 
 
 def _token(serial: str):

@@ -3,9 +3,9 @@
 eduMFA's ``challenge`` table stays the source of truth for a challenge's state,
 so eduMFA's ``/validate/polltransaction``, ``/validate/check`` with a
 transaction_id and its challenge janitor keep working unchanged. Next to it,
-``edupushplus_push`` keeps what eduMFA's table has no room for: the push data
-exactly as signed at creation (so polls serve it without signing again) and
-what became of its delivery.
+``edupushplus_push`` keeps what eduMFA's table has no room for: the push data,
+signed once (by the delivery thread or the first poll, off the login's path;
+later polls serve it as stored), and what became of its delivery.
 """
 
 from __future__ import annotations
@@ -111,6 +111,12 @@ def record_delivery(challenge_id: int, nonce: str, report: DeliveryReport) -> No
     db.session.commit()
 
 
+def keep_signature(push: PushData) -> None:
+    """Store a push once signed; whoever signs first, the signature is the same (PKCS#1 v1.5)."""
+    db.session.execute(update(PushRecord).where(PushRecord.nonce == push.nonce).values(push_data=push.to_json()))
+    db.session.commit()
+
+
 def recent_deliveries(serial: Optional[str] = None, limit: int = 50) -> list[PushRecord]:
     query = select(PushRecord).order_by(PushRecord.id.desc()).limit(limit)
     if serial:
@@ -183,7 +189,7 @@ def apply_answer(challenge_id: int, nonce: str, decline: bool, transaction_id: s
 
 
 def open_pushes(serial: str) -> list[PushData]:
-    """The token's unanswered, undeclined, unexpired pushes, as signed when created."""
+    """The token's unanswered, undeclined, unexpired pushes, as stored (possibly not signed yet)."""
     return [PushData.from_json(text) for text in _open_push_rows(serial, select(PushRecord.push_data))]
 
 

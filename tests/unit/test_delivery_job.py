@@ -20,10 +20,16 @@ class ScriptedSender:
     def __init__(self, *results):
         self.results = list(results)
         self.calls = 0
+        self.pushes = []
 
     def send(self, gateway, push, registration_token):
         self.calls += 1
+        self.pushes.append(push)
         return self.results.pop(0)
+
+
+def sign(push):
+    return push.with_signature("SIGNED")
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ def dispatcher():
 
 def run(sender, dispatcher, seconds_left=60.0):
     reports = []
-    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() + seconds_left, reports.append)
+    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() + seconds_left, reports.append, sign)
     attempt(job, sender, dispatcher, FAST, random.Random(1))
     dispatcher.wait_idle(5)
     return reports
@@ -79,3 +85,20 @@ def test_no_push_for_an_expired_challenge(dispatcher):
     reports = run(sender, dispatcher, seconds_left=-1)
     assert sender.calls == 0
     assert reports[-1].state is DeliveryState.EXPIRED
+
+
+def test_the_push_is_signed_once_before_it_leaves(dispatcher):
+    signed = []
+    sender = ScriptedSender(Transient("UNAVAILABLE"), Sent("m"))
+    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() + 60, lambda report: None,
+                      lambda push: signed.append(push) or sign(push))
+    attempt(job, sender, dispatcher, FAST, random.Random(1))
+    dispatcher.wait_idle(5)
+    assert len(signed) == 1
+    assert [push.signature for push in sender.pushes] == ["SIGNED", "SIGNED"]
+
+
+def test_an_expired_push_is_not_signed(dispatcher):
+    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() - 1, lambda report: None,
+                      lambda push: pytest.fail("signed a push that may not leave"))
+    attempt(job, ScriptedSender(), dispatcher, FAST, random.Random(1))
