@@ -22,7 +22,7 @@ PLACEHOLDER_URL = "https://edumfa.example.org"
 FILE_SUFFIX = ".json"
 STRING_LIST_FIELDS = ("realm", "adminrealm", "adminuser", "resolver", "edumfanode", "user", "client")
 OPTIONAL_FIELDS = STRING_LIST_FIELDS + ("time", "conditions")
-DEFAULTS = {"active": True, "check_all_resolvers": False, "priority": 1}
+DEFAULTS = {"active": True, "check_all_resolvers": False}
 
 
 class PolicyFileError(ValueError):
@@ -106,8 +106,9 @@ def action_string(parsed: Dict[str, object]) -> str:
 
 
 def from_edumfa(policy: dict) -> dict:
-    """eduMFA's ``Policy.get()`` as a file entry: defaults and empty fields left out."""
-    entry = {"name": policy["name"], "scope": policy["scope"], "action": action_string(policy["action"])}
+    """eduMFA's ``Policy.get()`` as a file entry: default flags and empty fields left out."""
+    entry = {"name": policy["name"], "scope": policy["scope"], "action": action_string(policy["action"]),
+             "priority": policy["priority"]}
     for field, default in DEFAULTS.items():
         if policy.get(field, default) != default:
             entry[field] = policy[field]
@@ -124,8 +125,8 @@ def from_edumfa(policy: dict) -> dict:
 def differences(wanted: dict, stored: dict) -> List[str]:
     """Fields in which loading ``wanted`` would change the stored ``Policy.get()``.
 
-    Mirrors eduMFA's ``set_policy`` on update: fields missing from ``wanted`` are
-    kept, except ``active`` and ``check_all_resolvers``, which it always sets.
+    Mirrors eduMFA's ``set_policy`` on update: fields missing from ``wanted`` (or
+    None) are kept, except ``active`` and ``check_all_resolvers``, which it always sets.
     """
     changed = []
     if stored["scope"] != wanted["scope"]:
@@ -133,10 +134,9 @@ def differences(wanted: dict, stored: dict) -> List[str]:
     if actions(wanted["action"]) != stored["action"]:
         changed.append("action")
     for field, default in DEFAULTS.items():
-        value = wanted.get(field, default if field != "priority" else stored["priority"])
-        if _normal(field, value) != _normal(field, stored[field]):
+        if _normal(field, wanted.get(field, default)) != _normal(field, stored[field]):
             changed.append(field)
-    for field in OPTIONAL_FIELDS:
+    for field in OPTIONAL_FIELDS + ("priority",):
         if field in wanted and wanted[field] is not None and _normal(field, wanted[field]) != _normal(field, stored[field]):
             changed.append(field)
     return changed
