@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 from .. import TOKEN_TYPE
+from ..delivery import POLL_ONLY
 
 PLUGIN_MODULE = "edupush_token.edumfa_plugin"
 FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
-POLL_ONLY = "poll only"
 ENROLLMENT = "enrollment"
 AUTHENTICATION = "authentication"
 
