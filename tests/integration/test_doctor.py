@@ -384,7 +384,7 @@ def test_clock_without_reference(doctor, enrollment_policy):
     (WorkerSetup("tornado", 1, "test"), {}, "worker-class-unrecognised", Severity.WARNING),
 ])
 def test_worker_unsuitable_for_push_wait(doctor, push_wait, configure, setup, settings, code, severity):
-    configure(**settings)
+    configure(remove=["EDUPUSH_PUSH_WAIT_SLOTS"], **settings)
     assert code in codes(doctor(setup), severity)
 
 
@@ -393,7 +393,7 @@ def test_worker_unsuitable_for_push_wait(doctor, push_wait, configure, setup, se
     (WorkerSetup("gevent", None, "test"), {}),
 ])
 def test_worker_suitable_for_push_wait(doctor, push_wait, configure, setup, settings):
-    configure(**settings)
+    configure(remove=["EDUPUSH_PUSH_WAIT_SLOTS"], **settings)
     assert not {code for code in codes(doctor(setup)) if "worker" in code or "push-wait" in code}
 
 
@@ -402,8 +402,9 @@ def test_sync_worker_without_push_wait_is_fine(doctor, enrollment_policy):
     assert not {code for code in codes(doctor(WorkerSetup("sync", 1, "test"))) if "worker" in code or "push-wait" in code}
 
 
-def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, tmp_path, tls_server):
+def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, configure, tmp_path, tls_server):
     """gunicorn turns sync with threads > 1 into gthread, so the slots are what is missing."""
+    configure(remove=["EDUPUSH_PUSH_WAIT_SLOTS"])
     config = tmp_path / "gunicorn.conf.py"
     config.write_text("workers = 4\nworker_class = 'sync'\nthreads = 4\n")
     result = subprocess.run(

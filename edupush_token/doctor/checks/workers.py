@@ -69,10 +69,14 @@ def check_workers(deployment: Deployment, setup: WorkerSetup) -> List[Finding]:
     kind = effective_worker_class(setup)
     threads = setup.threads or 1
     if kind == "sync":
+        consequence = (
+            "the plugin allows no waits there, so every such login falls back to challenge-response"
+            if not slots else
+            f"{SLOTS} = {slots} makes the plugin wait anyway, blocking the worker's only request handler"
+        )
         findings.append(error(
             "push-wait-sync-worker",
-            f"{where}, but gunicorn's sync worker serves one request at a time ({setup.source}): "
-            "the plugin allows no waits there, so every such login falls back to challenge-response.",
+            f"{where}, but gunicorn's sync worker serves one request at a time ({setup.source}): {consequence}.",
             f"Run gunicorn with --worker-class gthread --threads 8 and set {SLOTS} = 7 in edumfa.cfg, "
             "or use --worker-class gevent.",
         ))
