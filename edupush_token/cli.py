@@ -42,29 +42,29 @@ def _command(commands, name: str, summary: str, description: str):
 
 
 def _add_config(parser) -> None:
-    parser.add_argument("--config", default=DEFAULT_CONFIG, help="eduMFA's configuration file (default: %(default)s)")
+    parser.add_argument("--config", metavar="FILE", default=DEFAULT_CONFIG, help="eduMFA's configuration file (default: %(default)s)")
 
 
 def _add_serve(commands) -> None:
     serve = _command(
         commands, "serve", "run a local eduMFA with the plugin (SQLite by default)",
-        "Prepares eduMFA in DIRECTORY on first run (edumfa.cfg with eduMFA's speed settings, encryption\n"
+        "Prepares eduMFA in DIR on first run (edumfa.cfg with eduMFA's speed settings, encryption\n"
         "key file, audit keys, database tables, an admin with a random password, a demo realm with users\n"
         "alice, bob and carol), loads the ready policy sets with this server's URL, and serves it.\n"
         "Later runs reuse everything. Prints the URL and the credentials.",
     )
-    serve.add_argument("--directory", type=Path, default=DEFAULT_SERVE_DIRECTORY,
+    serve.add_argument("--directory", metavar="DIR", type=Path, default=DEFAULT_SERVE_DIRECTORY,
                        help="where eduMFA's files live (default: %(default)s)")
-    serve.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg2://user:pw@host/edumfa "
+    serve.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL, e.g. postgresql+psycopg2://user:pw@host/edumfa "
                                               "(default: SQLite in DIRECTORY; fixed at the first run)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=5000, help="port (0 picks a free one; default: %(default)s)")
-    serve.add_argument("--public-url", help="the URL phones reach this server at (default: the served URL)")
+    serve.add_argument("--host", metavar="ADDRESS", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", metavar="N", type=int, default=5000, help="port (0 picks a free one; default: %(default)s)")
+    serve.add_argument("--public-url", metavar="URL", help="the URL phones reach this server at (default: the served URL)")
     serve.add_argument("--policy-set", dest="policy_sets", action="append", metavar="SET",
                        help="ready policy set or file to load; repeatable "
                             "(default: poll-only; see `edupush-token policies list`)")
-    serve.add_argument("--tls-certificate", type=Path, help="PEM certificate: serve HTTPS (with --tls-key)")
-    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-certificate")
+    serve.add_argument("--tls-certificate", metavar="FILE", type=Path, help="PEM certificate: serve HTTPS (with --tls-key)")
+    serve.add_argument("--tls-key", metavar="FILE", type=Path, help="PEM private key of --tls-certificate")
     serve.set_defaults(run=_run_serve, parser=serve)
 
 
@@ -82,16 +82,16 @@ def _run_serve(args) -> int:
 def _add_demo(commands) -> None:
     demo = _command(
         commands, "demo", "the whole story in the terminal: QR code, push, approve, login, decline",
-        "Prepares a local eduMFA as `serve` does (in DIRECTORY), serves it on 127.0.0.1 together with a\n"
+        "Prepares a local eduMFA as `serve` does (in DIR), serves it on 127.0.0.1 together with a\n"
         "local stand-in for Firebase, and walks an emulated eduMFA Authenticator app through enrollment\n"
         "(the QR code drawn in the terminal), an approved login, a declined login and a push_wait login,\n"
         "each step with its timing.",
     )
-    demo.add_argument("--directory", type=Path, default=DEFAULT_DEMO_DIRECTORY,
+    demo.add_argument("--directory", metavar="DIR", type=Path, default=DEFAULT_DEMO_DIRECTORY,
                       help="where the local eduMFA lives (default: %(default)s)")
-    demo.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
+    demo.add_argument("--port", metavar="N", type=int, default=5000, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
     demo.add_argument("--once", action="store_true", help="stop the servers after the demo instead of keeping them running")
-    demo.add_argument("--fcm-port", type=int, default=8765,
+    demo.add_argument("--fcm-port", metavar="N", type=int, default=8765,
                       help="port of the local FCM stand-in the demo delivers through (default: %(default)s)")
     demo.set_defaults(run=lambda args: _run_demo(args.directory, args.port, args.once, args.fcm_port))
 
@@ -113,14 +113,14 @@ def _add_doctor(commands) -> None:
         "Each finding says what is wrong and how to fix it. Exit code 1 if there is an error.",
     )
     _add_config(doctor)
-    doctor.add_argument("--gunicorn-config", type=Path, help="gunicorn's config file (worker_class, threads)")
-    doctor.add_argument("--worker-class", help="gunicorn worker class, e.g. sync, gthread, gevent (overrides the file)")
-    doctor.add_argument("--threads", type=int, help="gunicorn threads per worker (overrides the file)")
+    doctor.add_argument("--gunicorn-config", metavar="FILE", type=Path, help="gunicorn's config file (worker_class, threads)")
+    doctor.add_argument("--worker-class", metavar="CLASS", help="gunicorn worker class, e.g. sync, gthread, gevent (overrides the file)")
+    doctor.add_argument("--threads", metavar="N", type=int, help="gunicorn threads per worker (overrides the file)")
     doctor.add_argument("--clock-reference", action="append", metavar="URL",
                         help="server whose Date header to compare the clock with; repeatable "
                              "(default: the registration URLs and Firebase token endpoints)")
-    doctor.add_argument("--ca-bundle", help="CA certificates to trust for HTTPS checks (a private CA)")
-    doctor.add_argument("--timeout", type=float, default=5.0, help="seconds per HTTP check (default: %(default)s)")
+    doctor.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for HTTPS checks (a private CA)")
+    doctor.add_argument("--timeout", metavar="SECONDS", type=float, default=5.0, help="seconds per HTTP check (default: %(default)s)")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
     doctor.set_defaults(run=_run_doctor)
 
@@ -162,7 +162,7 @@ def _add_policies(commands) -> None:
     load = actions.add_parser("load", help="load ready sets (or policy files) into eduMFA",
                               description="Load ready sets (by name, e.g. poll-only) or policy files into eduMFA.")
     load.add_argument("sets", nargs="*", metavar="SET", help="ready set name or policy file (default: poll-only)")
-    load.add_argument("--public-url", help="your eduMFA's public URL; replaces the sets' placeholder "
+    load.add_argument("--public-url", metavar="URL", help="your eduMFA's public URL; replaces the sets' placeholder "
                                            "https://edumfa.example.org")
     _add_config(load)
     load.set_defaults(run=lambda args: _policies().load(args.config, args.sets, args.public_url))
@@ -170,7 +170,7 @@ def _add_policies(commands) -> None:
                                 description="Write policies from eduMFA in the ready sets' file format.")
     export.add_argument("names", nargs="*", metavar="NAME",
                         help="policy names (default: every policy with an edupushplus action)")
-    export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--output", "-o", metavar="FILE", type=Path, help="file to write (default: standard output)")
     _add_config(export)
     export.set_defaults(run=lambda args: _policies().export(args.config, args.names, args.output))
     listing = actions.add_parser("list", help="show the ready sets and their policies")
