@@ -56,7 +56,7 @@ def _add_serve(commands) -> None:
     serve.add_argument("--directory", metavar="DIR", type=Path, default=DEFAULT_SERVE_DIRECTORY,
                        help="where eduMFA's files live (default: %(default)s)")
     serve.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL, e.g. postgresql+psycopg2://user:pw@host/edumfa "
-                                              "(default: SQLite in DIRECTORY; fixed at the first run)")
+                                              "(default: SQLite in DIR; fixed at the first run)")
     serve.add_argument("--host", metavar="ADDRESS", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument("--port", metavar="N", type=int, default=5000, help="port (0 picks a free one; default: %(default)s)")
     serve.add_argument("--public-url", metavar="URL", help="the URL phones reach this server at (default: the served URL)")
