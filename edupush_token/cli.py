@@ -1,107 +1,205 @@
-"""The ``edupush-token`` command."""
+"""The ``edupush-token`` command: argument parsing only; the work is in ``edupush_token.commands``."""
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import time
 from pathlib import Path
-from typing import Optional
 
 from .webui import command as webui_command
 
+DEFAULT_SERVE_DIRECTORY = Path("var") / "edumfa"
 DEFAULT_DEMO_DIRECTORY = Path("var") / "demo"
 DEFAULT_FAKE_FCM_SERVICE_ACCOUNT = Path("var") / "fake-fcm" / "service-account.json"
+DEFAULT_CONFIG = "/etc/edumfa/edumfa.cfg"
+
+DESCRIPTION = """\
+The edupushplus push token for eduMFA: a local server, a demo, checks for a real
+deployment, and the ready-made policy sets.
+
+  edupush-token serve                      a local eduMFA with the plugin (SQLite)
+  edupush-token demo                       enrollment, push, approve, decline, in the terminal
+  edupush-token doctor --config FILE       check a deployment; every finding names its fix
+  edupush-token policies load|export|list  the ready policy sets into eduMFA and back
+  edupush-token webui install              the edupushplus enrollment form in eduMFA's web UI
+"""
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="edupush-token",
-        description="The edupushplus push token for eduMFA: local demo and tools.",
+        prog="edupush-token", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser(
-        "demo",
-        help="start a local eduMFA with the plugin on SQLite and run a full enrollment and login",
-        description=(
-            "Prepares a local eduMFA (SQLite, keys and admin generated on first run) in DIRECTORY, "
-            "serves it on 127.0.0.1, and walks an emulated eduMFA Authenticator app through "
-            "enrollment, an approved login, a declined login and a push_wait login."
-        ),
+    for add in (_add_serve, _add_demo, _add_doctor, _add_policies, _add_webui, _add_deliveries, _add_fake_fcm):
+        add(commands)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+def _command(commands, name: str, summary: str, description: str):
+    return commands.add_parser(name, help=summary, description=description,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_config(parser) -> None:
+    parser.add_argument("--config", metavar="FILE", default=DEFAULT_CONFIG, help="eduMFA's configuration file (default: %(default)s)")
+
+
+def _add_serve(commands) -> None:
+    serve = _command(
+        commands, "serve", "run a local eduMFA with the plugin (SQLite by default)",
+        "Prepares eduMFA in DIR on first run (edumfa.cfg with eduMFA's speed settings, encryption\n"
+        "key file, audit keys, database tables, an admin with a random password, a demo realm with users\n"
+        "alice, bob and carol), loads the ready policy sets with this server's URL, and serves it.\n"
+        "Later runs reuse everything. Prints the URL and the credentials.",
     )
-    demo.add_argument("--directory", type=Path, default=DEFAULT_DEMO_DIRECTORY, help="where the local eduMFA lives (default: %(default)s)")
-    demo.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
-    demo.add_argument("--once", action="store_true", help="stop the server after the demo instead of keeping it running")
-    demo.add_argument("--fcm-port", type=int, default=8765, help="port of the local FCM stand-in the demo delivers through (default: %(default)s)")
-    fake_fcm = commands.add_parser(
-        "fake-fcm",
-        help="serve a local stand-in for Firebase Cloud Messaging that the real firebase-admin SDK talks to",
-        description=(
-            "Serves Google's service-account OAuth token endpoint and FCM's HTTP v1 send endpoint on "
-            "127.0.0.1, writes a service-account file whose token_uri points at it (if the file is "
-            "missing), records every push and can be steered (faults, latency, unregistered tokens) "
-            "over HTTP under /_fake/."
-        ),
+    serve.add_argument("--directory", metavar="DIR", type=Path, default=DEFAULT_SERVE_DIRECTORY,
+                       help="where eduMFA's files live (default: %(default)s)")
+    serve.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL, e.g. postgresql+psycopg2://user:pw@host/edumfa "
+                                              "(default: SQLite in DIR; fixed at the first run)")
+    serve.add_argument("--host", metavar="ADDRESS", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", metavar="N", type=int, default=5000, help="port (0 picks a free one; default: %(default)s)")
+    serve.add_argument("--public-url", metavar="URL", help="the URL phones reach this server at (default: the served URL)")
+    serve.add_argument("--policy-set", dest="policy_sets", action="append", metavar="SET",
+                       help="ready policy set or file to load; repeatable "
+                            "(default: poll-only; see `edupush-token policies list`)")
+    serve.add_argument("--tls-certificate", metavar="FILE", type=Path, help="PEM certificate: serve HTTPS (with --tls-key)")
+    serve.add_argument("--tls-key", metavar="FILE", type=Path, help="PEM private key of --tls-certificate")
+    serve.set_defaults(run=_run_serve, parser=serve)
+
+
+def _run_serve(args) -> int:
+    from .commands import serve
+    from .commands.policies import DEFAULT_SET
+
+    if (args.tls_certificate is None) != (args.tls_key is None):
+        args.parser.error("--tls-certificate and --tls-key go together")
+    tls = (str(args.tls_certificate), str(args.tls_key)) if args.tls_certificate else None
+    return serve.run(args.directory, args.database_url, args.host, args.port, args.public_url,
+                     args.policy_sets or [DEFAULT_SET], tls)
+
+
+def _add_demo(commands) -> None:
+    demo = _command(
+        commands, "demo", "the whole story in the terminal: QR code, push, approve, login, decline",
+        "Prepares a local eduMFA as `serve` does (in DIR), serves it on 127.0.0.1 together with a\n"
+        "local stand-in for Firebase, and walks an emulated eduMFA Authenticator app through enrollment\n"
+        "(the QR code drawn in the terminal), an approved login, a declined login and a push_wait login,\n"
+        "each step with its timing.",
     )
-    fake_fcm.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
-    fake_fcm.add_argument("--service-account", type=Path, default=DEFAULT_FAKE_FCM_SERVICE_ACCOUNT,
-                          help="service-account JSON to write if missing, or to trust (default: %(default)s)")
-    fake_fcm.add_argument("--project", default=None, help="Firebase project ID of a new service account (default: edupush-demo)")
-    fake_fcm.add_argument("--latency", type=float, default=0.0, help="seconds added to every send request (default: %(default)s)")
-    deliveries = commands.add_parser(
-        "deliveries",
-        help="show what became of recent pushes (queued, sent with FCM message id, failed and why)",
-        description="Reads the delivery records of the eduMFA configured in CONFIG (its edumfa.cfg).",
+    demo.add_argument("--directory", metavar="DIR", type=Path, default=DEFAULT_DEMO_DIRECTORY,
+                      help="where the local eduMFA lives (default: %(default)s)")
+    demo.add_argument("--port", metavar="N", type=int, default=5000, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
+    demo.add_argument("--once", action="store_true", help="stop the servers after the demo instead of keeping them running")
+    demo.add_argument("--fcm-port", metavar="N", type=int, default=8765,
+                      help="port of the local FCM stand-in the demo delivers through (default: %(default)s)")
+    demo.set_defaults(run=lambda args: _run_demo(args.directory, args.port, args.once, args.fcm_port))
+
+
+def _run_demo(directory: Path, port: int, once: bool, fcm_port: int) -> int:
+    from .commands.demo import run
+
+    return run(directory, port, once, fcm_port)
+
+
+def _add_doctor(commands) -> None:
+    doctor = _command(
+        commands, "doctor", "check a deployment: plugin, policies, Firebase, clock, workers, settings",
+        "Reads the deployment's edumfa.cfg and database (run it as eduMFA's user, with eduMFA's Python)\n"
+        "and checks: the plugin imports and is in EDUMFA_TOKEN_MODULES; the enrollment policy's\n"
+        "registration URL is canonical, https, without query string and reachable; the Firebase gateway's\n"
+        "service-account file is valid and its token endpoint reachable; the clock agrees with the servers\n"
+        "it talks to; the gunicorn worker class can hold push_wait logins; eduMFA's speed settings are on.\n"
+        "Each finding says what is wrong and how to fix it. Exit code 1 if there is an error.",
     )
-    deliveries.add_argument("--config", default="/etc/edumfa/edumfa.cfg", help="eduMFA's configuration file (default: %(default)s)")
+    _add_config(doctor)
+    doctor.add_argument("--gunicorn-config", metavar="FILE", type=Path, help="gunicorn's config file (worker_class, threads)")
+    doctor.add_argument("--worker-class", metavar="CLASS", help="gunicorn worker class, e.g. sync, gthread, gevent (overrides the file)")
+    doctor.add_argument("--threads", metavar="N", type=int, help="gunicorn threads per worker (overrides the file)")
+    doctor.add_argument("--clock-reference", action="append", metavar="URL",
+                        help="server whose Date header to compare the clock with; repeatable "
+                             "(default: the registration URLs and Firebase token endpoints)")
+    doctor.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for HTTPS checks (a private CA)")
+    doctor.add_argument("--timeout", metavar="SECONDS", type=float, default=5.0, help="seconds per HTTP check (default: %(default)s)")
+    doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
+    doctor.set_defaults(run=_run_doctor)
+
+
+def _run_doctor(args) -> int:
+    from .doctor.checks.workers import read_gunicorn_config
+    from .doctor.deployment import WorkerSetup
+    from .doctor.examine import examine
+    from .doctor.render import as_json, as_text
+    from .doctor.web import Web
+
+    setup = WorkerSetup()
+    if args.gunicorn_config:
+        try:
+            setup = read_gunicorn_config(args.gunicorn_config)
+        except Exception as problem:  # the admin's Python file: show why it does not load
+            print(f"edupush-token doctor: {args.gunicorn_config} does not load: {problem}", file=sys.stderr)
+            return 2
+    if args.worker_class or args.threads:
+        source = "command line" if not args.gunicorn_config else f"{args.gunicorn_config} and command line"
+        setup = WorkerSetup(args.worker_class or setup.worker_class, args.threads or setup.threads, source)
+    if not args.json:
+        print(f"Checking {args.config} ...", file=sys.stderr, flush=True)
+    report = examine(args.config, Web(verify=args.ca_bundle or True, timeout=args.timeout), setup,
+                     args.clock_reference or ())
+    print(as_json(report) if args.json else as_text(report))
+    return 1 if report.failed else 0
+
+
+def _add_policies(commands) -> None:
+    policies = _command(
+        commands, "policies", "load the ready policy sets into eduMFA, export them back, list them",
+        "The ready policy sets (the repository's policies/, shipped with the package) go into eduMFA\n"
+        "through eduMFA's own importer (what `edumfa-manage import policy -u` does). Loading is\n"
+        "idempotent: policies that already match are left alone. `export` writes eduMFA's edupushplus\n"
+        "policies in the same file format, so export and load round-trip.",
+    )
+    actions = policies.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = actions.add_parser("load", help="load ready sets (or policy files) into eduMFA",
+                              description="Load ready sets (by name, e.g. poll-only) or policy files into eduMFA.")
+    load.add_argument("sets", nargs="*", metavar="SET", help="ready set name or policy file (default: poll-only)")
+    load.add_argument("--public-url", metavar="URL", help="your eduMFA's public URL; replaces the sets' placeholder "
+                                           "https://edumfa.example.org")
+    _add_config(load)
+    load.set_defaults(run=lambda args: _policies().load(args.config, args.sets, args.public_url))
+    export = actions.add_parser("export", help="write eduMFA's edupushplus policies as a policy file",
+                                description="Write policies from eduMFA in the ready sets' file format.")
+    export.add_argument("names", nargs="*", metavar="NAME",
+                        help="policy names (default: every policy with an edupushplus action)")
+    export.add_argument("--output", "-o", metavar="FILE", type=Path, help="file to write (default: standard output)")
+    _add_config(export)
+    export.set_defaults(run=lambda args: _policies().export(args.config, args.names, args.output))
+    listing = actions.add_parser("list", help="show the ready sets and their policies")
+    listing.set_defaults(run=lambda args: _policies().list_ready_sets())
+
+
+def _policies():
+    from .commands import policies
+
+    return policies
+
+
+def _add_webui(commands) -> None:
+    webui_command.register(commands)
+    commands.choices["webui"].set_defaults(run=webui_command.run)
+
+
+def _add_deliveries(commands) -> None:
+    deliveries = _command(
+        commands, "deliveries", "show what became of recent pushes (queued, sent with FCM message id, failed and why)",
+        "Reads the delivery records of the eduMFA configured in CONFIG (its edumfa.cfg).",
+    )
+    _add_config(deliveries)
     deliveries.add_argument("--serial", help="only this token")
     deliveries.add_argument("--limit", type=int, default=50, help="how many, newest first (default: %(default)s)")
-    webui_command.register(commands)
-    args = parser.parse_args(argv)
-    if args.command == "webui":
-        return webui_command.run(args)
-    if args.command == "fake-fcm":
-        return run_fake_fcm(args.port, args.service_account, args.project, args.latency)
-    if args.command == "deliveries":
-        return show_deliveries(args.config, args.serial, args.limit)
-    return run_demo(args.directory, args.port, args.once, args.fcm_port)
+    deliveries.set_defaults(run=lambda args: show_deliveries(args.config, args.serial, args.limit))
 
 
-def run_demo(directory: Path, port: int, once: bool, fcm_port: int) -> int:
-    from .devtools import demo
-    from .devtools.fake_fcm import FakeFCM
-    from .edumfa_plugin.local_instance import LocalInstance, ServedInstance
-
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
-    with FakeFCM(port=fcm_port) as fcm:
-        print(f"Preparing a local eduMFA with the edupushplus plugin in {directory} ...", flush=True)
-        instance = LocalInstance(directory, extra_config={"EDUPUSH_FCM_URL": fcm.base_url}).prepare()
-        with ServedInstance(instance.directory, port=port) as url:
-            print(f"eduMFA is serving at {url}; the local FCM stand-in at {fcm.base_url}")
-            return _tell_story(demo, url, instance, fcm, once)
-
-
-def _tell_story(demo, url, instance, fcm, once: bool) -> int:
-    try:
-        demo.run(url, instance.admin_password, fcm, instance.directory)
-    except demo.DemoFailed as failure:
-        print(f"\nDEMO FAILED: {failure}", file=sys.stderr)
-        return 1
-    print(f"\nThe demo succeeded. eduMFA: {url}  admin: admin / {instance.admin_password}")
-    print(f"What became of each push: edupush-token deliveries --config {instance.config_file}")
-    if once:
-        return 0
-    print("The servers keep running for you to try them; press Ctrl-C to stop.", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        print()
-    return 0
-
-
-def show_deliveries(config_file: str, serial: Optional[str], limit: int) -> int:
+def show_deliveries(config_file: str, serial, limit: int) -> int:
     from .edumfa_plugin.reports import delivery_rows, format_table
 
     if not Path(config_file).is_file():
@@ -111,7 +209,23 @@ def show_deliveries(config_file: str, serial: Optional[str], limit: int) -> int:
     return 0
 
 
-def run_fake_fcm(port: int, service_account: Path, project: Optional[str], latency: float) -> int:
+def _add_fake_fcm(commands) -> None:
+    fake_fcm = _command(
+        commands, "fake-fcm", "serve a local stand-in for Firebase Cloud Messaging that the real firebase-admin SDK talks to",
+        "Serves Google's service-account OAuth token endpoint and FCM's HTTP v1 send endpoint on\n"
+        "127.0.0.1, writes a service-account file whose token_uri points at it (if the file is\n"
+        "missing), records every push and can be steered (faults, latency, unregistered tokens)\n"
+        "over HTTP under /_fake/.",
+    )
+    fake_fcm.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 picks a free one; default: %(default)s)")
+    fake_fcm.add_argument("--service-account", type=Path, default=DEFAULT_FAKE_FCM_SERVICE_ACCOUNT,
+                          help="service-account JSON to write if missing, or to trust (default: %(default)s)")
+    fake_fcm.add_argument("--project", default=None, help="Firebase project ID of a new service account (default: edupush-demo)")
+    fake_fcm.add_argument("--latency", type=float, default=0.0, help="seconds added to every send request (default: %(default)s)")
+    fake_fcm.set_defaults(run=lambda args: _run_fake_fcm(args.port, args.service_account, args.project, args.latency))
+
+
+def _run_fake_fcm(port: int, service_account: Path, project, latency: float) -> int:
     from .devtools import fake_fcm
 
     return fake_fcm.serve(port, service_account, project, latency)

@@ -17,6 +17,7 @@ from typing import Iterator, Optional
 import requests
 import segno
 
+from .. import policy_sets
 from .fake_fcm import FakeFCM
 from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
 
@@ -25,6 +26,18 @@ REALM = "demo"
 PIN = "1234"
 GATEWAY = "demo-fcm"
 FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+POLICY_SET = "edupushplus-poll-only"
+# What the demo changes in the ready set: pushes through the local FCM stand-in,
+# plain HTTP on loopback, short QR lifetime, and pushes in quick succession.
+DEMO_ACTIONS = {
+    "enrollment": {
+        "edupushplus_firebase_configuration": GATEWAY, "edupushplus_ssl_verify": "0", "edupushplus_ttl": "10",
+    },
+    "authentication": {
+        "edupushplus_ssl_verify": "0", "edupushplus_text_on_mobile": "Log in to the demo?",
+        "edupushplus_min_interval": "0",
+    },
+}
 
 
 class DemoFailed(Exception):
@@ -86,18 +99,15 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
     registration_url = f"{base_url}/ttype/edupushplus"
     phone = EmulatedPhone(HttpTransport(verify_tls=False))
 
-    with story.step("The admin defines a Firebase gateway (the local FCM stand-in) and the policies"):
+    with story.step("The admin loads the ready policy set and points it at a Firebase gateway"):
         service_account = directory / "fake-fcm-service-account.json"
         fcm.create_service_account(service_account, project_id="edupush-demo")
         edumfa.admin("POST", "/smsgateway", name=GATEWAY, module=FIREBASE_PROVIDER, **{"option.JSON config file": str(service_account)})
-        edumfa.admin("POST", "/policy/edupushplus-enrollment", scope="enrollment", realm=REALM, action=(
-            f"edupushplus_registration_url={registration_url}, edupushplus_firebase_configuration={GATEWAY}, "
-            "edupushplus_ssl_verify=0, edupushplus_ttl=10"
-        ))
-        edumfa.admin("POST", "/policy/edupushplus-authentication", scope="authentication", realm=REALM, action=(
-            "edupushplus_ssl_verify=0, edupushplus_text_on_mobile=Log in to the demo?, "
-            "edupushplus_min_interval=0"
-        ))
+        for policy in policy_sets.with_public_url(policy_sets.read(policy_sets.resolve(POLICY_SET)), base_url):
+            action = {**policy_sets.actions(policy["action"]), **DEMO_ACTIONS[policy["scope"]]}
+            fields = {key: value for key, value in policy.items() if key != "name"}
+            edumfa.admin("POST", f"/policy/{policy['name']}", **{**fields, "realm": REALM, "action": policy_sets.action_string(action)})
+            story.say(f"policy {policy['name']} ({policy['scope']}) from {POLICY_SET}")
         for token in edumfa.admin("GET", f"/token/?user={USER}&realm={REALM}")["result"]["value"]["tokens"]:
             edumfa.admin("DELETE", f"/token/{token['serial']}")
         story.say(f"Firebase gateway {GATEWAY!r}: {service_account}")

@@ -21,6 +21,7 @@ import re
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -130,22 +131,27 @@ class LocalInstance:
             return self._admin_password
         return (self.directory / ADMIN_PASSWORD_FILE).read_text().strip()
 
-    def prepare(self) -> "LocalInstance":
+    def prepare(self, progress=None) -> "LocalInstance":
         """Create whatever is missing; never replace a file that exists.
 
         Safe to call on every start: a second call only checks, and re-points the
         demo resolver at this directory's user file if the directory was copied.
+        ``progress(title)`` gives a context manager around each step that may take
+        a while (key generation, schema creation, password hashing).
         """
+        step = progress or _silently
         self.directory.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._write_users_file()
         if self._admin_password is None and not (self.directory / ADMIN_PASSWORD_FILE).exists():
             _write_private_file(self.directory / ADMIN_PASSWORD_FILE, secrets.token_urlsafe(16) + "\n")
-        app = self.create_app()
+        with step("Loading eduMFA"):
+            app = self.create_app()
         with app.app_context():
-            self._run_edumfa_setup_commands(app)
-            self._ensure_admin()
-            self._ensure_demo_realm()
+            self._run_edumfa_setup_commands(app, step)
+            with step("Checking the admin account and the demo realm"):
+                self._ensure_admin()
+                self._ensure_demo_realm()
             from edumfa.models import db
 
             db.session.remove()
@@ -245,7 +251,7 @@ class LocalInstance:
             )
         self.users_file.write_text("".join(lines))
 
-    def _run_edumfa_setup_commands(self, app):
+    def _run_edumfa_setup_commands(self, app, step):
         """Keys and tables exactly as ``edumfa-manage`` makes them, by running its commands."""
         from edumfa.commands.manage.core import create_audit_keys, create_enckey, create_tables
 
@@ -260,13 +266,15 @@ class LocalInstance:
 
         encfile = Path(app.config["EDUMFA_ENCFILE"])
         if not encfile.exists():
-            run(create_enckey)
-            encfile.chmod(0o600)
+            with step("Generating the encryption key file"):
+                run(create_enckey)
+                encfile.chmod(0o600)
         audit_key = Path(app.config["EDUMFA_AUDIT_KEY_PRIVATE"])
         if not audit_key.exists():
-            run(create_audit_keys)
-            audit_key.chmod(0o600)
-        with _logging_restored_afterwards():
+            with step("Generating the audit signing keys"):
+                run(create_audit_keys)
+                audit_key.chmod(0o600)
+        with step("Creating or checking the database tables"), _logging_restored_afterwards():
             run(create_tables)
 
     def _ensure_admin(self):
@@ -303,10 +311,11 @@ class ServedInstance:
     block the server); stderr is quoted if the server fails to come up.
     """
 
-    def __init__(self, directory, *, host="127.0.0.1", port=0, startup_timeout=60.0):
+    def __init__(self, directory, *, host="127.0.0.1", port=0, startup_timeout=60.0, tls=None):
         self.directory = Path(directory).resolve()
         self.host = host
         self.port = port
+        self.tls = tls
         self.startup_timeout = startup_timeout
         self.url = None
         self.process = None
@@ -319,6 +328,9 @@ class ServedInstance:
             sys.executable, "-m", THIS_MODULE,
             "serve", "--directory", str(self.directory), "--host", self.host, "--port", str(self.port),
         ]
+        if self.tls is not None:
+            certificate, key = self.tls
+            command += ["--tls-certificate", str(certificate), "--tls-key", str(key)]
         with open(self._stdout_path, "wb") as stdout, open(self._stderr_path, "wb") as stderr:
             self.process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
         try:
@@ -370,8 +382,10 @@ class ServedInstance:
 
 
 def _answers_http(url) -> bool:
+    # Our own child on loopback: its certificate may well be self-signed.
+    unverified = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url + "/", timeout=2):
+        with urllib.request.urlopen(url + "/", timeout=2, context=unverified):
             return True
     except urllib.error.HTTPError:
         return True
@@ -419,22 +433,44 @@ def _all_loggers():
     return [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
 
 
-def serve(directory, host="127.0.0.1", port=0):
+def serve(directory, host="127.0.0.1", port=0, tls=None):
     """Prepare ``directory`` if needed and serve it until SIGTERM or Ctrl-C."""
-    from werkzeug.serving import make_server
-
     instance = LocalInstance(directory).prepare()
-    app = instance.create_app()
-    server = make_server(host, port, app, threaded=True)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    print(f"{LISTENING_PREFIX}http://{host}:{server.server_port}", flush=True)
+    server = make_server(instance, host, port, tls)
+    print(f"{LISTENING_PREFIX}{server.url}", flush=True)
     print(f"admin password: see {instance.directory / ADMIN_PASSWORD_FILE}", flush=True)
+    serve_until_stopped(server)
+
+
+def make_server(instance: LocalInstance, host: str, port: int, tls=None):
+    """Werkzeug's threaded server for the instance, bound (so its port is known), with ``.url``.
+
+    ``tls`` is a (certificate file, key file) pair for HTTPS.
+    """
+    from werkzeug.serving import make_server as werkzeug_server
+
+    server = werkzeug_server(host, port, instance.create_app(), threaded=True, ssl_context=tls)
+    server.url = f"{'https' if tls else 'http'}://{_url_host(host)}:{server.server_port}"
+    return server
+
+
+def serve_until_stopped(server) -> None:
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+@contextlib.contextmanager
+def _silently(title):
+    yield
 
 
 def main(argv=None):
@@ -444,9 +480,14 @@ def main(argv=None):
     serve_parser.add_argument("--directory", required=True, help="instance directory (prepared if needed)")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=5000, help="0 picks a free port")
+    serve_parser.add_argument("--tls-certificate", help="PEM certificate file: serve HTTPS")
+    serve_parser.add_argument("--tls-key", help="PEM key file of --tls-certificate")
     args = parser.parse_args(argv)
+    if (args.tls_certificate is None) != (args.tls_key is None):
+        parser.error("--tls-certificate and --tls-key go together")
+    tls = (args.tls_certificate, args.tls_key) if args.tls_certificate else None
     if args.command == "serve":
-        serve(args.directory, host=args.host, port=args.port)
+        serve(args.directory, host=args.host, port=args.port, tls=tls)
 
 
 if __name__ == "__main__":

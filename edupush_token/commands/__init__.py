@@ -1,0 +1,1 @@
+"""The bodies of the ``edupush-token`` subcommands; ``edupush_token.cli`` only parses arguments."""

@@ -1,0 +1,48 @@
+"""``edupush-token demo``: the story of devtools/demo.py against a freshly served local eduMFA."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .serve import prepare
+
+
+def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
+    from ..devtools import demo
+    from ..devtools.fake_fcm import FakeFCM
+    from ..edumfa_plugin.local_instance import ServedInstance
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
+    with FakeFCM(port=fcm_port) as fcm:
+        try:
+            instance = prepare(directory, extra_config={"EDUPUSH_FCM_URL": fcm.base_url})
+        except ValueError as problem:
+            print(f"edupush-token demo: {problem}", file=sys.stderr)
+            return 2
+        print("  Starting eduMFA ...", flush=True)
+        with ServedInstance(instance.directory, port=port) as url:
+            print(f"eduMFA is serving at {url}; the local FCM stand-in at {fcm.base_url}")
+            return _tell_story(demo, url, instance, fcm, once)
+
+
+def _tell_story(demo, url, instance, fcm, once: bool) -> int:
+    try:
+        demo.run(url, instance.admin_password, fcm, instance.directory)
+    except demo.DemoFailed as failure:
+        print(f"\nDEMO FAILED: {failure}", file=sys.stderr)
+        return 1
+    print(f"\nThe demo succeeded. eduMFA: {url}  admin: admin / {instance.admin_password}")
+    print(f"What became of each push: edupush-token deliveries --config {instance.config_file}")
+    print(f"Check the configuration:  edupush-token doctor --config {instance.config_file}")
+    if once:
+        return 0
+    print("The servers keep running for you to try them; press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print()
+    return 0

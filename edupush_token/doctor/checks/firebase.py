@@ -1,0 +1,137 @@
+"""Can the Firebase gateways the policies name actually send?"""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from cryptography.hazmat.primitives import serialization
+
+from ..deployment import Deployment, Gateway
+from ..findings import Finding, error, note, warning
+from ..web import Answer
+
+JSON_CONFIG_OPTION = "JSON config file"
+SERVICE_ACCOUNT_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+def check_gateways(deployment: Deployment, get: Callable[[str], Answer]) -> List[Finding]:
+    names = deployment.firebase_gateway_names()
+    if not names and deployment.policies:
+        return [note(
+            "poll-only",
+            "No enrollment policy names a Firebase gateway: phones get no pushes and see logins only "
+            "when the app polls.",
+            "For pushes, define a FirebaseProvider gateway and set edupushplus_firebase_configuration to it.",
+        )]
+    findings = []
+    for name in names:
+        gateway = deployment.gateways.get(name)
+        if gateway is not None:  # a missing gateway is the policy check's finding
+            findings += gateway_findings(gateway, get)
+    return findings
+
+
+def gateway_findings(gateway: Gateway, get: Callable[[str], Answer]) -> List[Finding]:
+    where = f"Firebase gateway {gateway.name!r}"
+    path = _key_file(gateway)
+    if path is None:
+        return [error(
+            "firebase-file-not-set", f"{where} has no {JSON_CONFIG_OPTION!r} option.",
+            f"Set {JSON_CONFIG_OPTION!r} to the service-account key file from the Firebase console "
+            "(Project settings > Service accounts > Generate new private key).",
+        )]
+    problem, account = _read_service_account(path)
+    if problem:
+        return [error("firebase-file-invalid", f"{where}: {path} {problem}.",
+                      "Download the service-account key file again from the Firebase console and point "
+                      f"{JSON_CONFIG_OPTION!r} at it; eduMFA's user must be able to read it.")]
+    findings = []
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        findings.append(warning(
+            "firebase-file-readable-by-others",
+            f"{where}: {path} holds a private key but is accessible to group or others "
+            f"(mode {stat.S_IMODE(path.stat().st_mode):o}).",
+            f"chmod 600 {path} (owned by the user eduMFA runs as).",
+        ))
+    findings += token_endpoint_findings(where, account["token_uri"], get(account["token_uri"]))
+    return findings
+
+
+def token_endpoint_findings(where: str, token_uri: str, answer: Answer) -> List[Finding]:
+    if not answer.reached:
+        return [error(
+            "firebase-token-endpoint-unreachable",
+            f"{where}: the service account's token endpoint {token_uri} is not reachable ({answer.error}); "
+            "no push can be sent without an access token from it.",
+            "Allow outgoing HTTPS from eduMFA to oauth2.googleapis.com and fcm.googleapis.com "
+            "(or set the proxy variables HTTPS_PROXY for eduMFA).",
+        )]
+    if token_uri != GOOGLE_TOKEN_URI:
+        return [note(
+            "firebase-token-uri-not-google",
+            f"{where}: the service account's token_uri is {token_uri}, not Google's {GOOGLE_TOKEN_URI}.",
+            "Fine for a local FCM stand-in; for production use the key file as Google issued it.",
+        )]
+    return []
+
+
+def token_uris(deployment: Deployment) -> List[str]:
+    """The token endpoints of the gateways in use whose key files can be read."""
+    uris = []
+    for name in deployment.firebase_gateway_names():
+        gateway = deployment.gateways.get(name)
+        path = _key_file(gateway) if gateway is not None else None
+        if path is not None:
+            _problem, account = _read_service_account(path)
+            if account:
+                uris.append(account["token_uri"])
+    return uris
+
+
+def check_fcm_url(deployment: Deployment) -> List[Finding]:
+    url = deployment.settings.get("EDUPUSH_FCM_URL")
+    if not url:
+        return []
+    return [warning(
+        "fcm-url-overridden",
+        f"EDUPUSH_FCM_URL = {url!r}: pushes go there instead of Firebase (a setting for tests and demos).",
+        f"Remove EDUPUSH_FCM_URL from {deployment.config_file} so pushes reach phones.",
+    )]
+
+
+def _key_file(gateway: Gateway) -> Optional[Path]:
+    name = (gateway.options.get(JSON_CONFIG_OPTION) or "").strip()
+    return Path(name) if name else None
+
+
+def _read_service_account(path: Path):
+    """(problem, account): what is wrong with the key file, or its content."""
+    try:
+        account = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as problem:
+        return f"cannot be read ({problem.strerror})", None
+    except ValueError:
+        return "is not JSON", None
+    if not isinstance(account, dict):
+        return "is not a service-account key file", None
+    missing = [name for name in SERVICE_ACCOUNT_FIELDS if not account.get(name)]
+    if missing:
+        return f"is not a service-account key file (missing {', '.join(missing)})", None
+    if account["type"] != "service_account":
+        return f"is of type {account['type']!r}, not a service-account key", None
+    key_problem = _private_key_problem(account["private_key"])
+    if key_problem:
+        return key_problem, None
+    return None, account
+
+
+def _private_key_problem(pem: str) -> Optional[str]:
+    try:
+        serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as problem:
+        return f"has a private_key that does not load ({problem})"
+    return None

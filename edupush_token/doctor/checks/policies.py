@@ -1,0 +1,153 @@
+"""Are the edupushplus policies there and consistent?"""
+
+from __future__ import annotations
+
+from typing import Callable, List
+from urllib.parse import urlsplit
+
+from ... import TOKEN_TYPE
+from ...policy_sets import PLACEHOLDER_URL
+from ...wire import WireError
+from ...wire.dart_url import canonical_url
+from ..deployment import AUTHENTICATION, ENROLLMENT, FIREBASE_PROVIDER, POLL_ONLY, Deployment
+from ..findings import Finding, error, warning
+from ..web import Answer
+
+REGISTRATION_URL = f"{TOKEN_TYPE}_registration_url"
+FIREBASE_CONFIGURATION = f"{TOKEN_TYPE}_firebase_configuration"
+SSL_VERIFY = f"{TOKEN_TYPE}_ssl_verify"
+ENDPOINT_PATH = f"/ttype/{TOKEN_TYPE}"
+LOAD_HINT = "edupush-token policies load poll-only --public-url https://<your eduMFA> --config {config}"
+
+
+def check_registration_policy(deployment: Deployment) -> List[Finding]:
+    if deployment.action_values(ENROLLMENT, REGISTRATION_URL):
+        return []
+    return [error(
+        "registration-url-missing",
+        f"No active enrollment policy sets {REGISTRATION_URL}; eduMFA refuses to enroll {TOKEN_TYPE} tokens.",
+        "Load the ready policy set: " + LOAD_HINT.format(config=deployment.config_file),
+    )]
+
+
+def check_registration_urls(deployment: Deployment, get: Callable[[str], Answer]) -> List[Finding]:
+    findings = []
+    for policy, url in deployment.action_values(ENROLLMENT, REGISTRATION_URL):
+        findings += registration_url_findings(policy, str(url), get, deployment.config_file)
+    return findings
+
+
+def registration_url_findings(policy: str, url: str, get: Callable[[str], Answer], config: str) -> List[Finding]:
+    where = f"{REGISTRATION_URL} of policy {policy!r} is {url!r}"
+    if url.startswith(PLACEHOLDER_URL):
+        return [error(
+            "registration-url-placeholder", f"{where}: the ready set's placeholder, which phones cannot reach.",
+            "Load the set with your server's URL: " + LOAD_HINT.format(config=config),
+        )]
+    try:
+        canonical = canonical_url(url)
+    except WireError as problem:
+        return [error("registration-url-invalid", f"{where}: {problem}",
+                      f"Set it to https://<your eduMFA>{ENDPOINT_PATH}.")]
+    parts = urlsplit(canonical)
+    findings = []
+    if parts.scheme != "https":
+        findings.append(error(
+            "registration-url-not-https", f"{where}: phones would send their keys and answers unencrypted.",
+            f"Serve eduMFA over HTTPS and set https://{parts.netloc}{parts.path}.",
+        ))
+    if parts.query or parts.fragment:
+        findings.append(error(
+            "registration-url-query", f"{where}: the app appends its poll parameters without encoding, "
+            "so a query string or fragment breaks polling, and the plugin refuses to enroll.",
+            f"Remove everything from '?' or '#': {parts.scheme}://{parts.netloc}{parts.path}.",
+        ))
+    if canonical != url:
+        findings.append(warning(
+            "registration-url-not-canonical", f"{where}: the app reads it as {canonical!r} and signs that "
+            "form; the plugin canonicalises it, but the policy no longer shows what phones use.",
+            f"Write it as {canonical}.",
+        ))
+    if not parts.path.rstrip("/").endswith(ENDPOINT_PATH):
+        findings.append(warning(
+            "registration-url-path", f"{where}: eduMFA serves the phones' endpoint at {ENDPOINT_PATH}.",
+            f"Use {parts.scheme}://{parts.netloc}{ENDPOINT_PATH}, unless a proxy maps this path there.",
+        ))
+    return findings + reachability_findings(where, canonical, get(canonical))
+
+
+def reachability_findings(where: str, url: str, answer: Answer) -> List[Finding]:
+    if not answer.reached:
+        return [error(
+            "registration-url-unreachable", f"{where}: not reachable from here ({answer.error}).",
+            "Phones must reach it from the internet: check DNS, firewall, reverse proxy and certificate "
+            "(for a private CA, give the doctor --ca-bundle).",
+        )]
+    if not _is_edupushplus_answer(answer):
+        return [error(
+            "registration-url-not-edupushplus",
+            f"{where}: it answers HTTP {answer.status}, but not as eduMFA's {TOKEN_TYPE} endpoint does.",
+            f"Point it at the eduMFA that has the plugin, path {ENDPOINT_PATH}, and check the proxy forwards it.",
+        )]
+    return []
+
+
+def _is_edupushplus_answer(answer: Answer) -> bool:
+    """A poll without parameters: eduMFA's JSON refusal from our endpoint, naming a missing field."""
+    body = answer.body
+    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
+        return False
+    message = str((body["result"].get("error") or {}).get("message", ""))
+    return answer.status == 400 and "serial" in message.lower()
+
+
+def check_firebase_configuration(deployment: Deployment) -> List[Finding]:
+    findings = []
+    for policy, name in deployment.action_values(ENROLLMENT, FIREBASE_CONFIGURATION):
+        if name == POLL_ONLY:
+            continue
+        gateway = deployment.gateways.get(name)
+        if gateway is None:
+            findings.append(error(
+                "firebase-gateway-missing",
+                f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, but eduMFA has no such gateway; "
+                "enrollment fails.",
+                f"Define a Firebase gateway named {name!r} (Config > SMS gateways, provider FirebaseProvider), "
+                f"or set {FIREBASE_CONFIGURATION}={POLL_ONLY}.",
+            ))
+        elif gateway.module != FIREBASE_PROVIDER:
+            findings.append(error(
+                "firebase-gateway-wrong-type",
+                f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, a {gateway.module} gateway.",
+                f"Name a gateway of provider {FIREBASE_PROVIDER}.",
+            ))
+    return findings
+
+
+def check_unknown_actions(deployment: Deployment) -> List[Finding]:
+    if not deployment.known_actions:
+        return []  # the plugin did not load; its own finding says so
+    return [
+        error(
+            "unknown-action",
+            f"Policy {policy!r} ({scope}) sets {action}, which the plugin does not define in that scope; "
+            "eduMFA ignores it.",
+            "Correct the name (see the policy reference) or move it to the right scope.",
+        )
+        for policy, scope, action in deployment.edupushplus_actions()
+        if action not in deployment.known_actions.get(scope, frozenset())
+    ]
+
+
+def check_tls_verification(deployment: Deployment) -> List[Finding]:
+    return [
+        warning(
+            "ssl-verify-off",
+            f"Policy {policy!r} ({scope}) sets {SSL_VERIFY}=0: phones accept any certificate for the "
+            "registration URL, so a network attacker can answer in eduMFA's place.",
+            f"Use a certificate phones trust and set {SSL_VERIFY}=1 (or remove it: 1 is the default).",
+        )
+        for scope in (ENROLLMENT, AUTHENTICATION)
+        for policy, value in deployment.action_values(scope, SSL_VERIFY)
+        if str(value).strip() == "0"
+    ]

@@ -1,0 +1,76 @@
+"""What the doctor knows about a deployment: plain data gathered once, read by every check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, FrozenSet, List, Mapping, Optional, Tuple
+
+from .. import TOKEN_TYPE
+from ..delivery import POLL_ONLY
+
+PLUGIN_MODULE = "edupush_token.edumfa_plugin"
+FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+ENROLLMENT = "enrollment"
+AUTHENTICATION = "authentication"
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """An eduMFA SMS-gateway definition (Firebase gateways are SMS gateways in eduMFA)."""
+
+    name: str
+    module: str
+    options: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    config_file: str
+    settings: Mapping[str, Any]  # edumfa.cfg as eduMFA reads it
+    module_import_errors: Mapping[str, str]  # EDUMFA_TOKEN_MODULES entry -> why it does not import
+    policies: Tuple[dict, ...]  # eduMFA's Policy.get() of every policy
+    gateways: Mapping[str, Gateway] = field(default_factory=dict)
+    known_actions: Mapping[str, FrozenSet[str]] = field(default_factory=dict)  # scope -> edupushplus actions
+
+    @property
+    def token_modules(self) -> List[str]:
+        modules = self.settings.get("EDUMFA_TOKEN_MODULES") or []
+        return [modules] if isinstance(modules, str) else list(modules)
+
+    def active_policies(self, scope: str) -> List[dict]:
+        return [policy for policy in self.policies if policy["active"] and policy["scope"] == scope]
+
+    def action_values(self, scope: str, action: str) -> List[Tuple[str, Any]]:
+        """(policy name, value) of every active policy of ``scope`` that sets ``action``."""
+        return [
+            (policy["name"], policy["action"][action])
+            for policy in self.active_policies(scope)
+            if action in policy["action"]
+        ]
+
+    def edupushplus_actions(self) -> List[Tuple[str, str, str]]:
+        """(policy name, scope, action) of every action named ``edupushplus_*``."""
+        return [
+            (policy["name"], policy["scope"], action)
+            for policy in self.policies
+            for action in policy["action"]
+            if action.startswith(TOKEN_TYPE + "_")
+        ]
+
+    def firebase_gateway_names(self) -> List[str]:
+        """Gateways the enrollment policies send pushes through ("poll only" left out)."""
+        names = {value for _policy, value in self.action_values(ENROLLMENT, f"{TOKEN_TYPE}_firebase_configuration")}
+        return sorted(name for name in names if name != POLL_ONLY)
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """How eduMFA is served, as far as the admin told us (gunicorn config file or options)."""
+
+    worker_class: Optional[str] = None
+    threads: Optional[int] = None
+    source: str = "not given"
+
+    @property
+    def known(self) -> bool:
+        return self.worker_class is not None or self.threads is not None

@@ -1,0 +1,74 @@
+"""Run every check against one deployment and collect the findings per check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from .checks import clock, firebase, plugin, policies, settings, workers
+from .deployment import ENROLLMENT, Deployment, WorkerSetup
+from .findings import Finding, Severity, error
+from .web import Web
+
+
+@dataclass(frozen=True)
+class Report:
+    config_file: str
+    results: Tuple[Tuple[str, Tuple[Finding, ...]], ...]  # (check title, its findings)
+
+    @property
+    def findings(self) -> List[Finding]:
+        return [finding for _title, findings in self.results for finding in findings]
+
+    def count(self, severity: Severity) -> int:
+        return sum(finding.severity is severity for finding in self.findings)
+
+    @property
+    def failed(self) -> bool:
+        return self.count(Severity.ERROR) > 0
+
+
+def examine(config_file: str, web: Optional[Web] = None, setup: WorkerSetup = WorkerSetup(),
+            clock_references: Sequence[str] = ()) -> Report:
+    """All checks; ``clock_references`` replaces the default (registration URLs and token endpoints)."""
+    web = web or Web()
+    try:
+        from ..edumfa_plugin.inspection import UnreadableDeployment, inspect
+    except Exception as problem:  # the plugin itself does not import: nothing else can be checked
+        return Report(config_file, (("plugin importable", (_plugin_broken(problem),)),))
+    try:
+        deployment = inspect(config_file)
+    except UnreadableDeployment as problem:
+        return Report(config_file, (("deployment readable", (error(
+            "deployment-unreadable", str(problem),
+            "Run the doctor as the user eduMFA runs as, with the same edumfa.cfg and environment.",
+        ),)),))
+    checks = [
+        ("plugin importable and registered", plugin.check_token_modules(deployment)),
+        ("enrollment policy present", policies.check_registration_policy(deployment)),
+        ("registration URL", policies.check_registration_urls(deployment, web.get)),
+        ("policy actions known", policies.check_unknown_actions(deployment)),
+        ("TLS verification by phones", policies.check_tls_verification(deployment)),
+        ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),
+        ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
+        ("pushes go to Firebase", firebase.check_fcm_url(deployment)),
+        ("clock", clock.check_clock([web.get(url) for url in clock_references or default_clock_references(deployment, web)])),
+        ("worker class for push_wait", workers.check_workers(deployment, setup)),
+        ("eduMFA speed settings", settings.check_speed_settings(deployment)),
+    ]
+    return Report(config_file, tuple((title, tuple(findings)) for title, findings in checks))
+
+
+def default_clock_references(deployment: Deployment, web: Web) -> List[str]:
+    """Servers the deployment talks to anyway: its registration URLs and token endpoints."""
+    urls = [str(url) for _policy, url in deployment.action_values(ENROLLMENT, policies.REGISTRATION_URL)]
+    urls += firebase.token_uris(deployment)
+    return [url for url in dict.fromkeys(urls) if url.startswith(("http://", "https://"))]
+
+
+def _plugin_broken(problem: BaseException) -> Finding:
+    return error(
+        "plugin-not-importable",
+        f"The edupushplus plugin does not import: {type(problem).__name__}: {problem}.",
+        "Reinstall it into eduMFA's Python environment: pip install --upgrade edupush-token.",
+    )

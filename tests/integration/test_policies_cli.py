@@ -1,0 +1,156 @@
+"""`edupush-token policies load|export|list`: the ready sets into eduMFA and back, idempotently."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edupush_token import policy_sets
+from edupush_token.cli import main
+from edupush_token.edumfa_plugin.app import app_context
+
+PUBLIC_URL = "https://mfa.example.edu"
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``edupush-token ARGS`` in this process; returns (exit code, stdout, stderr)."""
+
+    def run(*args):
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def stored_policies(instance):
+    """Every policy as eduMFA's exporter sees it."""
+    from edumfa.commands.manage.helper import get_conf_policy
+
+    with app_context(instance.config_file):
+        return get_conf_policy()
+
+
+def mark_config_timestamp(instance):
+    """Set eduMFA's "config changed" timestamp to 0, so any later write shows."""
+    from edumfa.models import EDUMFA_TIMESTAMP, Config, db
+
+    with app_context(instance.config_file):
+        Config.query.filter_by(Key=EDUMFA_TIMESTAMP).update({"Value": "0"})
+        db.session.commit()
+
+
+def config_timestamp(instance):
+    from edumfa.models import EDUMFA_TIMESTAMP, Config
+
+    with app_context(instance.config_file):
+        return Config.query.filter_by(Key=EDUMFA_TIMESTAMP).one().Value
+
+
+def test_load_adds_the_ready_set_with_the_public_url(cli, instance, admin):
+    code, out, _err = cli("policies", "load", "poll-only", "--public-url", PUBLIC_URL, "--config", instance.config_file)
+    assert code == 0
+    assert out.splitlines() == ["edupushplus-enrollment: added", "edupushplus-authentication: added"]
+    [policy] = admin.get("/policy/edupushplus-enrollment")["result"]["value"]
+    assert policy["action"]["edupushplus_registration_url"] == f"{PUBLIC_URL}/ttype/edupushplus"
+
+
+def test_loading_twice_changes_nothing(cli, instance):
+    sets = ("poll-only", "push-wait", "enroll-at-login")
+    cli("policies", "load", *sets, "--public-url", PUBLIC_URL, "--config", instance.config_file)
+    before = stored_policies(instance)
+    mark_config_timestamp(instance)
+    code, out, _err = cli("policies", "load", *sets, "--public-url", PUBLIC_URL, "--config", instance.config_file)
+    assert code == 0
+    assert [line.split(": ")[1] for line in out.splitlines()] == ["unchanged"] * 4
+    assert stored_policies(instance) == before
+    assert config_timestamp(instance) == "0"  # no node is told to reload
+
+
+def test_loading_restores_what_an_admin_changed(cli, instance, admin):
+    cli("policies", "load", "push-wait", "--config", instance.config_file)
+    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=60", realm="demo")
+    code, out, _err = cli("policies", "load", "push-wait", "--config", instance.config_file)
+    assert (code, out.strip()) == (0, "edupushplus-push-wait: updated (action)")
+    [policy] = admin.get("/policy/edupushplus-push-wait")["result"]["value"]
+    assert policy["action"] == {"edupushplus_wait": "20"}
+    assert policy["realm"] == ["demo"]  # eduMFA's importer keeps fields the file does not set
+
+
+def test_export_then_load_round_trips(cli, instance, admin, tmp_path):
+    cli("policies", "load", "poll-only", "push-wait", "--public-url", PUBLIC_URL, "--config", instance.config_file)
+    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=30", realm="demo",
+                     priority=3, client="10.0.0.0/8")
+    admin.post("/policy/disable/edupushplus-push-wait")
+    admin.set_policy("unrelated", "authentication", "otppin=userstore")
+    exported = tmp_path / "exported.json"
+    code, _out, err = cli("policies", "export", "--output", exported, "--config", instance.config_file)
+    assert code == 0 and "3 policies written" in err
+    entries = {policy["name"]: policy for policy in json.loads(exported.read_text())["policy"]}
+    assert set(entries) == {"edupushplus-enrollment", "edupushplus-authentication", "edupushplus-push-wait"}
+    assert entries["edupushplus-push-wait"] == {
+        "name": "edupushplus-push-wait", "scope": "authentication", "action": "edupushplus_wait=30",
+        "active": False, "priority": 3, "realm": "demo", "client": "10.0.0.0/8",
+    }
+    before = stored_policies(instance)
+    code, out, _err = cli("policies", "load", exported, "--config", instance.config_file)
+    assert code == 0 and out.count("unchanged") == 3
+    assert stored_policies(instance) == before
+
+
+def test_an_export_loads_into_another_eduMFA(cli, instance, edumfa_template, tmp_path):
+    cli("policies", "load", "poll-only", "enroll-at-login", "--public-url", PUBLIC_URL, "--config", instance.config_file)
+    exported = tmp_path / "exported.json"
+    cli("policies", "export", "--output", exported, "--config", instance.config_file)
+    other = edumfa_template.clone(tmp_path / "other")
+    cli("policies", "load", exported, "--config", other.config_file)
+    assert stored_policies(other) == stored_policies(instance)
+
+
+def test_export_to_standard_output_by_name(cli, instance):
+    cli("policies", "load", "push-wait", "--config", instance.config_file)
+    code, out, _err = cli("policies", "export", "edupushplus-push-wait", "--config", instance.config_file)
+    assert code == 0
+    assert json.loads(out) == json.loads(policy_sets.resolve("push-wait").read_text())
+
+
+def test_export_of_an_unknown_policy_is_an_error(cli, instance):
+    code, _out, err = cli("policies", "export", "nope", "--config", instance.config_file)
+    assert code == 2 and "eduMFA has no policy named nope" in err
+
+
+def test_the_placeholder_url_is_refused(cli, instance):
+    code, _out, err = cli("policies", "load", "poll-only", "--config", instance.config_file)
+    assert code == 2 and "--public-url" in err and "https://edumfa.example.org" in err
+
+
+def test_an_unknown_set_is_an_error(cli, instance):
+    code, _out, err = cli("policies", "load", "no-such-set", "--config", instance.config_file)
+    assert code == 2 and "ready sets: edupushplus-enroll-at-login" in err
+
+
+def test_a_missing_configuration_is_an_error(cli, tmp_path):
+    code, _out, err = cli("policies", "export", "--config", tmp_path / "edumfa.cfg")
+    assert code == 2 and "no eduMFA configuration" in err
+
+
+def test_edumfa_manage_export_format_loads(cli, instance, tmp_path, admin):
+    """What `edumfa-manage config export -t policy` writes: a Python literal with True/False/None."""
+    literal = tmp_path / "policies.py"
+    literal.write_text(repr({"policy": [{
+        "name": "from-manage", "scope": "authentication", "action": {"edupushplus_wait": "15"},
+        "active": True, "check_all_resolvers": False, "realm": ["demo"], "time": "", "conditions": [],
+        "priority": 1, "adminrealm": [], "user": [], "client": [], "resolver": [], "edumfanode": [], "adminuser": [],
+    }]}))
+    code, out, _err = cli("policies", "load", literal, "--config", instance.config_file)
+    assert (code, out.strip()) == (0, "from-manage: added")
+    [policy] = admin.get("/policy/from-manage")["result"]["value"]
+    assert policy["action"] == {"edupushplus_wait": "15"} and policy["realm"] == ["demo"]
+
+
+def test_list_shows_the_ready_sets(cli):
+    code, out, _err = cli("policies", "list")
+    assert code == 0
+    assert "edupushplus-poll-only: edupushplus-enrollment, edupushplus-authentication" in out.splitlines()
