@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import List
 
 from . import key_pool
-from .environment import BUILT_IN_KIND, OURS_KIND, BenchUser, Environment, TokenKind
+from .environment import BUILT_IN_KIND, OURS_KIND, BenchUser, Environment, TokenKind, dispose
 from .harness import BUILT_IN, OURS, Row, Target, interleaved, say
 
 NAME = "enrollment"
@@ -38,7 +38,10 @@ def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
         POOL_OFF: enroll_step(environment, OURS_KIND, pool_off_app, watch),
     }
     say(f"enrollment: {calls} enrollments per series, waiting for a full key pool before each")
-    samples = interleaved(steps, calls, warmup)
+    try:
+        samples = interleaved(steps, calls, warmup)
+    finally:
+        dispose(pool_off_app)
     built_in = samples[BUILT_IN]["enroll"]
     full = Row("enroll-pool-full", "Enrollment step 2, key pool full",
                {BUILT_IN: built_in, OURS: samples[OURS]["enroll"]}, Target("p95", 0.1))
@@ -56,10 +59,14 @@ class PoolWatch:
 
     def __init__(self, environment: Environment):
         self.environment = environment
-        self.present = key_pool.level(environment.app) is not None
         self.draws_seen = 0
         self.draws = 0
         self.waited_seconds = 0.0
+
+    @property
+    def present(self) -> bool:
+        """Asked afresh: the plugin may create the pool's table only when it first needs it."""
+        return key_pool.level(self.environment.app) is not None
 
     def wait_until_full(self):
         self.waited_seconds += key_pool.wait_until_full(self.environment.app, self.environment.key_pool_size)
@@ -79,7 +86,7 @@ class PoolWatch:
                 f"of {self.draws} enrollments as far as the pool's level shows")
 
     def problem(self):
-        if self.present and self.draws and not self.draws_seen:
+        if self.draws and not self.draws_seen and self.present:
             return ("the key pool's level never dropped after an enrollment of ours: "
                     "the bench cannot tell whether ours used the pool")
         return None

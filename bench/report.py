@@ -44,13 +44,19 @@ def markdown(setup: dict, rows: List[Row], problems: List[str], chart_name=None)
             "" if row.target is None else row.target.describe(),
             {None: "", True: "yes", False: "**no**"}[met] + " |",
         ]))
-    notes = [f"- {row.label}: {note}" for row in rows for note in row.notes]
+    notes = [f"- {row.label}: {note}" for row in rows for note in row.notes + extra_series(row)]
     notes += [f"- **Sanity check failed**: {problem}" for problem in problems]
     if notes:
         lines += [""] + notes
     if chart_name:
         lines += ["", f"![Medians and p95 of both token types]({chart_name})"]
     return "\n".join(lines) + "\n"
+
+
+def extra_series(row: Row) -> List[str]:
+    """Series measured beside the two compared ones, e.g. ours with a poll-only token."""
+    return [f"{variant}: median {number(stats['median_ms'])} ms, p95 {number(stats['p95_ms'])} ms"
+            for variant, stats in row.stats.items() if variant not in (BUILT_IN, OURS)]
 
 
 def number(value: float) -> str:
