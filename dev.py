@@ -3,10 +3,11 @@
 
     python3 dev.py test [pytest arguments]   run the test suite
     python3 dev.py demo [demo arguments]     run the demo
-    python3 dev.py bench [bench arguments]   run the benchmark (bench/README.md)
+    python3 dev.py bench [bench arguments]   run the benchmark (docs/benchmarks.md)
 
 Each first makes sure ``.venv`` exists and holds this checkout installed with
-its test extras; the install is redone whenever pyproject.toml changes.
+its test extras (``bench`` adds the bench extras: matplotlib, psycopg2); the
+install is redone whenever pyproject.toml changes.
 """
 
 import hashlib
@@ -29,22 +30,30 @@ def say(message):
     print(f"dev.py: {message}", flush=True)
 
 
-def ensure_venv():
+def ensure_venv(extras):
+    """Install this checkout with ``extras`` (and any installed before) unless already done."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed_hash, installed_extras = "", set()
+    if STAMP.exists():
+        installed_hash, _, extras_line = STAMP.read_text().partition("\n")
+        installed_extras = set(extras_line.split()) or {"test"}  # older stamps: test only
     if not venv_executable("python").exists():
         say(f"creating {VENV}")
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    elif STAMP.exists() and STAMP.read_text().strip() == wanted:
+        installed_extras = set()
+    elif installed_hash.strip() == wanted and set(extras) <= installed_extras:
         say(".venv is up to date")
         return
-    say('installing -e ".[test]" into .venv')
+    extras = sorted(set(extras) | installed_extras)
+    target = f".[{','.join(extras)}]"
+    say(f'installing -e "{target}" into .venv')
     command = [str(venv_executable("python")), "-m", "pip", "install",
-               "--quiet", "--disable-pip-version-check", "-e", ".[test]"]
+               "--quiet", "--disable-pip-version-check", "-e", target]
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0:
         say("pip install failed")
         sys.exit(result.returncode)
-    STAMP.write_text(wanted + "\n")
+    STAMP.write_text(wanted + "\n" + " ".join(extras) + "\n")
 
 
 def run(command):
@@ -59,7 +68,7 @@ def main(argv):
         print(__doc__.strip())
         return 2
     command, extra = argv[0], argv[1:]
-    ensure_venv()
+    ensure_venv(["test", "bench"] if command == "bench" else ["test"])
     if command == "test":
         run([str(venv_executable("python")), "-m", "pytest", *extra])
     if command == "bench":

@@ -1,5 +1,5 @@
 import sys
 
-from .triggerchallenge import main
+from .runner import main
 
 sys.exit(main())

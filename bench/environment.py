@@ -1,0 +1,339 @@
+"""One eduMFA for every workload: app, database, Firebase stand-in, users, policies, tokens.
+
+Both token types live in the same eduMFA app on the same database, so the
+only difference between a built-in figure and ours is the token type.  Each
+workload gets users of its own (one token each), so workloads never see each
+other's challenges or limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, NamedTuple
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from edupush_token.devtools.fake_fcm import FakeFCM
+from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
+from edupush_token.edumfa_plugin import delivery
+from edupush_token.edumfa_plugin.local_instance import (
+    ADMIN_USERNAME, CONFIG_FILE, DEMO_REALM, DEMO_RESOLVER, LocalInstance,
+)
+
+from .harness import BUILT_IN, OURS, BenchError, TimedTransport, say, time_call
+
+GATEWAY = "fcm"
+FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+GOOGLE_FCM_HOST = "https://fcm.googleapis.com"
+REGISTRATION_URL = "https://bench.example/ttype/{}"
+POLL_ONLY = "poll only"
+KEY_SIZE = 4096  # the app's key size, and the built-in's fixed server key size
+PIN = "1234"
+MAX_PUSHES_PER_HOUR = 1000  # the highest hourly cap our token's policy accepts
+BENCH_RESOLVER = "bench-users"
+DATABASE_NAME = "edumfa_bench"
+DRAIN_SECONDS = 30.0
+# The Flask test client reports a server that serves one request at a time,
+# where our push_wait would refuse to wait; here other threads play the phone.
+PUSH_WAIT_SLOTS = 4
+
+
+class TokenKind(NamedTuple):
+    """One of the two token types under comparison."""
+
+    variant: str  # BUILT_IN or OURS
+    token_type: str
+    label: str
+
+    @property
+    def policy_prefix(self) -> str:
+        return self.token_type + "_"
+
+    def registration_url(self) -> str:
+        return REGISTRATION_URL.format(self.token_type)
+
+
+BUILT_IN_KIND = TokenKind(BUILT_IN, "edupush", "edupush (eduMFA built-in)")
+OURS_KIND = TokenKind(OURS, "edupushplus", "edupushplus (ours)")
+KINDS = (BUILT_IN_KIND, OURS_KIND)
+
+
+@dataclass(frozen=True)
+class BenchUser:
+    """A user of the bench's own resolver; poll-only users get no Firebase pushes."""
+
+    name: str
+    poll_only: bool = False
+
+
+@dataclass
+class Device:
+    """A phone, the token enrolled on it, and the transport that times its requests."""
+
+    phone: EmulatedPhone
+    token: PhoneToken
+    transport: TimedTransport
+
+    @property
+    def serial(self) -> str:
+        return self.token.serial
+
+
+class Admin:
+    """eduMFA's REST API as its admin, over an in-process test client."""
+
+    def __init__(self, client, password):
+        self.client = client
+        self.headers = {}
+        credentials = {"username": ADMIN_USERNAME, "password": password}
+        body = self.call("POST", "/auth", json=credentials)
+        self.headers = {"Authorization": body["result"]["value"]["token"]}
+
+    def call(self, method, path, json=None, params=None):
+        response = self.client.open(path, method=method, json=json, query_string=params,
+                                    headers=self.headers)
+        if response.status_code != 200:
+            text = response.get_data(as_text=True)[:500]
+            raise BenchError(f"{method} {path}: HTTP {response.status_code}: {text}")
+        return response.get_json()
+
+    def set_policy(self, name, scope, action, **fields):
+        body = {"scope": scope, "realm": DEMO_REALM, "action": action, **fields}
+        self.call("POST", f"/policy/{name}", json=body)
+
+
+class Environment:
+    """The shared eduMFA; build it with :func:`open_environment`."""
+
+    def __init__(self, directory: Path, database: str, instance: LocalInstance, app, fcm: FakeFCM,
+                 key_pool_size: int):
+        self.directory = directory
+        self.database = database
+        self.instance = instance
+        self.app = app
+        self.fcm = fcm
+        self.key_pool_size = key_pool_size
+        self.client = app.test_client()
+        self.admin = Admin(self.client, instance.admin_password)
+        self.problems: List[str] = []
+        self._phone_key = None
+
+    @property
+    def database_url(self) -> str:
+        return self.app.config["SQLALCHEMY_DATABASE_URI"]
+
+    def phone_key(self):
+        """One RSA-4096 key for every emulated phone: made once, as it costs the phone, not the server."""
+        if self._phone_key is None:
+            self._phone_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
+        return self._phone_key
+
+    def new_device_phone(self, user: BenchUser, client=None) -> tuple:
+        transport = TimedTransport(FlaskClientTransport(client or self.app.test_client()))
+        phone = EmulatedPhone(transport, key_size=KEY_SIZE, firebase_token=registration_token(user))
+        return phone, transport
+
+    def start_enrollment(self, user: BenchUser, kind: TokenKind) -> str:
+        """Enrollment step 1 as the admin; returns the QR code's URL."""
+        detail = self.admin.call("POST", "/token/init", json={
+            "type": kind.token_type, "genkey": 1, "user": user.name, "realm": DEMO_REALM, "pin": PIN,
+        })["detail"]
+        return detail["pushurl"]["value"]
+
+    def enroll(self, user: BenchUser, kind: TokenKind) -> Device:
+        """A token of ``kind`` for ``user``, enrolled by its own phone and checked."""
+        phone, transport = self.new_device_phone(user)
+        pending = phone.scan(self.start_enrollment(user, kind))
+        pending.private_key = self.phone_key()
+        device = Device(phone, phone.enroll(pending), transport)
+        self._check_token(user, kind, device.serial)
+        return device
+
+    def _check_token(self, user: BenchUser, kind: TokenKind, serial: str):
+        """The token must push where the workload thinks, or its figures would mean something else."""
+        [token] = self.admin.call("GET", "/token/", params={"serial": serial})["result"]["value"]["tokens"]
+        wanted = (POLL_ONLY if user.poll_only else GATEWAY, registration_token(user))
+        found = (token["info"].get(f"{kind.policy_prefix}firebase_configuration"),
+                 token["info"].get("firebase_token"))
+        if found != wanted:
+            raise BenchError(f"{user.name}'s {kind.token_type} token {serial} has Firebase "
+                             f"configuration and registration {found!r}, not {wanted!r}")
+
+    def sibling_app(self, name: str, extra_config: Dict[str, object]):
+        """Another eduMFA app in this process on the same database, with some settings changed.
+
+        A copy of the instance's directory (same keys) whose ``edumfa.cfg``
+        ends with the main app's database URL and ``extra_config``.
+        """
+        directory = self.directory / name
+        shutil.copytree(self.instance.directory, directory,
+                        ignore=shutil.ignore_patterns("*.sqlite", "*.log*"))
+        overrides = {"SQLALCHEMY_DATABASE_URI": self.database_url, **extra_config}
+        with open(directory / CONFIG_FILE, "a") as config:
+            config.write("".join(f"{key} = {value!r}\n" for key, value in overrides.items()))
+        return LocalInstance(directory).create_app()
+
+    def node_directory(self, name: str) -> Path:
+        """A copy of the instance directory for another server process on the same database."""
+        if self.database == "sqlite":
+            raise BenchError("separate server processes need a shared database server (--database postgresql)")
+        directory = self.directory / name
+        shutil.copytree(self.instance.directory, directory, ignore=shutil.ignore_patterns("*.log*"))
+        return directory
+
+    def versions(self) -> dict:
+        if self.database != "postgresql":
+            return {}
+        from sqlalchemy import text
+
+        with self.app.app_context():
+            from edumfa.models import db
+
+            return {"postgresql_server": db.session.execute(text("SHOW server_version")).scalar()}
+
+
+def registration_token(user: BenchUser) -> str:
+    return f"bench-{user.name}"
+
+
+@contextlib.contextmanager
+def open_environment(directory: Path, database: str, users: Iterable[BenchUser], key_pool_size: int):
+    """Everything set up for the given users; torn down (sends drained, servers stopped) on exit."""
+    with contextlib.ExitStack() as stack:
+        fcm = stack.enter_context(FakeFCM())
+        stack.enter_context(builtin_sends_to(fcm.base_url))
+        database_url = stack.enter_context(database_server(database))
+        account = directory / "service-account.json"
+        fcm.create_service_account(account)
+        say(f"preparing eduMFA on {database}")
+        extra_config = {
+            "EDUPUSH_FCM_URL": fcm.base_url,
+            "EDUPUSH_KEY_POOL_SIZE": key_pool_size,
+            "EDUPUSH_PUSH_WAIT_SLOTS": PUSH_WAIT_SLOTS,
+        }
+        instance = LocalInstance(directory / "edumfa", database_url=database_url,
+                                 extra_config=extra_config).prepare()
+        app = instance.create_app()
+        stack.callback(dispose, app)
+        stack.callback(delivery.dispatcher.wait_idle, DRAIN_SECONDS)
+        environment = Environment(directory, database, instance, app, fcm, key_pool_size)
+        users = list(users)
+        add_users(environment.admin, directory / "bench-users.passwd", users)
+        configure(environment.admin, account, [user for user in users if user.poll_only])
+        yield environment
+
+
+@contextlib.contextmanager
+def database_server(database: str):
+    """None for SQLite (LocalInstance's file), or the URL of a database on a throwaway PostgreSQL."""
+    if database == "sqlite":
+        yield None
+        return
+    try:
+        from edupush_token.devtools.postgres import ThrowawayPostgres
+    except ImportError as error:
+        raise BenchError(f"--database postgresql needs edupush_token.devtools.postgres ({error})") from None
+    say("starting a throwaway PostgreSQL")
+    with ThrowawayPostgres() as server:
+        yield server.create_database(DATABASE_NAME)
+
+
+@contextlib.contextmanager
+def builtin_sends_to(base_url: str):
+    """Point eduMFA's FirebaseProvider at the stand-in: it has no setting, only this constant.
+
+    Only the host changes; the OAuth endpoint already comes from the service
+    account's ``token_uri``.
+    """
+    from edumfa.lib.smsprovider import FirebaseProvider
+
+    original = FirebaseProvider.FIREBASE_URL_SEND
+    if not original.startswith(GOOGLE_FCM_HOST + "/"):
+        raise BenchError(f"eduMFA's FIREBASE_URL_SEND is {original!r}, not on {GOOGLE_FCM_HOST}")
+    FirebaseProvider.FIREBASE_URL_SEND = base_url + original[len(GOOGLE_FCM_HOST):]
+    try:
+        yield
+    finally:
+        FirebaseProvider.FIREBASE_URL_SEND = original
+
+
+def add_users(admin: Admin, passwd_file: Path, users: List[BenchUser]):
+    """The workloads' users, in a passwd resolver of their own, added to the demo realm."""
+    passwd_file.write_text("".join(
+        f"{user.name}:x:{uid}:{uid}:{user.name},,,,:/home/{user.name}:/bin/sh\n"
+        for uid, user in enumerate(users, start=20000)
+    ))
+    admin.call("POST", f"/resolver/{BENCH_RESOLVER}",
+               json={"type": "passwdresolver", "fileName": str(passwd_file)})
+    admin.call("POST", f"/realm/{DEMO_REALM}", json={"resolvers": f"{DEMO_RESOLVER},{BENCH_RESOLVER}"})
+
+
+def configure(admin: Admin, service_account: Path, poll_only_users: List[BenchUser]):
+    """One Firebase gateway for both token types, poll-only users, loosened push-bombing limits.
+
+    The poll-only policy matches its users on top of the realm-wide one, so it
+    gets the higher priority (lower number); at equal priority eduMFA would
+    refuse the contradiction.  Our limits would refuse a login every few
+    milliseconds: the interval goes to 0, the hourly cap to its maximum and
+    open requests to 10 (they are still checked on every call, so their cost
+    is measured).
+    """
+    admin.call("POST", "/smsgateway", json={
+        "name": GATEWAY, "module": FIREBASE_MODULE, "option.JSON config file": str(service_account),
+    })
+    enrollment = {}
+    for kind in KINDS:
+        enrollment[kind.policy_prefix + "registration_url"] = kind.registration_url()
+        enrollment[kind.policy_prefix + "firebase_configuration"] = GATEWAY
+    enrollment["edupush_ttl"] = 10
+    enrollment["edupushplus_server_key_size"] = KEY_SIZE
+    admin.set_policy("bench-enrollment", "enrollment", enrollment, priority=2)
+    if poll_only_users:
+        admin.set_policy("bench-poll-only", "enrollment",
+                         {kind.policy_prefix + "firebase_configuration": POLL_ONLY for kind in KINDS},
+                         user=",".join(user.name for user in poll_only_users), priority=1)
+    admin.set_policy("bench-limits", "authentication", {
+        "edupushplus_min_interval": 0,
+        "edupushplus_max_per_hour": MAX_PUSHES_PER_HOUR,
+        "edupushplus_max_open_requests": 10,
+    })
+
+
+def dispose(app):
+    from edumfa.models import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def trigger(admin: Admin, user: BenchUser, serial: str) -> float:
+    """Seconds of one /validate/triggerchallenge for ``user``; it must have challenged exactly ``serial``."""
+    body = {"user": user.name, "realm": DEMO_REALM}
+    response, seconds = time_call(
+        lambda: admin.client.post("/validate/triggerchallenge", json=body, headers=admin.headers))
+    detail = (response.get_json(silent=True) or {}).get("detail", {})
+    challenged = [challenge.get("serial") for challenge in detail.get("multi_challenge", [])]
+    if response.status_code != 200 or challenged != [serial]:
+        raise BenchError(f"triggerchallenge for {user.name}: HTTP {response.status_code}: "
+                         f"{response.get_data(as_text=True)[:500]}")
+    return seconds
+
+
+def answer_accepted(device: Device, request, who: str) -> None:
+    """The phone accepts ``request``; anything but HTTP 200 with value true is an error."""
+    response = device.phone.accept(request)
+    if response.status != 200 or (response.json or {}).get("result", {}).get("value") is not True:
+        raise BenchError(f"{who}'s phone could not accept: HTTP {response.status}: {response.text[:500]}")
+
+
+def poll_expecting(device: Device, count: int, who: str) -> list:
+    """Poll; exactly ``count`` verified login requests must come back."""
+    requests = device.phone.poll(device.token)
+    if len(requests) != count:
+        reason = device.phone.last_drop_reason or "nothing dropped"
+        raise BenchError(f"{who}'s phone polled {len(requests)} login requests, not {count} ({reason})")
+    return requests
