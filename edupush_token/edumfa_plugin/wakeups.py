@@ -48,6 +48,7 @@ class Listener:
         self._users = 0
         self._last_use = time.monotonic()
         self._listening = threading.Event()
+        self._first_try_over = threading.Event()  # listening, or failed once: don't hold waits up
         self._thread: threading.Thread | None = None
 
     @contextlib.contextmanager
@@ -57,10 +58,12 @@ class Listener:
             self._users += 1
             if self._thread is None or not self._thread.is_alive():
                 self._listening.clear()
+                self._first_try_over.clear()
                 self._thread = threading.Thread(target=self._run, name="edupushplus-listen", daemon=True)
                 self._thread.start()
         try:
-            yield self._listening.wait(LISTEN_TIMEOUT_SECONDS)
+            self._first_try_over.wait(LISTEN_TIMEOUT_SECONDS)
+            yield self._listening.is_set()
         finally:
             with self._lock:
                 self._users -= 1
@@ -76,18 +79,20 @@ class Listener:
                 self._listen_until_idle()
             except Exception as error:  # noqa: BLE001 - any failure just means slower wake-ups
                 self._listening.clear()
+                self._first_try_over.set()
                 log.warning("push_wait wake-ups paused, waiters re-check the database instead: %s", error)
                 time.sleep(RECONNECT_SECONDS)
 
     def _listen_until_idle(self) -> None:
-        pooled = self._engine.raw_connection()
-        pooled.detach()  # ours for as long as we listen, never handed to a request
-        connection = pooled.driver_connection
+        dialect = self._engine.dialect
+        args, keywords = dialect.create_connect_args(self._engine.url)
+        connection = dialect.connect(*args, **keywords)  # our own, outside the requests' pool
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
             self._listening.set()
+            self._first_try_over.set()
             while not self._idle_too_long():
                 readable, _, _ = select.select([connection], [], [], 1.0)
                 if readable:
