@@ -13,7 +13,7 @@ from .firebase import FirebaseGateway, FirebaseSender, Permanent, Sent
 from .report import DeliveryReport, DeliveryState
 from .retry import Backoff
 
-Record = Callable[[DeliveryReport], None]
+Record = Callable[[DeliveryReport, PushData], None]  # the push as sent: signed once it was tried
 Sign = Callable[[PushData], PushData]
 
 
@@ -51,5 +51,5 @@ def attempt(job: DeliveryJob, sender: FirebaseSender, dispatcher: Dispatcher, ba
 
 
 def _record(job: DeliveryJob, report: DeliveryReport) -> DeliveryReport:
-    job.record(report)
+    job.record(report, job.push)
     return report

@@ -8,6 +8,7 @@ of its own on the app that queued the push.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import time
 from datetime import datetime
@@ -53,22 +54,22 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
             DeliveryState.SKIPPED,
             "Firebase reported this phone's registration as unregistered; the phone must poll "
             "until it sends a new Firebase token",
-        ))
+        ), push)
     gateway = firebase_gateway(gateway_name)
     if gateway is None:
-        return _first(record, DeliveryReport(DeliveryState.FAILED, f"there is no Firebase gateway named {gateway_name!r}"))
+        return _first(record, DeliveryReport(DeliveryState.FAILED, f"there is no Firebase gateway named {gateway_name!r}"), push)
     job = DeliveryJob(
         push=push,
         registration_token=token.get_tokeninfo(Info.FIREBASE_TOKEN) or "",
         gateway=gateway,
         deadline=time.time() + (challenge.expiration - store.utcnow()).total_seconds(),
         record=record,
-        sign=_signer(app, token.get_tokeninfo(Info.SERVER_PRIVATE_KEY)),
+        sign=functools.partial(crypto.sign_push, token.get_tokeninfo(Info.SERVER_PRIVATE_KEY)),
     )
     if synchronous:
         return attempt(job, sender, dispatcher)
     if not dispatcher.submit(lambda: attempt(job, sender, dispatcher)):
-        return _first(record, DeliveryReport(DeliveryState.FAILED, "the delivery queue of this process is full"))
+        return _first(record, DeliveryReport(DeliveryState.FAILED, "the delivery queue of this process is full"), push)
     return DeliveryReport(DeliveryState.QUEUED)
 
 
@@ -93,25 +94,15 @@ def revive_registration(token) -> None:
         token.del_tokeninfo(Info.UNREGISTERED_AT)
 
 
-def _signer(app, private_pem: str):
-    def sign(push: PushData) -> PushData:
-        signed = crypto.sign_push(private_pem, push)
-        with app.app_context():
-            store.keep_signature(signed)
-        return signed
-
-    return sign
-
-
-def _first(record, report: DeliveryReport) -> DeliveryReport:
-    record(report)
+def _first(record, report: DeliveryReport, push: PushData) -> DeliveryReport:
+    record(report, push)
     return report
 
 
 def _recorder(app, challenge_id: int, nonce: str, serial: str, gateway_name: str):
-    def record(report: DeliveryReport) -> None:
+    def record(report: DeliveryReport, push: PushData) -> None:
         with app.app_context():
-            store.record_delivery(challenge_id, nonce, report)
+            store.record_delivery(challenge_id, nonce, report, push)
             if report.unregistered:
                 _mark_unregistered(serial)
             _audit(app, serial, gateway_name, report)

@@ -125,7 +125,7 @@ def _audit_answer(g, message: wire_requests.ChallengeAnswer) -> None:
         log.warning("Token %s: a push was declined on the phone, possibly an attack.", message.serial)
         audit.record_event("push declined", message.serial, "declined on the phone: possible attack (push fatigue)", False)
     else:
-        audit.record_event("push accepted", message.serial, "accepted on the phone", True)
+        audit.note_in_request(g, "push accepted", "accepted on the phone")
 
 
 def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:

@@ -96,11 +96,14 @@ def save_enrollment_challenge(serial: str, validity_seconds: int) -> Challenge:
     return challenge
 
 
-def record_delivery(challenge_id: int, nonce: str, report: DeliveryReport) -> None:
+def record_delivery(challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
+    """What became of a push, and the push as signed for sending, in one write."""
+    signed = {"push_data": push.to_json()} if push.signature else {}
     db.session.execute(
         update(PushRecord)
         .where(PushRecord.challenge_id == challenge_id, PushRecord.nonce == nonce)
         .values(
+            **signed,
             delivery_state=report.state.value,
             delivery_detail=report.detail[:1024],
             delivery_attempts=report.attempts,

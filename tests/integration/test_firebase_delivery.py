@@ -69,6 +69,15 @@ def test_the_push_reaches_the_phone_with_the_message_eduMFA_sends(app, pushed, p
     assert message["data"]["nonce"] == phone.requests[-1].nonce
 
 
+def test_polls_serve_the_push_exactly_as_it_was_sent(app, pushed, phone, firebase, trigger):
+    trigger()
+    message = firebase.wait_for_message(pushed.firebase_token, timeout=15)
+    assert delivery_of(app, pushed.serial).delivery_state == "sent"
+    with app.app_context():
+        [stored] = store.open_pushes(pushed.serial)
+    assert stored.as_dict() == message["data"]  # signed once, by the delivery thread
+
+
 def test_a_slow_firebase_does_not_delay_the_login_request(app, pushed, firebase, trigger):
     app.config["EDUPUSH_FCM_TIMEOUT"] = 5.0
     firebase.set_latency(send=2.0)

@@ -122,3 +122,12 @@ def _parse(text):
         except ValueError:
             continue
     raise ValueError(text)
+
+
+def test_an_accept_is_noted_in_the_answers_own_audit_entry(admin, enrolled, trigger):
+    trigger()
+    enrolled.phone.accept(enrolled.phone.poll(enrolled.token)[0])
+    params = {"serial": enrolled.serial, "action_detail": "edupushplus push accepted"}
+    [entry] = admin.get("/audit/", params=params)["result"]["value"]["auditdata"]
+    assert entry["action"] == "POST /ttype/<ttype>"  # eduMFA logs the route, not the path
+    assert entry["info"] == "accepted on the phone"
