@@ -10,6 +10,7 @@ decisions.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Optional
 
 from flask import has_request_context
@@ -32,7 +33,7 @@ from edumfa.lib.utils import create_img, is_true
 from .. import TOKEN_TYPE, crypto, lifecycle
 from ..delivery import POLL_ONLY, DeliveryState
 from ..lifecycle import ChallengeState
-from ..limits import COOLDOWN, PushHistory, Refusal, check_push
+from ..limits import COOLDOWN, Refusal, check_push
 from ..wire import WireError
 from ..wire import requests as wire_requests
 from ..wire.enrollment_url import enrollment_url, render_label
@@ -213,7 +214,8 @@ class EdupushPlusTokenClass(TokenClass):
         owner = options.get("user") or self.user
         settings = policies.read_auth_settings(g, owner)
         gateway_name = self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY
-        refusal = self._push_refusal(g, owner)
+        validity_seconds = self._validity_seconds(g, owner)
+        refusal = self._push_refusal(g, owner, validity_seconds)
         if refusal is not None:
             self._audit_limit(g, refusal)
             if not (refusal.limit == COOLDOWN and policies.read_cooldown_allows_poll(g, owner)):
@@ -241,7 +243,7 @@ class EdupushPlusTokenClass(TokenClass):
                 f"{FCM_DATA_LIMIT}: shorten {Action.MOBILE_TEXT} or {Action.MOBILE_TITLE}."
             )
         challenge = store.save_push_challenge(
-            self.token.serial, transactionid, push, self._validity_seconds(g, owner),
+            self.token.serial, transactionid, push, validity_seconds,
             session=options.get("session") or "", delivery_state=delivery.first_state(gateway_name),
         )
         if store.housekeeping_due():
@@ -272,11 +274,11 @@ class EdupushPlusTokenClass(TokenClass):
             "time": f"{now:%H:%M} UTC",
         }
 
-    def _push_refusal(self, g, owner) -> Optional[Refusal]:
+    def _push_refusal(self, g, owner, validity_seconds: int) -> Optional[Refusal]:
         limits = policies.read_push_limits(g, owner)
         now = store.utcnow()
-        pushes, declines = store.push_history(self.token.id, now - limits.history_needed)
-        return check_push(limits, PushHistory(pushes, declines, store.open_count(self.token.serial)), now)
+        since = now - max(limits.history_needed, timedelta(seconds=validity_seconds))
+        return check_push(limits, store.push_history(self.token.id, self.token.serial, since), now)
 
     def _audit_limit(self, g, refusal: Refusal) -> None:
         log.warning("Token %s: push refused by the %s limit.", self.token.serial, refusal.limit)

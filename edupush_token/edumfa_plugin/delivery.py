@@ -55,20 +55,21 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
             "Firebase reported this phone's registration as unregistered; the phone must poll "
             "until it sends a new Firebase token",
         ), push)
-    gateway = firebase_gateway(gateway_name)
-    if gateway is None:
-        return _first(record, DeliveryReport(DeliveryState.FAILED, f"there is no Firebase gateway named {gateway_name!r}"), push)
-    job = DeliveryJob(
-        push=push,
-        registration_token=token.get_tokeninfo(Info.FIREBASE_TOKEN) or "",
-        gateway=gateway,
-        deadline=time.time() + (challenge.expiration - store.utcnow()).total_seconds(),
-        record=record,
-        sign=functools.partial(crypto.sign_push, token.get_tokeninfo(Info.SERVER_PRIVATE_KEY)),
-    )
-    if synchronous:
+    registration_token = token.get_tokeninfo(Info.FIREBASE_TOKEN) or ""
+    sign = functools.partial(crypto.sign_push, token.get_tokeninfo(Info.SERVER_PRIVATE_KEY))
+    deadline = time.time() + (challenge.expiration - store.utcnow()).total_seconds()
+
+    def first_attempt() -> DeliveryReport:
+        with app.app_context():
+            gateway = firebase_gateway(gateway_name)  # a query the login need not wait for
+        if gateway is None:
+            return _first(record, DeliveryReport(DeliveryState.FAILED, f"there is no Firebase gateway named {gateway_name!r}"), push)
+        job = DeliveryJob(push, registration_token, gateway, deadline, record, sign)
         return attempt(job, sender, dispatcher)
-    if not dispatcher.submit(lambda: attempt(job, sender, dispatcher)):
+
+    if synchronous:
+        return first_attempt()
+    if not dispatcher.submit(first_attempt):
         return _first(record, DeliveryReport(DeliveryState.FAILED, "the delivery queue of this process is full"), push)
     return DeliveryReport(DeliveryState.QUEUED)
 

@@ -23,6 +23,7 @@ from edumfa.models import Challenge, Token, TokenOwner, db
 from .. import TOKEN_TYPE
 from ..delivery import DeliveryReport, DeliveryState
 from ..lifecycle import ChallengeStatus
+from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import wakeups
 from .tables import create_once
@@ -211,10 +212,12 @@ def _open_push_rows(serial: str, query) -> list:
     ).scalars())
 
 
-def push_history(token_id: int, since: datetime) -> tuple[list[datetime], list[datetime]]:
-    """When the owner of this token was sent pushes, and declined them, since ``since``.
+def push_history(token_id: int, serial: str, since: datetime) -> PushHistory:
+    """What the limits need, in one query: pushes and declines since ``since``, open ones on this token.
 
-    Counted over all the owner's tokens of our type (just this token if it has no owner).
+    Pushes and declines are counted over all the owner's tokens of our type
+    (just this token if it has no owner).  ``since`` must reach back past the
+    longest challenge validity, or older open challenges would go uncounted.
     """
     owner = select(TokenOwner.user_id, TokenOwner.resolver).where(TokenOwner.token_id == token_id).limit(1).subquery()
     owners_tokens = (
@@ -225,15 +228,28 @@ def push_history(token_id: int, since: datetime) -> tuple[list[datetime], list[d
     )
     this_token = select(Token.serial).where(Token.id == token_id)
     rows = db.session.execute(
-        select(PushRecord.created, PushRecord.answer, PushRecord.answered).where(
-            PushRecord.serial.in_(owners_tokens.union(this_token)), PushRecord.created >= since
+        select(
+            PushRecord.serial, PushRecord.created, PushRecord.answer, PushRecord.answered,
+            Challenge.otp_valid, Challenge.data, Challenge.timestamp, Challenge.expiration,
         )
+        .outerjoin(Challenge, _belongs_to_challenge())
+        .where(PushRecord.serial.in_(owners_tokens.union(this_token)), PushRecord.created >= since)
     ).all()
-    return [row.created for row in rows], [row.answered for row in rows if row.answer == "declined"]
+    now = utcnow()
+    return PushHistory(
+        pushes=[row.created for row in rows],
+        declines=[row.answered for row in rows if row.answer == "declined"],
+        open_on_token=sum(1 for row in rows if row.serial == serial and _is_open(row, now)),
+    )
 
 
-def open_count(serial: str) -> int:
-    return len(_open_push_rows(serial, select(PushRecord.id)))
+def _is_open(row, now: datetime) -> bool:
+    return (
+        row.expiration is not None
+        and not row.otp_valid
+        and row.data != DECLINED
+        and row.timestamp <= now < row.expiration
+    )
 
 
 def transaction_status(serial: str, transaction_id: str) -> Optional[ChallengeStatus]:
