@@ -69,10 +69,19 @@ def utcnow() -> datetime:
     return datetime.utcnow()
 
 
+@dataclass(frozen=True)
+class SavedChallenge:
+    """What the login needs of a challenge it just stored, without reloading it after the commit."""
+
+    id: int
+    transaction_id: str
+    expiration: datetime
+
+
 def save_push_challenge(
     serial: str, transaction_id: Optional[str], push: PushData, validity_seconds: int,
     session: str = "", delivery_state: DeliveryState = DeliveryState.POLL_ONLY,
-) -> Challenge:
+) -> SavedChallenge:
     challenge = Challenge(
         serial,
         transaction_id=transaction_id,
@@ -86,8 +95,9 @@ def save_push_challenge(
         challenge_id=challenge.id, serial=serial, nonce=push.nonce, push_data=push.to_json(),
         delivery_state=delivery_state.value,
     ))
+    saved = SavedChallenge(challenge.id, challenge.transaction_id, challenge.expiration)
     db.session.commit()
-    return challenge
+    return saved
 
 
 def save_enrollment_challenge(serial: str, validity_seconds: int) -> Challenge:
