@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from .checks import clock, firebase, plugin, policies, settings, workers
+from .checks import clock, firebase, plugin, policies, settings, texts, workers
 from .deployment import ENROLLMENT, Deployment, WorkerSetup
 from .findings import Finding, Severity, error
 from .web import Web
@@ -49,6 +49,7 @@ def examine(config_file: str, web: Optional[Web] = None, setup: WorkerSetup = Wo
         ("registration URL", policies.check_registration_urls(deployment, web.get)),
         ("policy actions known", policies.check_unknown_actions(deployment)),
         ("TLS verification by phones", policies.check_tls_verification(deployment)),
+        ("texts on the phone", texts.check_phone_texts(deployment)),
         ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),
         ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
         ("pushes go to Firebase", firebase.check_fcm_url(deployment)),

@@ -282,6 +282,24 @@ def test_tls_verification_off(doctor, enrollment_policy):
     assert "ssl-verify-off" in codes(doctor(), Severity.WARNING)
 
 
+@pytest.mark.parametrize("texts, code", [
+    ("edupushplus_text_on_mobile=Login from {ip}?", "phone-text-invalid"),
+    ("edupushplus_title_on_mobile=Login {user", "phone-text-invalid"),
+    ("edupushplus_text_on_mobile=" + "{user_agent} " * 40, "phone-text-too-long"),
+])
+def test_phone_texts_that_would_refuse_logins(doctor, enrollment_policy, admin, texts, code):
+    enrollment_policy()
+    admin.set_policy("edupushplus-texts", "authentication", texts)
+    assert code in codes(doctor(), Severity.ERROR)
+
+
+def test_phone_texts_with_context_that_fit(doctor, enrollment_policy, admin):
+    enrollment_policy()
+    admin.set_policy("edupushplus-texts", "authentication",
+                     "edupushplus_text_on_mobile=Log in {user} from {client_ip} with {user_agent}?")
+    assert not {"phone-text-invalid", "phone-text-too-long"} & codes(doctor())
+
+
 # --------------------------------------------------------------------------- Firebase
 
 def test_gateway_named_by_the_policy_does_not_exist(doctor, enrollment_policy):
