@@ -46,6 +46,7 @@ from .tokeninfo import Info
 log = logging.getLogger(__name__)
 
 WAIT_REFUSED = "edupushplus_wait_refused"
+WAIT_SLOT = "edupushplus_wait_slot"
 
 
 class EdupushPlusTokenClass(TokenClass):
@@ -202,10 +203,15 @@ class EdupushPlusTokenClass(TokenClass):
         if not isinstance(passw, str):
             return False  # e.g. a JSON number as "pass": no PIN can match it
         if self._wait_seconds(options) is not None:
-            if push_wait.can_wait():
+            # eduMFA hands these options on to authenticate() or create_challenge().
+            if push_wait.reserve_slot():
+                options[self._wait_slot_key()] = True
                 return False  # authenticate() sends the push and waits instead
-            options[WAIT_REFUSED] = True  # eduMFA hands these options on to create_challenge
+            options[WAIT_REFUSED] = True
         return self.check_pin(passw, user=user, options=options)
+
+    def _wait_slot_key(self) -> str:
+        return f"{WAIT_SLOT}:{self.token.serial}"
 
     def create_challenge(self, transactionid=None, options=None):
         options = options or {}
@@ -300,16 +306,15 @@ class EdupushPlusTokenClass(TokenClass):
         wait_seconds = self._wait_seconds(options)
         if not pin_match or wait_seconds is None or options.get("valid_token_num"):
             return pin_match, -1, None
-        with push_wait.slot() as may_wait:
-            if not may_wait:
-                options[WAIT_REFUSED] = True
-            created, message, transaction_id, _attributes = self.create_challenge(options=options)
-            if not created:
-                return pin_match, -1, {"message": message}
-            if not may_wait:
-                # Lost the last slot to a concurrent login since is_challenge_request.
-                return pin_match, -1, {"message": message, "transaction_id": transaction_id}
-            outcome = push_wait.wait_for_answer(self.token.serial, transaction_id, wait_seconds)
+        may_wait = options.get(self._wait_slot_key(), False)
+        if not may_wait:
+            options[WAIT_REFUSED] = True
+        created, message, transaction_id, _attributes = self.create_challenge(options=options)
+        if not created:
+            return pin_match, -1, {"message": message}
+        if not may_wait:
+            return pin_match, -1, {"message": message, "transaction_id": transaction_id}
+        outcome = push_wait.wait_for_answer(self.token.serial, transaction_id, wait_seconds)
         if outcome is ChallengeState.ACCEPTED:
             store.consume_transaction(transaction_id)
             return pin_match, 1, None

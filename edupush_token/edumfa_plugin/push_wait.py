@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 import threading
-from typing import Iterator, Optional
+from typing import Optional
 
 from flask import current_app, has_request_context
 from flask import request as flask_request
 
+from edumfa.lib.lifecycle import register_request_finalizer
 from edumfa.models import db
 
 from ..lifecycle import ChallengeState
@@ -52,26 +52,22 @@ def _green_threads() -> bool:
     return eventlet_patcher is not None and eventlet_patcher.is_monkey_patched("socket")
 
 
-def can_wait() -> bool:
-    available = slots().any_free()
-    if not available:
+def reserve_slot() -> bool:
+    """Take a wait slot for the rest of this request; eduMFA gives it back when the request ends.
+
+    Reserved when eduMFA asks whether the login is a challenge request, so
+    the decision to wait and the slot cannot come apart between two
+    concurrent logins.
+    """
+    process_slots = slots()
+    if not process_slots.try_take():
         log.warning(
             "push_wait refused: no request handler of this process to spare (%s=%d); "
-            "the login falls back to challenge-response.", SLOTS_CONFIG, slots().capacity,
+            "the login falls back to challenge-response.", SLOTS_CONFIG, process_slots.capacity,
         )
-    return available
-
-
-@contextlib.contextmanager
-def slot() -> Iterator[bool]:
-    """Hold a wait slot for the block; yields False if there was none left."""
-    process_slots = slots()
-    taken = process_slots.try_take()
-    try:
-        yield taken
-    finally:
-        if taken:
-            process_slots.give_back()
+        return False
+    register_request_finalizer(process_slots.give_back)
+    return True
 
 
 def wait_for_answer(serial: str, transaction_id: str, timeout: float) -> Optional[ChallengeState]:

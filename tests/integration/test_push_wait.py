@@ -128,3 +128,13 @@ def wait_until_a_challenge_is_open(admin, serial, timeout=10):
     while not admin.get(f"/token/challenges/{serial}")["result"]["value"]["challenges"]:
         assert time.monotonic() < deadline, "the first login sent no push"
         time.sleep(0.05)
+
+
+def test_a_wait_slot_is_given_back_when_the_request_ends(app, push_wait, answering_phone, validate):
+    app.config["EDUPUSH_PUSH_WAIT_SLOTS"] = 1
+    push_wait(20)
+    for _login in range(3):
+        phone = answering_phone("accept")
+        body, _elapsed = timed_check(validate, **{"pass": PIN})
+        phone.join()
+        assert body["result"]["authentication"] == "ACCEPT"
