@@ -147,7 +147,7 @@ def _serve_poll(message: wire_requests.Poll, g) -> list:
     ):
         raise PolicyError("Polling is not allowed for this token.")
     check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.POLL_WINDOW)
-    token = _enrolled_token(message.serial)
+    token = _enrolled(token)
     _verify(token, poll_text(message.serial, message.timestamp), message.signature)
     return [_signed(token, push).as_dict() for push in store.open_pushes(message.serial)]
 
@@ -169,8 +169,11 @@ def _token(serial: str):
 
 
 def _enrolled_token(serial: str):
+    return _enrolled(_token(serial))
+
+
+def _enrolled(token):
     """The enrolled token for a signed request; every miss looks like a bad signature."""
-    token = _token(serial)
     if token is None or token.token.rollout_state != ROLLOUTSTATE.ENROLLED or not token.get_tokeninfo(Info.PHONE_KEY):
         raise ParameterError(NOT_VERIFIED)
     return token
