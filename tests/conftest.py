@@ -6,15 +6,26 @@
     admin     AdminAPI logged in as the eduMFA admin, over ``client``
     served    base URL of the same instance served over real HTTP (e2e tests)
     served_admin  AdminAPI over HTTP against ``served``
+    postgres_server    a throwaway PostgreSQL cluster for the whole session
+    postgres_instance  a prepared LocalInstance on a fresh PostgreSQL database
 
 Preparing eduMFA (keys, schema, admin, realm) takes a second or two, so it is
 done once per session in a template directory that each test copies.
+
+``instance`` is on SQLite.  A test or module marked ``both_engines`` runs
+twice, with ``instance`` on SQLite and on PostgreSQL.  Without PostgreSQL's
+server programs those runs are skipped, except in CI (``CI=true``), where
+they fail: CI must really test PostgreSQL.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+
 import pytest
 
+from edupush_token.devtools.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 from edupush_token.edumfa_plugin.local_instance import (
     ADMIN_USERNAME,
     DEMO_REALM,
@@ -104,9 +115,57 @@ def edumfa_template(tmp_path_factory) -> LocalInstance:
     return LocalInstance(directory, extra_config={**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}).prepare()
 
 
+ENGINES = ("sqlite", "postgresql")
+_database_numbers = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_engines: run with ``instance`` on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("both_engines") and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def instance(edumfa_template, tmp_path) -> LocalInstance:
-    return edumfa_template.clone(tmp_path / "edumfa")
+def engine(request) -> str:
+    """The database engine under ``instance``: SQLite unless the test is marked ``both_engines``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def instance(engine, request, tmp_path) -> LocalInstance:
+    if engine == "postgresql":
+        return request.getfixturevalue("postgres_instance")
+    return request.getfixturevalue("edumfa_template").clone(tmp_path / "edumfa")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    if not postgres_available():
+        message = f"PostgreSQL is not installed; {INSTALL_HINT}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}. CI=true: the PostgreSQL tests must run in CI.")
+        pytest.skip(message)
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_database(postgres_server) -> str:
+    """SQLAlchemy URL of a fresh, empty database, dropped after the test."""
+    name = f"edumfa_{next(_database_numbers)}"
+    yield postgres_server.create_database(name)
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def postgres_instance(postgres_database, tmp_path) -> LocalInstance:
+    """Prepared from scratch: on PostgreSQL that takes about half a second."""
+    return LocalInstance(
+        tmp_path / "edumfa-postgresql", database_url=postgres_database, extra_config=CHEAP_PASSWORD_HASHING,
+    ).prepare()
 
 
 @pytest.fixture
