@@ -6,8 +6,10 @@
     admin     AdminAPI logged in as the eduMFA admin, over ``client``
     served    base URL of the same instance served over real HTTP (e2e tests)
     served_admin  AdminAPI over HTTP against ``served``
+    admin_over_http  ``admin_over_http(url, instance)`` for other servers (e2e scale-out)
     postgres_server    a throwaway PostgreSQL cluster for the whole session
     postgres_instance  a prepared LocalInstance on a fresh PostgreSQL database
+    make_postgres_instance  the same with further edumfa.cfg settings
 
 Preparing eduMFA (keys, schema, admin, realm) takes a second or two, so it is
 done once per session in a template directory that each test copies.
@@ -161,11 +163,24 @@ def postgres_database(postgres_server) -> str:
 
 
 @pytest.fixture
-def postgres_instance(postgres_database, tmp_path) -> LocalInstance:
-    """Prepared from scratch: on PostgreSQL that takes about half a second."""
-    return LocalInstance(
-        tmp_path / "edumfa-postgresql", database_url=postgres_database, extra_config=CHEAP_PASSWORD_HASHING,
-    ).prepare()
+def make_postgres_instance(postgres_database, tmp_path):
+    """``make(**edumfa_cfg_settings)``: a LocalInstance on this test's fresh PostgreSQL database.
+
+    Prepared from scratch, which on PostgreSQL takes about half a second.
+    """
+
+    def make(**extra_config) -> LocalInstance:
+        return LocalInstance(
+            tmp_path / "edumfa-postgresql", database_url=postgres_database,
+            extra_config={**CHEAP_PASSWORD_HASHING, **extra_config},
+        ).prepare()
+
+    return make
+
+
+@pytest.fixture
+def postgres_instance(make_postgres_instance) -> LocalInstance:
+    return make_postgres_instance()
 
 
 @pytest.fixture
@@ -223,3 +238,13 @@ def served(instance):
 @pytest.fixture
 def served_admin(served, instance) -> AdminAPI:
     return AdminAPI.over_http(served, instance.admin_password)
+
+
+@pytest.fixture
+def admin_over_http():
+    """``admin_over_http(url, instance)``: AdminAPI against a served copy of any instance."""
+
+    def connect(url, instance) -> AdminAPI:
+        return AdminAPI.over_http(url, instance.admin_password)
+
+    return connect

@@ -24,9 +24,7 @@ RACES = {
 
 @pytest.fixture(autouse=True)
 def declines_never_pause_pushes(admin, push_policies):
-    from conftest import PERMISSIVE_LIMITS
-
-    admin.set_policy("edupushplus-limits", "authentication", f"{PERMISSIVE_LIMITS}, edupushplus_decline_limit=0")
+    admin.set_policy("edupushplus-declines", "authentication", "edupushplus_decline_limit=0")
 
 
 def answer_together(app, enrolled, request, answers):
