@@ -18,6 +18,7 @@ import requests
 from edupush_token.edumfa_plugin.local_instance import CONFIG_FILE
 
 LISTENING = re.compile(r"Listening at: (http://\S+)")
+HOOKS = Path(__file__).with_name("gunicorn_hooks.py")
 WORKERS = 4
 THREADS = 4
 
@@ -26,7 +27,8 @@ class GunicornServer:
     """``with GunicornServer(directory) as url:`` serves eduMFA from gunicorn on a free port.
 
     The app comes from eduMFA's factory ``edumfa.app:create_app`` with the
-    directory's ``edumfa.cfg``; gunicorn binds port 0 and logs the port it got.
+    directory's ``edumfa.cfg`` (and the hooks of ``gunicorn_hooks.py``);
+    gunicorn binds port 0 and logs the port it got.
     The URL is handed out once every worker has booted and the server answers.
     """
 
@@ -43,7 +45,7 @@ class GunicornServer:
         command = [
             sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0",
             "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
-            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "info",
+            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "info", "--config", str(HOOKS),
             "--chdir", str(self.directory), f"edumfa.app:{factory}",
         ]
         with open(self.log_path, "wb") as log:
