@@ -108,13 +108,14 @@ PUSH_WAIT_SLOTS = {"EDUPUSH_PUSH_WAIT_SLOTS": 4}
 # One pooled key per key size keeps the pool in use without a background
 # thread generating eight keys for every test's fresh database.
 SMALL_KEY_POOL = {"EDUPUSH_KEY_POOL_SIZE": 1}
+TEST_SETTINGS = {**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}
 
 
 @pytest.fixture(scope="session")
 def edumfa_template(tmp_path_factory) -> LocalInstance:
     """Prepared once per session; tests get copies through ``instance``."""
     directory = tmp_path_factory.mktemp("edumfa-template")
-    return LocalInstance(directory, extra_config={**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}).prepare()
+    return LocalInstance(directory, extra_config=TEST_SETTINGS).prepare()
 
 
 ENGINES = ("sqlite", "postgresql")
@@ -172,7 +173,7 @@ def make_postgres_instance(postgres_database, tmp_path):
     def make(**extra_config) -> LocalInstance:
         return LocalInstance(
             tmp_path / "edumfa-postgresql", database_url=postgres_database,
-            extra_config={**CHEAP_PASSWORD_HASHING, **extra_config},
+            extra_config={**TEST_SETTINGS, **extra_config},
         ).prepare()
 
     return make
