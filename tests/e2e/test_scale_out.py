@@ -29,6 +29,8 @@ TOKENS = 25  # edupushplus_max_open_requests allows at most 10 open requests per
 HANG_GUARD_SECONDS = 600
 PHONE_POLL_INTERVAL = 0.5
 RELYING_APP_POLL_INTERVAL = 1.0
+WAITING_LOGINS = 30  # twice gunicorn's 4 x 4 handlers, at most 10 open requests on each of 3 tokens
+PUSH_WAIT_SECONDS = 60
 TIMEOUT = 120  # per HTTP request: a loaded server may queue one for a while
 # The relying application opens a connection per request.  With kept-alive
 # connections, gunicorn closing an idle one just as a starved client thread
@@ -91,21 +93,73 @@ def log_in(url, admin_token, phone: Phone, deadline) -> Login:
         if not login.transaction_id:
             login.error = f"trigger: HTTP {trigger.status_code}: {trigger.text[:300]}"
             return login
-        while time.monotonic() < deadline:
-            status = requests.get(f"{url}/validate/polltransaction", params={"transaction_id": login.transaction_id}, timeout=TIMEOUT)
-            if status.json()["result"]["value"]:
-                break
-            time.sleep(RELYING_APP_POLL_INTERVAL)
-        login.outcome = check_transaction(url, login)
+        login.outcome = finish(url, login, deadline)
     except (requests.RequestException, KeyError, TypeError, ValueError) as error:
         login.error = repr(error)
     return login
+
+
+def log_in_with_push_wait(url, phone: Phone, deadline) -> Login:
+    """A legacy application: one /validate/check with the PIN, or challenge-response if refused the wait."""
+    login = Login(phone.token.serial)
+    try:
+        body = {"user": phone.user, "realm": DEMO_REALM, "pass": PIN}
+        response = requests.post(f"{url}/validate/check", json=body, timeout=TIMEOUT)
+        result = response.json()
+        login.outcome = result["result"].get("authentication")
+        if login.outcome not in ("ACCEPT", "CHALLENGE"):
+            login.error = f"check: HTTP {response.status_code}: {result['result'].get('error')} {result.get('detail')}"
+        if login.outcome == "CHALLENGE":  # no handler to spare for waiting
+            login.transaction_id = result["detail"]["transaction_id"]
+            login.outcome = finish(url, login, deadline)
+    except (requests.RequestException, KeyError, TypeError, ValueError) as error:
+        login.error = repr(error)
+    return login
+
+
+def finish(url, login: Login, deadline) -> Optional[str]:
+    """Poll the transaction until the phone accepted it, then log in with it."""
+    while time.monotonic() < deadline:
+        status = requests.get(f"{url}/validate/polltransaction", params={"transaction_id": login.transaction_id}, timeout=TIMEOUT)
+        if status.json()["result"]["value"]:
+            break
+        time.sleep(RELYING_APP_POLL_INTERVAL)
+    return check_transaction(url, login)
 
 
 def check_transaction(url, login: Login) -> Optional[str]:
     """/validate/check with the transaction, by serial: a failure counts against this token only."""
     body = {"serial": login.serial, "pass": "", "transaction_id": login.transaction_id}
     return requests.post(f"{url}/validate/check", json=body, timeout=TIMEOUT).json()["result"].get("authentication")
+
+
+def run_logins(phones, log_in_as, logins_by_phone) -> tuple:
+    """All logins at once while every phone answers; returns the logins and the phones' answers."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(len(phones)) as phone_pool:
+        answering = [phone_pool.submit(answer_every_push, phone, stop) for phone in phones]
+        try:
+            with ThreadPoolExecutor(len(logins_by_phone)) as login_pool:
+                logins = list(login_pool.map(log_in_as, logins_by_phone))
+        finally:
+            stop.set()
+        return logins, [answer for phone in answering for answer in phone.result()]
+
+
+def log_in_once_with_every_token(url, admin, phones) -> None:
+    """One login per token before the rush, as tokens in use have had.
+
+    eduMFA 2.9.5 inserts a token's ``last_auth`` info on its first successful
+    login; concurrent first logins with one token collide on that insert
+    (HTTP 500, UniqueViolation on tokeninfo), which is eduMFA's, not the plugin's.
+    """
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    logins, _answers = run_logins(phones, lambda phone: log_in(url, admin.token, phone, deadline), phones)
+    assert lost(logins) == [], "a first login was lost"
+
+
+def lost(logins) -> list:
+    return [login for login in logins if login.outcome != "ACCEPT"]
 
 
 def audited(admin, action) -> int:
@@ -118,25 +172,14 @@ def test_200_concurrent_logins_on_four_gunicorn_workers(gunicorn_served, gunicor
     users = cycle(user.username for user in DEMO_USERS)
     with ThreadPoolExecutor(4) as pool:
         phones = list(pool.map(lambda user: enroll_phone(admin, user), [next(users) for _ in range(TOKENS)]))
+    log_in_once_with_every_token(gunicorn_served, admin, phones)
 
-    stop = threading.Event()
     started = time.monotonic()
-    deadline = started + HANG_GUARD_SECONDS
-    with ThreadPoolExecutor(len(phones)) as phone_pool:
-        answering = [phone_pool.submit(answer_every_push, phone, stop) for phone in phones]
-        try:
-            with ThreadPoolExecutor(LOGINS) as login_pool:
-                logins = list(login_pool.map(
-                    lambda phone: log_in(gunicorn_served, admin.token, phone, deadline),
-                    [phones[number % TOKENS] for number in range(LOGINS)],
-                ))
-        finally:
-            stop.set()
-        answers = [answer for phone in answering for answer in phone.result()]
+    logins, answers = run_logins(phones, lambda phone: log_in(gunicorn_served, admin.token, phone, started + HANG_GUARD_SECONDS),
+                                 [phones[number % TOKENS] for number in range(LOGINS)])
     print(f"\n{LOGINS} logins on {TOKENS} tokens: {time.monotonic() - started:.1f} s wall time")
 
-    lost = [login for login in logins if login.outcome != "ACCEPT"]
-    assert lost == [], f"{len(lost)} of {LOGINS} logins were lost"
+    assert lost(logins) == [], f"{len(lost(logins))} of {LOGINS} logins were lost"
     assert len({login.transaction_id for login in logins}) == LOGINS
     with ThreadPoolExecutor(16) as pool:
         replayed = list(pool.map(lambda login: check_transaction(gunicorn_served, login), logins))
@@ -144,7 +187,26 @@ def test_200_concurrent_logins_on_four_gunicorn_workers(gunicorn_served, gunicor
     assert len(answers) == LOGINS, "every push reached the phone exactly once"
     assert all(first.status == 200 and first.json["result"]["value"] is True for first, _replay in answers)
     assert all(replay.status == 200 for _first, replay in answers), "a replayed answer is acknowledged"
-    assert audited(admin, "edupushplus push accepted") == LOGINS, "each push was accepted once, replays had no effect"
+    accepted = audited(admin, "edupushplus push accepted") - TOKENS  # the first logins'
+    assert accepted == LOGINS, "each push was accepted once, replays had no effect"
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "plugin bug, lead's authenticate(): a login that is_challenge_request() let wait but that loses the last "
+    "slot to a concurrent login before authenticate() takes it gets REJECT ('wrong otp value', transaction_id "
+    "in detail) while its push goes out; it should get CHALLENGE. Remove this mark with the fix."))
+def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(gunicorn_served, gunicorn_instance, admin_over_http):
+    """More waits than handlers: each worker keeps a thread for the phone, and the rest fall back."""
+    admin = admin_over_http(gunicorn_served, gunicorn_instance)
+    set_up_policies(admin, gunicorn_served)
+    admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={PUSH_WAIT_SECONDS}")
+    phones = [enroll_phone(admin, user.username) for user in DEMO_USERS]
+    log_in_once_with_every_token(gunicorn_served, admin, phones)
+    started = time.monotonic()
+    logins, _answers = run_logins(phones, lambda phone: log_in_with_push_wait(gunicorn_served, phone, started + HANG_GUARD_SECONDS),
+                                  [phones[number % len(phones)] for number in range(WAITING_LOGINS)])
+    print(f"\n{WAITING_LOGINS} push_wait logins: {time.monotonic() - started:.1f} s wall time")
+    assert lost(logins) == [], f"{len(lost(logins))} of {WAITING_LOGINS} logins were lost"
 
 
 def second_node(instance, directory):
@@ -158,19 +220,13 @@ def test_push_wait_on_one_node_ends_when_the_phone_answers_on_another(postgres_i
             ServedInstance(second_node(postgres_instance, tmp_path / "node-b")) as node_b:
         admin = admin_over_http(node_a, postgres_instance)
         set_up_policies(admin, node_b)
-        admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=30")
+        admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={PUSH_WAIT_SECONDS}")
         phone = enroll_phone(admin, "alice")
         assert phone.token.url == f"{node_b}/ttype/edupushplus"
 
-        stop = threading.Event()
-        with ThreadPoolExecutor(1) as pool:
-            answering = pool.submit(answer_every_push, phone, stop)
-            try:
-                login = requests.post(f"{node_a}/validate/check",
-                                      json={"user": "alice", "realm": DEMO_REALM, "pass": PIN}, timeout=60).json()
-            finally:
-                stop.set()
-            [(answer, _replay)] = answering.result()
+        started = time.monotonic()
+        [login], [(answer, _replay)] = run_logins(
+            [phone], lambda phone: log_in_with_push_wait(node_a, phone, started + HANG_GUARD_SECONDS), [phone])
 
     assert answer.status == 200 and answer.json["result"]["value"] is True
-    assert login["result"]["authentication"] == "ACCEPT"
+    assert (login.outcome, login.transaction_id) == ("ACCEPT", ""), "the wait on node A ended with the answer on node B"
