@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from support import audited_answers
 
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport
 
@@ -40,14 +41,6 @@ def answer_together(app, enrolled, request, answers):
         return list(pool.map(answer, answers))
 
 
-def answer_events(admin, serial):
-    """The audited answers: one entry per answer that took effect."""
-    return {
-        kind: admin.get("/audit/", params={"action": f"edupushplus push {kind}ed", "serial": serial})["result"]["value"]["count"]
-        for kind in ("accept", "declin")
-    }
-
-
 def received_count(app, transaction_id):
     from edumfa.models import Challenge
 
@@ -70,5 +63,5 @@ def test_exactly_one_of_racing_answers_takes_effect(app, admin, client, enrolled
         acknowledged = {kind for kind, response in zip(answers, responses) if response.json["result"]["value"]}
         assert acknowledged == {winner}, "every racer is told the outcome that took effect, and only that"
         assert received_count(app, transaction_id) == 1
-        events = answer_events(admin, enrolled.serial)
+        events = audited_answers(admin, serial=enrolled.serial)
         assert sum(events.values()) == round_number, f"round {round_number}: audited answers {events}"
