@@ -187,10 +187,6 @@ def test_200_concurrent_logins_on_four_gunicorn_workers(gunicorn_served, gunicor
     assert audited == {"accepted": TOKENS + LOGINS, "declined": 0}, "each push was accepted once (first logins included)"
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "plugin bug, lead's authenticate(): a login that is_challenge_request() let wait but that loses the last "
-    "slot to a concurrent login before authenticate() takes it gets REJECT ('wrong otp value', transaction_id "
-    "in detail) while its push goes out; it should get CHALLENGE. Remove this mark with the fix."))
 def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(gunicorn_served, gunicorn_instance, admin_over_http):
     """More waits than handlers: each worker keeps a thread for the phone, and the rest fall back."""
     admin = admin_over_http(gunicorn_served, gunicorn_instance)
