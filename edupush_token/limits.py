@@ -75,7 +75,9 @@ def check_push(limits: PushLimits, history: PushHistory, now: datetime) -> Optio
             None,
         )
     recent = sorted(moment for moment in history.pushes if moment > now - HOUR)
-    if recent and now - recent[-1] < limits.min_interval:
+    # A push that a concurrent login recorded after ``now`` is in ``recent``
+    # too; without an interval it must not count as one pushed too early.
+    if limits.min_interval > timedelta(0) and recent and now - recent[-1] < limits.min_interval:
         retry_at = recent[-1] + limits.min_interval
         return Refusal(MIN_INTERVAL, f"Please wait {_seconds(retry_at - now)} seconds before the next push login.", retry_at)
     if len(recent) >= limits.max_per_hour:

@@ -6,15 +6,28 @@
     admin     AdminAPI logged in as the eduMFA admin, over ``client``
     served    base URL of the same instance served over real HTTP (e2e tests)
     served_admin  AdminAPI over HTTP against ``served``
+    admin_over_http  ``admin_over_http(url, instance)`` for other servers (e2e scale-out)
+    postgres_server    a throwaway PostgreSQL cluster for the whole session
+    postgres_instance  a prepared LocalInstance on a fresh PostgreSQL database
+    make_postgres_instance  the same with further edumfa.cfg settings
 
 Preparing eduMFA (keys, schema, admin, realm) takes a second or two, so it is
 done once per session in a template directory that each test copies.
+
+``instance`` is on SQLite.  A test or module marked ``both_engines`` runs
+twice, with ``instance`` on SQLite and on PostgreSQL.  Without PostgreSQL's
+server programs those runs are skipped, except in CI (``CI=true``), where
+they fail: CI must really test PostgreSQL.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+
 import pytest
 
+from edupush_token.devtools.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 from edupush_token.edumfa_plugin.local_instance import (
     ADMIN_USERNAME,
     DEMO_REALM,
@@ -95,18 +108,80 @@ PUSH_WAIT_SLOTS = {"EDUPUSH_PUSH_WAIT_SLOTS": 4}
 # One pooled key per key size keeps the pool in use without a background
 # thread generating eight keys for every test's fresh database.
 SMALL_KEY_POOL = {"EDUPUSH_KEY_POOL_SIZE": 1}
+TEST_SETTINGS = {**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}
 
 
 @pytest.fixture(scope="session")
 def edumfa_template(tmp_path_factory) -> LocalInstance:
     """Prepared once per session; tests get copies through ``instance``."""
     directory = tmp_path_factory.mktemp("edumfa-template")
-    return LocalInstance(directory, extra_config={**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}).prepare()
+    return LocalInstance(directory, extra_config=TEST_SETTINGS).prepare()
+
+
+ENGINES = ("sqlite", "postgresql")
+_database_numbers = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_engines: run with ``instance`` on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("both_engines") and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
 
 
 @pytest.fixture
-def instance(edumfa_template, tmp_path) -> LocalInstance:
-    return edumfa_template.clone(tmp_path / "edumfa")
+def engine(request) -> str:
+    """The database engine under ``instance``: SQLite unless the test is marked ``both_engines``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def instance(engine, request, tmp_path) -> LocalInstance:
+    if engine == "postgresql":
+        return request.getfixturevalue("postgres_instance")
+    return request.getfixturevalue("edumfa_template").clone(tmp_path / "edumfa")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    if not postgres_available():
+        message = f"PostgreSQL is not installed; {INSTALL_HINT}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}. CI=true: the PostgreSQL tests must run in CI.")
+        pytest.skip(message)
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_database(postgres_server) -> str:
+    """SQLAlchemy URL of a fresh, empty database, dropped after the test."""
+    name = f"edumfa_{next(_database_numbers)}"
+    yield postgres_server.create_database(name)
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def make_postgres_instance(postgres_database, tmp_path):
+    """``make(**edumfa_cfg_settings)``: a LocalInstance on this test's fresh PostgreSQL database.
+
+    Prepared from scratch, which on PostgreSQL takes about half a second.
+    """
+
+    def make(**extra_config) -> LocalInstance:
+        return LocalInstance(
+            tmp_path / "edumfa-postgresql", database_url=postgres_database,
+            extra_config={**TEST_SETTINGS, **extra_config},
+        ).prepare()
+
+    return make
+
+
+@pytest.fixture
+def postgres_instance(make_postgres_instance) -> LocalInstance:
+    return make_postgres_instance()
 
 
 @pytest.fixture
@@ -164,3 +239,13 @@ def served(instance):
 @pytest.fixture
 def served_admin(served, instance) -> AdminAPI:
     return AdminAPI.over_http(served, instance.admin_password)
+
+
+@pytest.fixture
+def admin_over_http():
+    """``admin_over_http(url, instance)``: AdminAPI against a served copy of any instance."""
+
+    def connect(url, instance) -> AdminAPI:
+        return AdminAPI.over_http(url, instance.admin_password)
+
+    return connect

@@ -8,6 +8,8 @@ from support import PIN, REGISTRATION_URL
 
 from edupush_token.devtools.phone import PhoneError, dart_iso_timestamp
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_triggerchallenge_creates_a_poll_challenge(enrolled, trigger):
     detail = trigger()

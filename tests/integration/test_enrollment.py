@@ -11,6 +11,8 @@ from support import PIN, REGISTRATION_URL, qr_query
 
 from edupush_token.devtools.phone import PhoneError, pubkey_b64
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_step_one_answers_like_the_builtin_token(start_enrollment):
     detail = start_enrollment()

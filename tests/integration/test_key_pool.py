@@ -9,6 +9,8 @@ from edupush_token.edumfa_plugin import keypool
 from edupush_token.edumfa_plugin.keypool import PooledServerKey
 from edupush_token.edumfa_plugin.tables import create_once
 
+pytestmark = pytest.mark.both_engines
+
 KEY_SIZE = 2048  # what push_policies sets
 
 

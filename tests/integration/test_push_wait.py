@@ -8,6 +8,8 @@ from support import PIN
 
 from edupush_token.devtools.phone import FlaskClientTransport
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def answering_phone(app, enrolled):

@@ -7,6 +7,8 @@ import pytest
 
 from edupush_token.edumfa_plugin import store
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def challenge(enrolled, trigger, app):

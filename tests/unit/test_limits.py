@@ -31,6 +31,12 @@ def test_minimum_interval():
     assert "3 seconds" in refusal.message
 
 
+def test_no_minimum_interval_even_for_a_push_recorded_concurrently():
+    """A concurrent login may record its push a moment after this one read the clock."""
+    no_interval = PushLimits(max_open=10, min_interval=timedelta(0))
+    assert check_push(no_interval, history(pushes=[-timedelta(milliseconds=5)]), NOW) is None
+
+
 def test_hourly_cap_counts_only_the_last_hour():
     full = [timedelta(minutes=50), timedelta(minutes=30), timedelta(minutes=10)]
     refusal = check_push(LIMITS, history(pushes=full), NOW)

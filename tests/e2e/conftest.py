@@ -1,0 +1,105 @@
+"""eduMFA served the way it is deployed: gunicorn workers and several nodes on PostgreSQL.
+
+    GunicornServer  one eduMFA directory served by gunicorn, through eduMFA's own app factory
+    gunicorn_instance  a PostgreSQL LocalInstance with push_wait slots for gthread workers
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from edupush_token.edumfa_plugin.local_instance import CONFIG_FILE
+
+LISTENING = re.compile(r"Listening at: (http://\S+)")
+HOOKS = Path(__file__).with_name("gunicorn_hooks.py")
+WORKERS = 4
+THREADS = 4
+
+
+class GunicornServer:
+    """``with GunicornServer(directory) as url:`` serves eduMFA from gunicorn on a free port.
+
+    The app comes from eduMFA's factory ``edumfa.app:create_app`` with the
+    directory's ``edumfa.cfg`` (and the hooks of ``gunicorn_hooks.py``);
+    gunicorn binds port 0 and logs the port it got.
+    The URL is handed out once every worker has booted and the server answers.
+    """
+
+    def __init__(self, directory, workers: int = WORKERS, threads: int = THREADS, startup_timeout: float = 120.0):
+        self.directory = Path(directory).resolve()
+        self.workers = workers
+        self.threads = threads
+        self.startup_timeout = startup_timeout
+        self.log_path = self.directory / "gunicorn.log"
+        self.process = None
+
+    def __enter__(self) -> str:
+        factory = f"create_app(config_name='production', config_file={str(self.directory / CONFIG_FILE)!r}, silent=True)"
+        command = [
+            sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0",
+            "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "info", "--config", str(HOOKS),
+            "--chdir", str(self.directory), f"edumfa.app:{factory}",
+        ]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            return self._wait_until_serving()
+        except BaseException:
+            self._stop()
+            raise
+
+    def __exit__(self, *exc_info):
+        self._stop()
+
+    def _wait_until_serving(self) -> str:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with code {self.process.returncode}:\n{self._log_tail()}")
+            log = self.log_path.read_text(errors="replace")
+            url = LISTENING.search(log)
+            if url and log.count("Booting worker") >= self.workers and _answers(url.group(1)):
+                return url.group(1)
+            time.sleep(0.1)
+        raise TimeoutError(f"gunicorn did not serve within {self.startup_timeout}s:\n{self._log_tail()}")
+
+    def _log_tail(self, limit: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-limit:]
+
+    def _stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(url + "/", timeout=5)
+        return True
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def gunicorn_instance(make_postgres_instance):
+    """gthread workers hide their thread count from the app, so the push_wait slots are configured."""
+    return make_postgres_instance(EDUPUSH_PUSH_WAIT_SLOTS=THREADS - 1)
+
+
+@pytest.fixture
+def gunicorn_served(gunicorn_instance):
+    with GunicornServer(gunicorn_instance.directory) as url:
+        yield url
