@@ -1,10 +1,19 @@
-"""eduMFA's Flask app for a deployment's ``edumfa.cfg``, for commands that work on its database."""
+"""eduMFA's Flask app for a deployment's ``edumfa.cfg``, for commands and tests."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 from typing import Iterator
+
+
+def create_edumfa_app(config_file):
+    """eduMFA's own app factory, without its side effect on loggers that exist already."""
+    from edumfa.app import create_app
+
+    with _existing_loggers_kept_enabled():
+        return create_app(config_name="production", config_file=str(config_file), silent=True)
 
 
 @contextlib.contextmanager
@@ -16,13 +25,28 @@ def app_context(config_file) -> Iterator[object]:
     """
     if not Path(config_file).is_file():
         raise FileNotFoundError(f"no eduMFA configuration at {config_file}")
-    from edumfa.app import create_app
     from edumfa.models import db
 
-    app = create_app(config_name="production", config_file=str(config_file), silent=True)
+    app = create_edumfa_app(config_file)
     with app.app_context():
         try:
             yield app
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@contextlib.contextmanager
+def _existing_loggers_kept_enabled():
+    """eduMFA's create_app() configures logging with ``disable_existing_loggers``,
+    which would mute every logger that exists by then (e.g. the plugin's) for good."""
+    disabled_before = [logger for logger in all_loggers() if logger.disabled]
+    try:
+        yield
+    finally:
+        for logger in all_loggers():
+            logger.disabled = logger in disabled_before
+
+
+def all_loggers():
+    return [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]

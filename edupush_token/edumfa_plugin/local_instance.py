@@ -30,6 +30,8 @@ import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
+from .app import all_loggers, create_edumfa_app
+
 PLUGIN_MODULE = "edupush_token.edumfa_plugin"
 THIS_MODULE = "edupush_token.edumfa_plugin.local_instance"
 ADMIN_USERNAME = "admin"
@@ -177,10 +179,7 @@ class LocalInstance:
             )
         if os.environ.get("__EDUMFA_RUNNING_IN_CONTAINER") == "1":
             raise RuntimeError("__EDUMFA_RUNNING_IN_CONTAINER=1 makes eduMFA read /etc/edumfa")
-        from edumfa.app import create_app
-
-        with _existing_loggers_kept_enabled():
-            return create_app(config_name="production", config_file=str(self.config_file), silent=True)
+        return create_edumfa_app(self.config_file)
 
     def clone(self, directory) -> "LocalInstance":
         """A prepared copy of this prepared instance in ``directory``.
@@ -400,37 +399,21 @@ def _write_private_file(path: Path, text: str):
 
 
 @contextlib.contextmanager
-def _existing_loggers_kept_enabled():
-    """eduMFA's create_app() configures logging with ``disable_existing_loggers``,
-    which would mute every logger that exists by then (e.g. the plugin's) for good."""
-    disabled_before = [logger for logger in _all_loggers() if logger.disabled]
-    try:
-        yield
-    finally:
-        for logger in _all_loggers():
-            logger.disabled = logger in disabled_before
-
-
-@contextlib.contextmanager
 def _logging_restored_afterwards():
     """eduMFA's Alembic env.py (run by create_tables) calls ``fileConfig()``: it
     disables all eduMFA loggers and adds a stderr handler to the root logger,
     for the rest of the process.  Undo that."""
     saved = [
         (logger, logger.disabled, logger.level, list(logger.handlers), logger.propagate)
-        for logger in [logging.getLogger(), *_all_loggers()]
+        for logger in [logging.getLogger(), *all_loggers()]
     ]
     try:
         yield
     finally:
-        for logger in _all_loggers():
+        for logger in all_loggers():
             logger.disabled = False
         for logger, disabled, level, handlers, propagate in saved:
             logger.disabled, logger.level, logger.handlers, logger.propagate = disabled, level, handlers, propagate
-
-
-def _all_loggers():
-    return [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
 
 
 def serve(directory, host="127.0.0.1", port=0, tls=None):

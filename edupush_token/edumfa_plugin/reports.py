@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from . import store
+from .app import app_context
 
 COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / reason")
 
 
 def delivery_rows(config_file: str, serial: Optional[str] = None, limit: int = 50) -> list[tuple]:
     """Read recent delivery records from the database of the eduMFA configured in ``config_file``."""
-    from edumfa.app import create_app
-
-    app = create_app(config_name="production", config_file=config_file, silent=True)
-    with app.app_context():
+    with app_context(config_file):
         store.ensure_tables()
         return [
             (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .app import create_edumfa_app
+
 
 def static_folder(config_file: str) -> Path:
     """The static folder eduMFA's app factory sets up for ``config_file``.
@@ -12,7 +14,5 @@ def static_folder(config_file: str) -> Path:
     (relative to eduMFA's package), the ``EDUMFA_CONFIGFILE`` environment
     variable, and its defaults when the file does not exist.
     """
-    from edumfa.app import create_app
-
-    app = create_app(config_name="production", config_file=config_file, silent=True)
+    app = create_edumfa_app(config_file)
     return Path(app.static_folder)
