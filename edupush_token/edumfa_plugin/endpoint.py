@@ -140,8 +140,7 @@ def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
 
 def _serve_poll(message: wire_requests.Poll, g) -> list:
     token = _token(message.serial)
-    owner = token.user if token is not None else None
-    allow = policies.read_allow_polling(g, owner)
+    allow = policies.read_allow_polling(g, lambda: token.user if token is not None else None)
     if allow == AllowPolling.DENY or (
         allow == AllowPolling.TOKEN and token is not None and not is_true(token.get_tokeninfo(Info.POLLING_ALLOWED, "True"))
     ):

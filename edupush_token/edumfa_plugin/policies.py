@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Optional
+from typing import Callable, Optional
 
 from edumfa.lib import _
 from edumfa.lib.error import PolicyError
 from edumfa.lib.policy import ACTION, SCOPE, Match
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
+from edumfa.lib.user import User
 
 from .. import TOKEN_TYPE
 from ..crypto import DEFAULT_SERVER_KEY_SIZE, SERVER_KEY_SIZES
@@ -223,8 +224,15 @@ def _enabled(g, action: str, user) -> bool:
     return Match.user(g, scope=SCOPE.AUTH, action=action, user_object=user).any(write_to_audit_log=False)
 
 
-def read_allow_polling(g, user) -> str:
-    value = _value(g, SCOPE.AUTH, Action.ALLOW_POLLING, user) or AllowPolling.ALLOW
+def read_allow_polling(g, owner: Callable[[], Optional[User]]) -> str:
+    """Polling is allowed unless a policy says otherwise; the owner is looked up only if one might.
+
+    The phone polls every few seconds, and resolving the token's owner is
+    most of the cost of matching a user's policies.
+    """
+    if not g.policy_object.list_policies(scope=SCOPE.AUTH, action=Action.ALLOW_POLLING, active=True):
+        return AllowPolling.ALLOW
+    value = _value(g, SCOPE.AUTH, Action.ALLOW_POLLING, owner()) or AllowPolling.ALLOW
     if value not in (AllowPolling.ALLOW, AllowPolling.DENY, AllowPolling.TOKEN):
         raise PolicyError(f"{Action.ALLOW_POLLING} must be allow, deny or token, not {value!r}.")
     return value

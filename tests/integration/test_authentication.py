@@ -201,6 +201,14 @@ def test_the_polling_policy_works_as_in_edumfa(admin, enrolled, setting, tokenin
         assert denied.value.status == 403
 
 
+def test_a_polling_policy_for_one_user_applies_to_that_users_tokens_only(admin, enroll, make_phone):
+    alice, bob = enroll("alice", on_phone=make_phone()), enroll("bob", on_phone=make_phone())
+    admin.set_policy("edupushplus-polling", "authentication", "edupushplus_allow_polling=deny", user="alice")
+    with pytest.raises(PhoneError):
+        alice.phone.poll(alice.token)
+    assert bob.phone.poll(bob.token) == []
+
+
 def test_the_phone_updates_its_firebase_token(enrolled, tokeninfo):
     response = enrolled.phone.update_firebase_token(enrolled.token, "new-registration")
     assert response.status == 200
