@@ -81,7 +81,13 @@ class Listener:
                 self._listening.clear()
                 self._first_try_over.set()
                 log.warning("push_wait wake-ups paused, waiters re-check the database instead: %s", error)
+                if not self._in_use():
+                    return  # the next wait starts listening afresh
                 time.sleep(RECONNECT_SECONDS)
+
+    def _in_use(self) -> bool:
+        with self._lock:
+            return self._users > 0
 
     def _listen_until_idle(self) -> None:
         dialect = self._engine.dialect
