@@ -49,7 +49,7 @@ Benchmark-size run, at least 10,000 requests (6 tests x 1,900 examples; about
 1 % are known eduMFA 500s and not sent, see below; about 14 minutes)::
 
     EDUPUSH_FUZZ_EXAMPLES=1900 EDUPUSH_FUZZ_REPORT=/tmp/fuzz-report.json \\
-        /tmp/venv/bin/pytest -q -p no:cacheprovider tests/integration/test_fuzz_endpoints.py
+        .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_fuzz_endpoints.py
 
 Hypothesis keeps no example database (``database=None``); add
 ``--hypothesis-seed=N`` to replay a run, ``--hypothesis-show-statistics`` for
