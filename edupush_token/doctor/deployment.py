@@ -31,6 +31,7 @@ class Deployment:
     policies: Tuple[dict, ...]  # eduMFA's Policy.get() of every policy
     gateways: Mapping[str, Gateway] = field(default_factory=dict)
     known_actions: Mapping[str, FrozenSet[str]] = field(default_factory=dict)  # scope -> edupushplus actions
+    webui_templates: Mapping[str, str] = field(default_factory=dict)  # template file -> state, or "" -> why unreadable
 
     @property
     def token_modules(self) -> List[str]:

@@ -26,7 +26,18 @@ def inspect(config_file) -> Deployment:
         policies, gateways, known_actions = _read_database(config_file)
     except Exception as problem:  # whatever the database driver raises: say it, the doctor cannot go on
         raise UnreadableDeployment(f"cannot read eduMFA's database: {type(problem).__name__}: {problem}") from problem
-    return Deployment(str(config_file), settings, import_errors, policies, gateways, known_actions)
+    return Deployment(str(config_file), settings, import_errors, policies, gateways, known_actions,
+                      _webui_templates(config_file))
+
+
+def _webui_templates(config_file) -> dict:
+    from .. import webui
+    from .webui_folder import static_folder
+
+    try:
+        return {template.name: template.state.value for template in webui.inspect(static_folder(str(config_file)))}
+    except webui.WebUIError as problem:
+        return {"": str(problem)}
 
 
 def read_settings(config_file) -> dict:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
+from edupush_token import webui
 from edupush_token.devtools.fake_fcm import FakeFCM, generate_service_account, write_service_account
 from edupush_token.devtools.tls import self_signed_certificate
 from edupush_token.doctor.deployment import WorkerSetup
@@ -150,8 +153,10 @@ def skewed_server():
 
 # --------------------------------------------------------------------------- a clean deployment
 
-def test_a_clean_deployment_has_no_error_and_exits_zero(instance, admin, firebase_gateway, push_wait, configure, tls_server):
+def test_a_clean_deployment_has_no_error_and_exits_zero(instance, admin, firebase_gateway, push_wait, configure, tls_server,
+                                                        own_static_folder):
     configure(EDUPUSH_PUSH_WAIT_SLOTS=7)
+    webui.install(own_static_folder)
     result = subprocess.run(
         [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file), "--json",
          "--worker-class", "gthread", "--threads", "8", "--ca-bundle", str(tls_server[1])],
@@ -298,6 +303,31 @@ def test_phone_texts_with_context_that_fit(doctor, enrollment_policy, admin):
     admin.set_policy("edupushplus-texts", "authentication",
                      "edupushplus_text_on_mobile=Log in {user} from {client_ip} with {user_agent}?")
     assert not {"phone-text-invalid", "phone-text-too-long"} & codes(doctor())
+
+
+@pytest.fixture
+def own_static_folder(configure, tmp_path):
+    """eduMFA's token views, copied to a static folder of this test's own (EDUMFA_STATIC_FOLDER)."""
+    import edumfa
+
+    folder = tmp_path / "static"
+    shutil.copytree(Path(edumfa.__file__).parent / "static" / webui.VIEWS, folder / webui.VIEWS)
+    configure(EDUMFA_STATIC_FOLDER=str(folder))
+    return folder
+
+
+def test_web_ui_templates_not_installed(doctor, enrollment_policy, own_static_folder):
+    enrollment_policy()
+    assert "webui-templates-missing" in codes(doctor(), Severity.WARNING)
+
+
+def test_web_ui_templates_of_another_version(doctor, enrollment_policy, own_static_folder):
+    enrollment_policy()
+    [template, *_] = webui.install(own_static_folder)
+    template.path.write_text(template.path.read_text() + "<!-- older -->\n")
+    report = doctor()
+    assert "webui-templates-outdated" in codes(report, Severity.WARNING)
+    assert "webui-templates-missing" not in codes(report)
 
 
 # --------------------------------------------------------------------------- Firebase
