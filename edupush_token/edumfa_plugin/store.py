@@ -172,9 +172,10 @@ def apply_answer(challenge_id: int, nonce: str, decline: bool, transaction_id: s
     """Record an answer only if the challenge is still open; True if this call won.
 
     A single conditional UPDATE makes concurrent answers race safely in the
-    database: exactly one of an accept and a decline takes effect. The answer
+    database: exactly one of an accept and a decline takes effect. A decline
     is also kept with our push record, which outlives eduMFA's challenge row,
-    for the decline limits.  The winner wakes push_waits on other processes
+    for the decline limits (an accept needs no such memory, and the answer no
+    extra write).  The winner wakes push_waits on other processes
     (``transaction_id``) in the same transaction.
     """
     change = {"data": DECLINED} if decline else {"otp_valid": True}
@@ -190,14 +191,14 @@ def apply_answer(challenge_id: int, nonce: str, decline: bool, transaction_id: s
         .execution_options(synchronize_session=False)
     )
     won = result.rowcount == 1
-    if won:
+    if won and decline:
         db.session.execute(
             update(PushRecord)
             .where(PushRecord.challenge_id == challenge_id, PushRecord.nonce == nonce)
-            .values(answer="declined" if decline else "accepted", answered=utcnow())
+            .values(answer="declined", answered=utcnow())
         )
-        if transaction_id:
-            wakeups.announce(db.session, transaction_id)
+    if won and transaction_id:
+        wakeups.announce(db.session, transaction_id)
     db.session.commit()
     return won
 
