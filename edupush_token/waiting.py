@@ -113,7 +113,3 @@ class WaitSlots:
     def give_back(self) -> None:
         with self._lock:
             self._taken -= 1
-
-    def any_free(self) -> bool:
-        with self._lock:
-            return self._taken < self.capacity

@@ -370,14 +370,19 @@ class ServedInstance:
         return self._stderr_path.read_text(errors="replace")[-limit:]
 
     def _stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_child(self.process, timeout=10)
+
+
+def stop_child(process, timeout: float) -> None:
+    """Terminate a child server if it still runs; kill it if it does not stop in ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _answers_http(url) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -79,7 +80,8 @@ def wait_for_answer(serial: str, transaction_id: str, timeout: float) -> Optiona
         return None if state is ChallengeState.OPEN else state
 
     engine = db.engine
-    if not wakeups.supported(engine):
-        return answers.wait_for(transaction_id, decided, timeout=timeout)
-    with wakeups.listener_for(engine, answers.notify).in_use():
+    listening = (
+        wakeups.listener_for(engine, answers.notify).in_use() if wakeups.supported(engine) else contextlib.nullcontext()
+    )
+    with listening:
         return answers.wait_for(transaction_id, decided, timeout=timeout)

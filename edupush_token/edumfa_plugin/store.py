@@ -22,7 +22,7 @@ from edumfa.models import Challenge, Token, TokenOwner, db
 
 from .. import TOKEN_TYPE
 from ..delivery import DeliveryReport, DeliveryState
-from ..lifecycle import ChallengeStatus
+from ..lifecycle import ChallengeState, ChallengeStatus
 from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import wakeups
@@ -255,12 +255,8 @@ def push_history(token_id: int, serial: str, since: datetime) -> PushHistory:
 
 
 def _is_open(row, now: datetime) -> bool:
-    return (
-        row.expiration is not None
-        and not row.otp_valid
-        and row.data != DECLINED
-        and row.timestamp <= now < row.expiration
-    )
+    """Still awaiting an answer; a push whose challenge row is gone (outer join) is not."""
+    return row.expiration is not None and row.timestamp <= now and _status(row).state(now) is ChallengeState.OPEN
 
 
 def transaction_status(serial: str, transaction_id: str) -> Optional[ChallengeStatus]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from edupush_token.edumfa_plugin.local_instance import CONFIG_FILE
+from edupush_token.edumfa_plugin.local_instance import CONFIG_FILE, stop_child
 
 LISTENING = re.compile(r"Listening at: (http://\S+)")
 HOOKS = Path(__file__).with_name("gunicorn_hooks.py")
@@ -75,14 +75,7 @@ class GunicornServer:
         return self.log_path.read_text(errors="replace")[-limit:]
 
     def _stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_child(self.process, timeout=15)
 
 
 def _answers(url: str) -> bool:
