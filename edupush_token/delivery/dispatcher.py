@@ -40,6 +40,11 @@ class Dispatcher:
             self._condition.notify()
             return True
 
+    def has_room(self) -> bool:
+        """Whether a submit now would be accepted (a later one may still find the queue full)."""
+        with self._condition:
+            return not self._closed and len(self._queue) < self.capacity
+
     def wait_idle(self, timeout: float) -> bool:
         """Block until nothing is queued or running; for shutdown and tests."""
         deadline = time.monotonic() + timeout

@@ -214,7 +214,9 @@ class EdupushPlusTokenClass(TokenClass):
         return f"{WAIT_SLOT}:{self.token.serial}"
 
     def create_challenge(self, transactionid=None, options=None):
-        options = options or {}
+        return self._push_challenge(transactionid, options or {}, waits_here=False)
+
+    def _push_challenge(self, transactionid, options: dict, waits_here: bool):
         store.ensure_tables()
         g = options.get("g")
         owner = options.get("user") or self.user
@@ -256,7 +258,7 @@ class EdupushPlusTokenClass(TokenClass):
             self.challenge_janitor()
             store.forget_old_rows()
         message = settings.challenge_text
-        report = delivery.deliver(self, challenge, push, gateway_name, policies.read_synchronous_delivery(g, owner))
+        report = delivery.deliver(self, challenge, push, gateway_name, self._sending(g, owner, waits_here))
         if report.state is DeliveryState.FAILED:
             message += " The push notification could not be sent; open the app to find the login request."
             if is_true(options.get("exception")):
@@ -266,6 +268,12 @@ class EdupushPlusTokenClass(TokenClass):
         if options.get(WAIT_REFUSED):
             message += push_wait.REFUSED
         return True, message, challenge.transaction_id, {"attributes": {"hideResponseInput": True}}
+
+    @staticmethod
+    def _sending(g, owner, waits_here: bool) -> delivery.Sending:
+        if policies.read_synchronous_delivery(g, owner):
+            return delivery.Sending.IN_REQUEST
+        return delivery.Sending.AT_ONCE if waits_here else delivery.Sending.AFTER_REQUEST
 
     def _login_context(self, g, owner) -> dict:
         """What the user may need to judge the login: from where, with what, for whom, when."""
@@ -309,7 +317,7 @@ class EdupushPlusTokenClass(TokenClass):
         may_wait = options.get(self._wait_slot_key(), False)
         if not may_wait:
             options[WAIT_REFUSED] = True
-        created, message, transaction_id, _attributes = self.create_challenge(options=options)
+        created, message, transaction_id, _attributes = self._push_challenge(None, options, waits_here=may_wait)
         if not created:
             return pin_match, -1, {"message": message}
         if not may_wait:

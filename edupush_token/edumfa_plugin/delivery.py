@@ -3,6 +3,13 @@
 The process-wide dispatcher and sender live here. Outcomes arrive on the
 dispatcher's threads, outside any request, so recording opens an app context
 of its own on the app that queued the push.
+
+A queued push starts when its login's request has ended (eduMFA's request
+finalizer), not while the request still writes its audit entry: signing and
+sending would otherwise compete with the response for the one CPU the
+request runs on.  The phone cannot tell a few milliseconds; the application
+waiting for the response can.  A push_wait login waits inside its request,
+so its push goes at once.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ import functools
 import logging
 import time
 from datetime import datetime
+from enum import Enum
 
-from flask import current_app
+from flask import current_app, has_request_context
 
+from edumfa.lib.lifecycle import register_request_finalizer
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 
@@ -32,6 +41,15 @@ log = logging.getLogger(__name__)
 
 JSON_CONFIG_OPTION = "JSON config file"  # eduMFA's FirebaseProvider option name
 UNREGISTERED = "unregistered"
+QUEUE_FULL = "the delivery queue of this process is full"
+
+
+class Sending(Enum):
+    """When a push leaves, relative to the request that made it."""
+
+    IN_REQUEST = "in request"  # the synchronous_delivery policy: a failure reaches the response
+    AT_ONCE = "at once"  # push_wait: the request itself waits for the answer
+    AFTER_REQUEST = "after request"  # everything else
 
 dispatcher = Dispatcher()
 sender = FirebaseSender()
@@ -43,7 +61,7 @@ def first_state(gateway_name: str) -> DeliveryState:
     return DeliveryState.POLL_ONLY if gateway_name == POLL_ONLY else DeliveryState.QUEUED
 
 
-def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bool) -> DeliveryReport:
+def deliver(token, challenge, push: PushData, gateway_name: str, sending: Sending) -> DeliveryReport:
     """Hand a stored challenge's push to Firebase; returns the first outcome."""
     if gateway_name == POLL_ONLY:
         return DeliveryReport(DeliveryState.POLL_ONLY)
@@ -67,10 +85,18 @@ def deliver(token, challenge, push: PushData, gateway_name: str, synchronous: bo
         job = DeliveryJob(push, registration_token, gateway, deadline, record, sign)
         return attempt(job, sender, dispatcher)
 
-    if synchronous:
+    def queue() -> DeliveryReport:
+        if dispatcher.submit(first_attempt):
+            return DeliveryReport(DeliveryState.QUEUED)
+        return _first(record, DeliveryReport(DeliveryState.FAILED, QUEUE_FULL), push)
+
+    if sending is Sending.IN_REQUEST:
         return first_attempt()
-    if not dispatcher.submit(first_attempt):
-        return _first(record, DeliveryReport(DeliveryState.FAILED, "the delivery queue of this process is full"), push)
+    if sending is Sending.AT_ONCE or not has_request_context():
+        return queue()
+    if not dispatcher.has_room():
+        return _first(record, DeliveryReport(DeliveryState.FAILED, QUEUE_FULL), push)
+    register_request_finalizer(queue)
     return DeliveryReport(DeliveryState.QUEUED)
 
 

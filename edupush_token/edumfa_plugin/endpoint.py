@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Optional
 
 from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError
 from edumfa.lib.token import get_one_token
@@ -98,14 +99,13 @@ def _enrollment_expired(token) -> bool:
 
 
 def _receive_answer(message: wire_requests.ChallengeAnswer, g):
-    token = _enrolled_token(message.serial)
-    _verify(token, answer_text(message.nonce, message.serial, message.decline), message.signature)
-    challenge = store.find_push_challenge(message.serial, message.nonce)
+    token, challenge = store.answer_target(message.serial, message.nonce)
+    _verify(_enrolled(token).phone_key, answer_text(message.nonce, message.serial, message.decline), message.signature)
     if challenge is None:
         return False, {"message": "This login request is unknown or has expired."}
     outcome = lifecycle.judge_answer(challenge.status.state(store.utcnow()), message.decline)
     if outcome is AnswerOutcome.APPLY:
-        if store.apply_answer(challenge.id, challenge.nonce, message.decline, challenge.transaction_id):
+        if store.apply_answer(challenge, message.decline):
             answers.notify(challenge.transaction_id)
             _audit_answer(g, message)
             return True, {}
@@ -130,8 +130,9 @@ def _audit_answer(g, message: wire_requests.ChallengeAnswer) -> None:
 
 def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
     check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.TOKEN_UPDATE_WINDOW)
-    token = _enrolled_token(message.serial)
-    _verify(token, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
+    _verify(_enrolled(store.phone_side_token(message.serial)).phone_key,
+            token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
+    token = _token(message.serial)
     token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
     delivery.revive_registration(token)
     token.token.save()
@@ -139,23 +140,28 @@ def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
 
 
 def _serve_poll(message: wire_requests.Poll, g) -> list:
-    token = _token(message.serial)
-    allow = policies.read_allow_polling(g, lambda: token.user if token is not None else None)
+    token = store.phone_side_token(message.serial)
+    allow = policies.read_allow_polling(g, lambda: _owner(message.serial))
     if allow == AllowPolling.DENY or (
-        allow == AllowPolling.TOKEN and token is not None and not is_true(token.get_tokeninfo(Info.POLLING_ALLOWED, "True"))
+        allow == AllowPolling.TOKEN and token is not None and not is_true(token.polling_allowed)
     ):
         raise PolicyError("Polling is not allowed for this token.")
     check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.POLL_WINDOW)
     token = _enrolled(token)
-    _verify(token, poll_text(message.serial, message.timestamp), message.signature)
+    _verify(token.phone_key, poll_text(message.serial, message.timestamp), message.signature)
     return [_signed(token, push).as_dict() for push in store.open_pushes(message.serial)]
 
 
-def _signed(token, push):
+def _owner(serial: str):
+    token = _token(serial)
+    return token.user if token is not None else None
+
+
+def _signed(token: store.PhoneSideToken, push):
     """A push the delivery thread has not signed yet (or never will: poll-only) is signed now, once."""
     if push.signature:
         return push
-    signed = crypto.sign_push(token.get_tokeninfo(Info.SERVER_PRIVATE_KEY), push)
+    signed = crypto.sign_push(token.server_private_key(), push)
     store.keep_signature(signed)
     return signed
 
@@ -167,18 +173,14 @@ def _token(serial: str):
         return None
 
 
-def _enrolled_token(serial: str):
-    return _enrolled(_token(serial))
-
-
-def _enrolled(token):
+def _enrolled(token: Optional[store.PhoneSideToken]) -> store.PhoneSideToken:
     """The enrolled token for a signed request; every miss looks like a bad signature."""
-    if token is None or token.token.rollout_state != ROLLOUTSTATE.ENROLLED or not token.get_tokeninfo(Info.PHONE_KEY):
+    if token is None or not token.enrolled or not token.phone_key:
         raise ParameterError(NOT_VERIFIED)
     return token
 
 
-def _verify(token, text: str, signature: bytes) -> None:
-    key = crypto.load_phone_key(token.get_tokeninfo(Info.PHONE_KEY))
+def _verify(phone_key: str, text: str, signature: bytes) -> None:
+    key = crypto.load_phone_key(phone_key)
     if not crypto.phone_signature_valid(key, text, signature):
         raise ParameterError(NOT_VERIFIED)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 
-from edumfa.models import Challenge, Token, TokenOwner, db
+from edumfa.lib.crypto import decryptPassword
+from edumfa.lib.tokenclass import ROLLOUTSTATE
+from edumfa.models import Challenge, Token, TokenInfo, TokenOwner, db
 
 from .. import TOKEN_TYPE
 from ..delivery import DeliveryReport, DeliveryState
@@ -27,6 +29,7 @@ from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import wakeups
 from .tables import create_once
+from .tokeninfo import Info
 
 DECLINED = "challenge_declined"  # the marker eduMFA's polltransaction looks for
 HISTORY = timedelta(days=1)
@@ -100,6 +103,75 @@ def save_push_challenge(
     return saved
 
 
+@dataclass(frozen=True)
+class PhoneSideToken:
+    """A token as the phone's signed requests need it.
+
+    Read in one query, without eduMFA's token object and all its tokeninfo:
+    the app polls every few seconds, and these requests should cost no more
+    than the built-in token's.
+    """
+
+    id: int
+    serial: str
+    enrolled: bool
+    phone_key: str
+    polling_allowed: str
+    encrypted_server_key: str
+
+    def server_private_key(self) -> str:
+        return decryptPassword(self.encrypted_server_key)
+
+
+_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY)
+
+
+def phone_side_token(serial: str) -> Optional[PhoneSideToken]:
+    token, _challenge = _phone_side(serial, nonce=None)
+    return token
+
+
+def answer_target(serial: str, nonce: str) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]:
+    """The token an answer names and its push challenge with this nonce, in one query."""
+    return _phone_side(serial, nonce)
+
+
+def _phone_side(serial: str, nonce: Optional[str]):
+    query = (
+        select(Token.id, Token.rollout_state, TokenInfo.Key, TokenInfo.Value)
+        .outerjoin(TokenInfo, (TokenInfo.token_id == Token.id) & TokenInfo.Key.in_(_PHONE_SIDE_INFO))
+        .where(Token.serial == serial, Token.tokentype == TOKEN_TYPE)
+    )
+    if nonce is not None:
+        query = (
+            query.add_columns(
+                PushRecord.id.label("push_id"), Challenge.id.label("challenge_id"), Challenge.transaction_id,
+                Challenge.otp_valid, Challenge.data, Challenge.expiration,
+            )
+            .outerjoin(Challenge, (Challenge.serial == Token.serial) & (Challenge.challenge == nonce))
+            .outerjoin(PushRecord, _belongs_to_challenge())
+        )
+    rows = db.session.execute(query).all()
+    if not rows:
+        return None, None
+    info = {row.Key: row.Value or "" for row in rows if row.Key}
+    token = PhoneSideToken(
+        id=rows[0].id,
+        serial=serial,
+        enrolled=rows[0].rollout_state == ROLLOUTSTATE.ENROLLED,
+        phone_key=info.get(Info.PHONE_KEY, ""),
+        polling_allowed=info.get(Info.POLLING_ALLOWED, "True"),
+        encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
+    )
+    first = rows[0]
+    if nonce is None or first.push_id is None:
+        return token, None
+    challenge = StoredChallenge(
+        id=first.challenge_id, nonce=nonce, transaction_id=first.transaction_id, status=_status(first),
+    )
+    return token, challenge
+
+
 def save_enrollment_challenge(serial: str, validity_seconds: int) -> Challenge:
     challenge = Challenge(serial, session="enrollment", validitytime=validity_seconds)
     db.session.add(challenge)
@@ -139,22 +211,16 @@ def recent_deliveries(serial: Optional[str] = None, limit: int = 50) -> list[Pus
 
 
 def find_push_challenge(serial: str, nonce: str) -> Optional[StoredChallenge]:
-    row = db.session.execute(
-        select(Challenge.id, Challenge.transaction_id, Challenge.otp_valid, Challenge.data, Challenge.expiration)
-        .join(PushRecord, _belongs_to_challenge())
-        .where(Challenge.serial == serial, Challenge.challenge == nonce)
-    ).first()
-    if row is None:
-        return None
-    return StoredChallenge(id=row.id, nonce=nonce, transaction_id=row.transaction_id, status=_status(row))
+    _token, challenge = answer_target(serial, nonce)
+    return challenge
 
 
 def claim_enrollment(token_id: int) -> bool:
     """Move clientwait -> enrolled atomically, so a replayed step 2 cannot enroll twice."""
     result = db.session.execute(
         update(Token)
-        .where(Token.id == token_id, Token.rollout_state == "clientwait")
-        .values(rollout_state="enrolled")
+        .where(Token.id == token_id, Token.rollout_state == ROLLOUTSTATE.CLIENTWAIT)
+        .values(rollout_state=ROLLOUTSTATE.ENROLLED)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -168,21 +234,21 @@ def consume_transaction(transaction_id: str) -> None:
     db.session.commit()
 
 
-def apply_answer(challenge_id: int, nonce: str, decline: bool, transaction_id: str = "") -> bool:
+def apply_answer(challenge: StoredChallenge, decline: bool) -> bool:
     """Record an answer only if the challenge is still open; True if this call won.
 
     A single conditional UPDATE makes concurrent answers race safely in the
     database: exactly one of an accept and a decline takes effect. A decline
     is also kept with our push record, which outlives eduMFA's challenge row,
     for the decline limits (an accept needs no such memory, and the answer no
-    extra write).  The winner wakes push_waits on other processes
-    (``transaction_id``) in the same transaction.
+    extra write).  The winner wakes the login's push_waits, in this and other
+    processes, in the same transaction.
     """
     change = {"data": DECLINED} if decline else {"otp_valid": True}
-    result = db.session.execute(
+    statement = (
         update(Challenge)
         .where(
-            Challenge.id == challenge_id,
+            Challenge.id == challenge.id,
             Challenge.otp_valid.is_(False),
             or_(Challenge.data.is_(None), Challenge.data != DECLINED),
             Challenge.expiration > utcnow(),
@@ -190,15 +256,13 @@ def apply_answer(challenge_id: int, nonce: str, decline: bool, transaction_id: s
         .values(received_count=Challenge.received_count + 1, **change)
         .execution_options(synchronize_session=False)
     )
-    won = result.rowcount == 1
+    won = wakeups.update_announcing(db.session, statement, challenge.transaction_id) == 1
     if won and decline:
         db.session.execute(
             update(PushRecord)
-            .where(PushRecord.challenge_id == challenge_id, PushRecord.nonce == nonce)
+            .where(PushRecord.challenge_id == challenge.id, PushRecord.nonce == challenge.nonce)
             .values(answer="declined", answered=utcnow())
         )
-    if won and transaction_id:
-        wakeups.announce(db.session, transaction_id)
     db.session.commit()
     return won
 

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Callable, Iterator
 
-from sqlalchemy import text
+import sqlalchemy
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,17 @@ def supported(engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def announce(session, transaction_id: str) -> None:
-    """Queue the wake-up in the answer's own transaction: it is sent only if that commits."""
-    if supported(session.get_bind()):
-        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": transaction_id})
+def update_announcing(session, statement, transaction_id: str) -> int:
+    """Run a conditional UPDATE; if it changes a row, the wake-up for ``transaction_id`` is queued.
+
+    On PostgreSQL the NOTIFY rides in the UPDATE's own statement (a
+    data-modifying CTE), so an answer costs no extra round trip, and it is
+    sent only if the answer's transaction commits.  Returns the rows changed.
+    """
+    if not supported(session.get_bind()):
+        return session.execute(statement).rowcount
+    changed = statement.returning(*statement.table.primary_key).cte("changed")
+    return len(session.execute(sqlalchemy.select(sqlalchemy.func.pg_notify(CHANNEL, transaction_id)).select_from(changed)).all())
 
 
 class Listener:

@@ -1,6 +1,7 @@
 """eduMFA served the way it is deployed: gunicorn workers and several nodes on PostgreSQL.
 
     GunicornServer  one eduMFA directory served by gunicorn, through eduMFA's own app factory
+    gunicorn        GunicornServer as a fixture, for tests that choose workers and worker class
     gunicorn_instance  a PostgreSQL LocalInstance with push_wait slots for gthread workers
 """
 
@@ -32,10 +33,12 @@ class GunicornServer:
     The URL is handed out once every worker has booted and the server answers.
     """
 
-    def __init__(self, directory, workers: int = WORKERS, threads: int = THREADS, startup_timeout: float = 120.0):
+    def __init__(self, directory, workers: int = WORKERS, threads: int = THREADS, worker_class: str = "gthread",
+                 startup_timeout: float = 120.0):
         self.directory = Path(directory).resolve()
         self.workers = workers
         self.threads = threads
+        self.worker_class = worker_class
         self.startup_timeout = startup_timeout
         self.log_path = self.directory / "gunicorn.log"
         self.process = None
@@ -44,7 +47,7 @@ class GunicornServer:
         factory = f"create_app(config_name='production', config_file={str(self.directory / CONFIG_FILE)!r}, silent=True)"
         command = [
             sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0",
-            "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+            "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
             "--timeout", "120", "--graceful-timeout", "5", "--log-level", "info", "--config", str(HOOKS),
             "--chdir", str(self.directory), f"edumfa.app:{factory}",
         ]
@@ -84,6 +87,12 @@ def _answers(url: str) -> bool:
         return True
     except requests.RequestException:
         return False
+
+
+@pytest.fixture
+def gunicorn():
+    """``with gunicorn(directory, workers=2, worker_class="sync") as url:`` for other gunicorn set-ups."""
+    return GunicornServer
 
 
 @pytest.fixture

@@ -201,6 +201,25 @@ def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(gunic
     assert lost(logins) == [], f"{len(lost(logins))} of {WAITING_LOGINS} logins were lost"
 
 
+def test_push_wait_on_two_gunicorn_sync_workers_falls_back_instead_of_deadlocking(gunicorn, make_postgres_instance, admin_over_http):
+    """eduMFA's built-in token deadlocks here: two waiting logins hold both sync workers, so no answer gets in.
+
+    A sync worker serves one request at a time, which the plugin reads from
+    gunicorn's WSGI environ (no EDUPUSH_PUSH_WAIT_SLOTS): every wait is
+    refused at once, and the applications finish by transaction_id.
+    """
+    instance = make_postgres_instance(EDUPUSH_PUSH_WAIT_SLOTS=None)  # None: let the plugin find out
+    with gunicorn(instance.directory, workers=2, worker_class="sync") as url:
+        admin = admin_over_http(url, instance)
+        set_up_policies(admin, url)
+        admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={PUSH_WAIT_SECONDS}")
+        phones = [enroll_phone(admin, user.username) for user in DEMO_USERS[:2]]
+        started = time.monotonic()
+        logins, _answers = run_logins(phones, lambda phone: log_in_with_push_wait(url, phone, started + HANG_GUARD_SECONDS), phones)
+    assert [login.outcome for login in logins] == ["ACCEPT", "ACCEPT"]
+    assert all(login.transaction_id for login in logins), "a sync worker cannot spare a handler: no login waited"
+
+
 def second_node(instance, directory):
     """A second eduMFA node: the same edumfa.cfg and keys, so the same database."""
     shutil.copytree(instance.directory, directory, ignore=shutil.ignore_patterns("*.log*"))

@@ -79,20 +79,14 @@ def test_a_different_database_for_an_existing_directory_is_refused(tmp_path):
     assert any("already exists and is kept" in line for line in lines)
 
 
-def test_serves_on_postgresql(tmp_path):
-    postgres = pytest.importorskip("edupush_token.devtools.postgres", reason="needs the PostgreSQL devtools")
-    pytest.importorskip("psycopg2", reason="needs psycopg2 (extra: postgresql)")
-    if not postgres.postgres_available():
-        pytest.skip("PostgreSQL binaries not found")
-    with postgres.ThrowawayPostgres() as cluster:
-        database_url = cluster.create_database("edumfa_serve")
-        process, lines = serve(tmp_path / "edumfa", "--database-url", database_url)
-        try:
-            assert "Press Ctrl-C to stop." in lines, "\n".join(lines)
-            assert "    policy edupushplus-enrollment: added" in lines
-            token = requests.post(f"{value(SERVING, lines)}/auth", timeout=30,
-                                  json={"username": "admin", "password": value(ADMIN, lines)}).json()
-            assert token["result"]["status"] is True
-        finally:
-            stop(process)
-        assert database_url in (tmp_path / "edumfa" / "edumfa.cfg").read_text()
+def test_serves_on_postgresql(tmp_path, postgres_database):
+    process, lines = serve(tmp_path / "edumfa", "--database-url", postgres_database)
+    try:
+        assert "Press Ctrl-C to stop." in lines, "\n".join(lines)
+        assert "    policy edupushplus-enrollment: added" in lines
+        token = requests.post(f"{value(SERVING, lines)}/auth", timeout=30,
+                              json={"username": "admin", "password": value(ADMIN, lines)}).json()
+        assert token["result"]["status"] is True
+    finally:
+        stop(process)
+    assert postgres_database in (tmp_path / "edumfa" / "edumfa.cfg").read_text()

@@ -1,5 +1,6 @@
 """Delivery through the real firebase-admin SDK to the local FCM stand-in, off the request path."""
 
+import threading
 import time
 
 import pytest
@@ -85,6 +86,44 @@ def test_a_slow_firebase_does_not_delay_the_login_request(app, pushed, firebase,
     trigger()
     assert time.monotonic() - started < 2.0
     assert delivery_of(app, pushed.serial).delivery_state == "sent"
+
+
+def test_the_push_is_queued_once_the_logins_request_has_written_its_audit_entry(app, pushed, firebase, trigger, monkeypatch):
+    from edumfa.lib.audit import getAudit
+
+    triggers_audited_at_queueing = []
+    submit = plugin_delivery.dispatcher.submit
+
+    def submit_and_look(task, delay=0.0):
+        audit = getAudit(app.config)
+        triggers_audited_at_queueing.append(audit.get_count({"action": "POST /validate/triggerchallenge"}))
+        return submit(task, delay)
+
+    monkeypatch.setattr(plugin_delivery.dispatcher, "submit", submit_and_look)
+    trigger()
+    trigger()
+    assert triggers_audited_at_queueing == [1, 2]
+    assert plugin_delivery.dispatcher.wait_idle(15)
+    assert [message["status"] for message in firebase.messages] == [200, 200]
+
+
+def test_a_push_wait_login_sends_its_push_while_it_waits(app, admin, pushed, phone, firebase):
+    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=20")
+    outcome = {}
+
+    def log_in():
+        response = app.test_client().post("/validate/check", json={"user": "alice", "realm": "demo", "pass": PIN})
+        outcome.update(response.get_json()["result"])
+
+    login = threading.Thread(target=log_in)
+    login.start()
+    message = firebase.wait_for_message(pushed.firebase_token, timeout=15)
+    assert login.is_alive(), "the login returned before its push was answered"
+    request = phone.receive_push(message["data"])
+    assert request is not None, phone.last_drop_reason
+    assert phone.accept(request).status == 200
+    login.join(15)
+    assert outcome["authentication"] == "ACCEPT"
 
 
 def test_the_phone_can_poll_even_while_firebase_is_down(app, pushed, phone, firebase, trigger):

@@ -140,3 +140,34 @@ def test_a_wait_slot_is_given_back_when_the_request_ends(app, push_wait, answeri
         body, _elapsed = timed_check(validate, **{"pass": PIN})
         phone.join()
         assert body["result"]["authentication"] == "ACCEPT"
+
+
+def test_a_waiting_login_costs_the_database_about_one_query_a_second(app, admin, push_wait, enrolled, validate):
+    """Five more seconds of waiting for an answer that never comes: at most six more SQL statements."""
+    from sqlalchemy import event
+
+    from edumfa.models import db
+
+    admin.set_policy("edupushplus-loose", "authentication",
+                     "edupushplus_min_interval=0, edupushplus_max_open_requests=10")
+    with app.app_context():
+        engine = db.engine
+
+    def statements_while_waiting(seconds: int) -> int:
+        push_wait(seconds)
+        statements = []
+
+        def count(*_arguments):
+            statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            body, _elapsed = timed_check(validate, **{"pass": PIN})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert body["result"]["authentication"] == "REJECT", body
+        return len(statements)
+
+    statements_while_waiting(1)  # a first login pays for caches the others find filled
+    short, long = statements_while_waiting(1), statements_while_waiting(6)
+    assert 1 <= long - short <= 6, (short, long)  # at least one: the re-checks are what is counted

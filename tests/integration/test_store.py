@@ -21,8 +21,8 @@ def challenge(enrolled, trigger, app):
 @pytest.mark.parametrize("first, second", [(False, True), (True, False), (False, False), (True, True)])
 def test_only_the_first_answer_is_recorded(app, enrolled, challenge, first, second):
     with app.app_context():
-        assert store.apply_answer(challenge.id, challenge.nonce, decline=first) is True
-        assert store.apply_answer(challenge.id, challenge.nonce, decline=second) is False
+        assert store.apply_answer(challenge, decline=first) is True
+        assert store.apply_answer(challenge, decline=second) is False
         status = store.transaction_status(enrolled.serial, challenge.transaction_id)
         assert (status.accepted, status.declined) == (not first, first)
 
@@ -38,7 +38,7 @@ def test_racing_answers_record_exactly_one(app, enrolled, trigger):
 
         def answer(decline):
             with app.app_context():
-                wins.append(store.apply_answer(challenge.id, challenge.nonce, decline))
+                wins.append(store.apply_answer(challenge, decline))
 
         threads = [threading.Thread(target=answer, args=(decline,)) for decline in (False, True, False, True)]
         for thread in threads:

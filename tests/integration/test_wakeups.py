@@ -32,24 +32,52 @@ def listening(postgres_app_context):
         yield woken, db.session
 
 
-def test_a_committed_answer_wakes_the_listener(listening):
+def mark_answered(challenge_id):
+    from sqlalchemy import update
+
+    from edumfa.models import Challenge
+
+    return update(Challenge).where(Challenge.id == challenge_id, Challenge.otp_valid.is_(False)).values(otp_valid=True)
+
+
+@pytest.fixture
+def open_challenge():
+    """The id of a committed, unanswered challenge row."""
+    from edumfa.models import Challenge, db
+
+    challenge = Challenge("EDPP0001", transaction_id="4711", challenge="nonce", validitytime=120)
+    db.session.add(challenge)
+    db.session.commit()
+    return challenge.id
+
+
+def test_a_committed_answer_wakes_the_listener(listening, open_challenge):
     woken, session = listening
-    wakeups.announce(session, "4711")
+    assert wakeups.update_announcing(session, mark_answered(open_challenge), "4711") == 1
     session.commit()
     assert woken.get(timeout=10) == "4711"
 
 
-def test_an_answer_rolled_back_wakes_nobody(listening):
+def test_an_answer_rolled_back_wakes_nobody(listening, open_challenge):
     woken, session = listening
-    wakeups.announce(session, "4711")
+    assert wakeups.update_announcing(session, mark_answered(open_challenge), "4711") == 1
     session.rollback()
     with pytest.raises(queue.Empty):
         woken.get(timeout=NOBODY_WOKEN_WITHIN)
 
 
-def test_sqlite_has_no_wake_ups_and_announcing_is_harmless(app_context):
+def test_an_update_that_changes_nothing_wakes_nobody(listening, open_challenge):
+    woken, session = listening
+    assert wakeups.update_announcing(session, mark_answered(open_challenge + 1), "4711") == 0
+    session.commit()
+    with pytest.raises(queue.Empty):
+        woken.get(timeout=NOBODY_WOKEN_WITHIN)
+
+
+def test_sqlite_has_no_wake_ups_and_updates_as_usual(app_context, open_challenge):
     from edumfa.models import db
 
     assert not wakeups.supported(db.engine)
-    wakeups.announce(db.session, "4711")
+    assert wakeups.update_announcing(db.session, mark_answered(open_challenge), "4711") == 1
+    assert wakeups.update_announcing(db.session, mark_answered(open_challenge), "4711") == 0
     db.session.commit()
