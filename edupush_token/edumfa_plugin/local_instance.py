@@ -82,6 +82,8 @@ EDUMFA_AUDIT_KEY_PRIVATE = os.path.join(here, {audit_private!r})
 EDUMFA_AUDIT_KEY_PUBLIC = os.path.join(here, {audit_public!r})
 EDUMFA_AUDIT_NO_PRIVATE_KEY_CHECK = True
 EDUMFA_RESPONSE_NO_PRIVATE_KEY_CHECK = True
+# eduMFA's default ("null") opens a new audit database connection for every request.
+EDUMFA_ENGINE_REGISTRY_CLASS = "shared"
 EDUMFA_AUDIT_SQL_TRUNCATE = True
 EDUMFA_TOKEN_MODULES = [{plugin!r}]
 EDUMFA_LOGFILE = os.path.join(here, {logfile!r})

@@ -219,6 +219,15 @@ def test_speed_setting_missing(doctor, configure, setting, code):
     assert f"{setting} = True" in finding.fix
 
 
+def test_audit_connection_per_request(doctor, configure):
+    configure(remove=["EDUMFA_ENGINE_REGISTRY_CLASS"])
+    [finding] = [finding for finding in doctor().findings if finding.code == "audit-connection-per-request"]
+    assert finding.severity is Severity.WARNING
+    assert 'EDUMFA_ENGINE_REGISTRY_CLASS = "shared"' in finding.fix
+    configure(EDUMFA_ENGINE_REGISTRY_CLASS="shared")
+    assert "audit-connection-per-request" not in codes(doctor())
+
+
 def test_missing_configuration(tmp_path):
     report = examine(str(tmp_path / "edumfa.cfg"))
     assert codes(report) == {"deployment-unreadable"} and report.failed
