@@ -51,6 +51,7 @@ class Sending(Enum):
     AT_ONCE = "at once"  # push_wait: the request itself waits for the answer
     AFTER_REQUEST = "after request"  # everything else
 
+
 dispatcher = Dispatcher()
 sender = FirebaseSender()
 atexit.register(dispatcher.shutdown)
