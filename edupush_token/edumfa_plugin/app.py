@@ -12,8 +12,10 @@ def create_edumfa_app(config_file):
     """eduMFA's own app factory, without its side effect on loggers that exist already."""
     from edumfa.app import create_app
 
+    # Flask reads a relative path against eduMFA's package directory, not the working directory.
+    absolute = Path(config_file).resolve()
     with _existing_loggers_kept_enabled():
-        return create_app(config_name="production", config_file=str(config_file), silent=True)
+        return create_app(config_name="production", config_file=str(absolute), silent=True)
 
 
 @contextlib.contextmanager

@@ -228,6 +228,12 @@ def test_audit_connection_per_request(doctor, configure):
     assert "audit-connection-per-request" not in codes(doctor())
 
 
+def test_a_relative_config_path_means_the_working_directory(instance, monkeypatch):
+    monkeypatch.chdir(instance.config_file.parent.parent)
+    relative = f"{instance.config_file.parent.name}/{instance.config_file.name}"
+    assert "deployment-unreadable" not in codes(examine(relative))
+
+
 def test_missing_configuration(tmp_path):
     report = examine(str(tmp_path / "edumfa.cfg"))
     assert codes(report) == {"deployment-unreadable"} and report.failed
