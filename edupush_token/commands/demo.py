@@ -9,16 +9,21 @@ from pathlib import Path
 
 from .serve import prepare
 
+FCM_URL = "EDUPUSH_FCM_URL"  # the demo's own edumfa.cfg follows the stand-in, whose port may change
+
 
 def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
     from ..devtools import demo
     from ..devtools.fake_fcm import FakeFCM
-    from ..edumfa_plugin.local_instance import ServedInstance
+    from ..edumfa_plugin.local_instance import LocalInstance, ServedInstance
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
     with FakeFCM(port=fcm_port) as fcm:
+        existing = LocalInstance(directory)
+        if existing.config_file.exists() and existing.update_setting(FCM_URL, fcm.base_url):
+            print(f"  The FCM stand-in moved to {fcm.base_url}: {existing.config_file} follows it")
         try:
-            instance = prepare(directory, extra_config={"EDUPUSH_FCM_URL": fcm.base_url})
+            instance = prepare(directory, extra_config={FCM_URL: fcm.base_url})
         except ValueError as problem:
             print(f"edupush-token demo: {problem}", file=sys.stderr)
             return 2

@@ -135,6 +135,17 @@ class LocalInstance:
             return self._admin_password
         return (self.directory / ADMIN_PASSWORD_FILE).read_text().strip()
 
+    def update_setting(self, key: str, value) -> bool:
+        """Rewrite one ``KEY = value`` line of the existing ``edumfa.cfg``; True if it changed."""
+        text = self.config_file.read_text()
+        line = f"{key} = {value!r}"
+        setting = re.compile(rf"^{re.escape(key)}\s*=.*$", re.MULTILINE)
+        updated = setting.sub(line, text, count=1) if setting.search(text) else text + line + "\n"
+        if updated == text:
+            return False
+        self.config_file.write_text(updated)
+        return True
+
     def prepare(self, progress=None) -> "LocalInstance":
         """Create whatever is missing; never replace a file that exists.
 

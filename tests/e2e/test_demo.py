@@ -8,11 +8,22 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def test_the_demo_runs_the_full_story(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "edupush_token.cli", "demo", "--directory", str(tmp_path / "demo"), "--port", "0", "--fcm-port", "0", "--once"],
+def run_demo(directory):
+    return subprocess.run(
+        [sys.executable, "-m", "edupush_token.cli", "demo", "--directory", str(directory), "--port", "0", "--fcm-port", "0", "--once"],
         capture_output=True, text=True, timeout=300,
     )
+
+
+def test_the_demo_runs_the_full_story(tmp_path):
+    result = run_demo(tmp_path / "demo")
     assert result.returncode == 0, result.stdout + result.stderr
     for expected in ("edumfa-push://edumfa/", "enrolled", "Firebase delivers the push", "ACCEPT: alice is logged in", "login: REJECT", "open login requests: 0", "The demo succeeded"):
         assert expected in result.stdout
+
+
+def test_the_demo_runs_again_in_its_directory_with_the_stand_in_on_another_port(tmp_path):
+    assert run_demo(tmp_path / "demo").returncode == 0
+    again = run_demo(tmp_path / "demo")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "edumfa.cfg follows it" in again.stdout and "The demo succeeded" in again.stdout
