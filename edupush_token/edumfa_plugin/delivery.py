@@ -86,17 +86,18 @@ def deliver(token, challenge, push: PushData, gateway_name: str, sending: Sendin
         job = DeliveryJob(push, registration_token, gateway, deadline, record, sign)
         return attempt(job, sender, dispatcher)
 
-    def queue() -> DeliveryReport:
-        if dispatcher.submit(first_attempt):
-            return DeliveryReport(DeliveryState.QUEUED)
+    def queue_full() -> DeliveryReport:
         return _first(record, DeliveryReport(DeliveryState.FAILED, QUEUE_FULL), push)
+
+    def queue() -> DeliveryReport:
+        return DeliveryReport(DeliveryState.QUEUED) if dispatcher.submit(first_attempt) else queue_full()
 
     if sending is Sending.IN_REQUEST:
         return first_attempt()
     if sending is Sending.AT_ONCE or not has_request_context():
         return queue()
     if not dispatcher.has_room():
-        return _first(record, DeliveryReport(DeliveryState.FAILED, QUEUE_FULL), push)
+        return queue_full()
     register_request_finalizer(queue)
     return DeliveryReport(DeliveryState.QUEUED)
 
