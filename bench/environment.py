@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
-from edupush_token.edumfa_plugin import delivery
-from edupush_token.edumfa_plugin.local_instance import (
+from edupush_token.hosts.edumfa import delivery
+from edupush_token.devtools.local_instance import (
     ADMIN_USERNAME, CONFIG_FILE, DEMO_REALM, DEMO_RESOLVER, LocalInstance,
 )
 

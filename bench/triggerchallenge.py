@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import List
 
-from edupush_token.edumfa_plugin import delivery
+from edupush_token.hosts.edumfa import delivery
 
 from .environment import (
     BUILT_IN_KIND, DRAIN_SECONDS, OURS_KIND, BenchUser, Device, Environment, answer_accepted, poll_expecting,

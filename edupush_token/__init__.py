@@ -8,7 +8,8 @@ The package is layered so that each layer can be read and tested on its own:
 - ``lifecycle``: what a challenge or an enrollment may do next;
 - ``delivery``: how a push leaves the server;
 - ``waiting``: how a push_wait login learns of the phone's answer;
-- ``edumfa_plugin``: the thin adapter, and the only place that imports eduMFA.
+- ``hosts.edumfa``: the eduMFA adapter, and the only place that imports eduMFA;
+- ``edumfa_plugin``: the module admins list, defining the token class.
 """
 
 __version__ = "0.1.0"

@@ -200,7 +200,7 @@ def _add_deliveries(commands) -> None:
 
 
 def show_deliveries(config_file: str, serial, limit: int) -> int:
-    from .edumfa_plugin.reports import delivery_rows, format_table
+    from .hosts.edumfa.reports import delivery_rows, format_table
 
     if not Path(config_file).is_file():
         print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)

@@ -28,7 +28,7 @@ import os
 import pytest
 
 from edupush_token.devtools.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
-from edupush_token.edumfa_plugin.local_instance import (
+from edupush_token.devtools.local_instance import (
     ADMIN_USERNAME,
     DEMO_REALM,
     LocalInstance,

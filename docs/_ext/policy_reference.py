@@ -51,7 +51,7 @@ class PolicyDoc:
 def documented_policies() -> tuple[PolicyDoc, ...]:
     """Every policy of the token class, with the default the code applies when it is not set."""
     from edupush_token.edumfa_plugin import EdupushPlusTokenClass
-    from edupush_token.edumfa_plugin.local_instance import LocalInstance
+    from edupush_token.devtools.local_instance import LocalInstance
     from edumfa.models import db
 
     with tempfile.TemporaryDirectory() as directory, _quiet():
@@ -98,8 +98,8 @@ def _observed_defaults() -> dict:
     from flask import g
 
     from edumfa.lib.policy import SCOPE, PolicyClass, delete_policy, set_policy
-    from edupush_token.edumfa_plugin import policies
-    from edupush_token.edumfa_plugin.policies import Action
+    from edupush_token.hosts.edumfa import policies
+    from edupush_token.hosts.edumfa.policies import Action
 
     for policy in PolicyClass().list_policies():
         delete_policy(policy["name"])
@@ -148,7 +148,7 @@ def _seconds(span) -> int:
 
 
 def _allowed_values(name: str, entry: dict) -> str:
-    from edupush_token.edumfa_plugin.policies import LIMIT_POLICIES, MAX_TTL_MINUTES, MAX_WAIT_SECONDS, Action
+    from edupush_token.hosts.edumfa.policies import LIMIT_POLICIES, MAX_TTL_MINUTES, MAX_WAIT_SECONDS, Action
 
     if name == Action.FIREBASE_CONFIG:
         return "poll only, or the identifier of an eduMFA Firebase gateway"

@@ -15,7 +15,7 @@ FCM_URL = "EDUPUSH_FCM_URL"  # the demo's own edumfa.cfg follows the stand-in, w
 def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
     from ..devtools import demo
     from ..devtools.fake_fcm import FakeFCM
-    from ..edumfa_plugin.local_instance import LocalInstance, ServedInstance
+    from ..devtools.local_instance import LocalInstance, ServedInstance
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
     with FakeFCM(port=fcm_port) as fcm:

@@ -30,8 +30,8 @@ def policies_to_load(sources: Sequence[str], public_url: Optional[str]) -> List[
 
 
 def load_into(config_file, policies: Sequence[dict]):
-    from ..edumfa_plugin import policy_io
-    from ..edumfa_plugin.app import app_context
+    from ..hosts.edumfa import policy_io
+    from ..hosts.edumfa.app import app_context
 
     with app_context(config_file):
         return policy_io.load(policies)
@@ -56,8 +56,8 @@ def load(config_file: str, sources: Sequence[str], public_url: Optional[str]) ->
 
 
 def export(config_file: str, names: Sequence[str], output: Optional[Path]) -> int:
-    from ..edumfa_plugin import policy_io
-    from ..edumfa_plugin.app import app_context
+    from ..hosts.edumfa import policy_io
+    from ..hosts.edumfa.app import app_context
 
     try:
         with app_context(config_file):

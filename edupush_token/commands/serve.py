@@ -16,7 +16,7 @@ WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 def prepare(directory: Path, database_url: Optional[str] = None, extra_config: Optional[dict] = None,
             progress: Optional[Progress] = None):
     """The LocalInstance, with whatever the first run must generate, showing each slow step."""
-    from ..edumfa_plugin.local_instance import LocalInstance
+    from ..devtools.local_instance import LocalInstance
 
     progress = progress or Progress()
     print(f"Preparing eduMFA with the {TOKEN_TYPE} plugin in {directory}", flush=True)
@@ -35,7 +35,7 @@ def load_policy_sets(instance, sets: Sequence[str], public_url: str, progress: O
 
 def run(directory: Path, database_url: Optional[str], host: str, port: int, public_url: Optional[str],
         sets: Sequence[str], tls: Optional[tuple]) -> int:
-    from ..edumfa_plugin.local_instance import DEMO_REALM, DEMO_USERS, make_server, serve_until_stopped
+    from ..devtools.local_instance import DEMO_REALM, DEMO_USERS, make_server, serve_until_stopped
 
     try:
         instance = prepare(directory, database_url)

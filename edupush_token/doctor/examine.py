@@ -33,7 +33,7 @@ def examine(config_file: str, web: Optional[Web] = None, setup: WorkerSetup = Wo
     """All checks; ``clock_references`` replaces the default (registration URLs and token endpoints)."""
     web = web or Web()
     try:
-        from ..edumfa_plugin.inspection import UnreadableDeployment, inspect
+        from ..hosts.edumfa.inspection import UnreadableDeployment, inspect
     except Exception as problem:  # the plugin itself does not import: nothing else can be checked
         return Report(config_file, (("plugin importable", (_plugin_broken(problem),)),))
     try:

@@ -72,7 +72,7 @@ def _static_folder(args) -> Path:
         return args.static_folder
     if args.config is not None and not Path(args.config).is_file():
         raise WebUIError(f"no eduMFA configuration at {args.config}")
-    from ..edumfa_plugin.webui_folder import static_folder
+    from ..hosts.edumfa.webui_folder import static_folder
 
     config = args.config or DEFAULT_CONFIG
     folder = static_folder(config)

@@ -20,7 +20,7 @@ import requests
 from support import PIN, audited_answers
 
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneToken
-from edupush_token.edumfa_plugin.local_instance import DEMO_REALM, DEMO_USERS, ServedInstance
+from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS, ServedInstance
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,7 @@ import pytest
 
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport
 from edupush_token.edumfa_plugin import EdupushPlusTokenClass
-from edupush_token.edumfa_plugin.webui_folder import static_folder
+from edupush_token.hosts.edumfa.webui_folder import static_folder
 
 pytestmark = pytest.mark.e2e
 

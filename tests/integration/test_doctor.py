@@ -28,9 +28,9 @@ from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
 from edupush_token.doctor.findings import Severity
 from edupush_token.doctor.web import Web
-from edupush_token.edumfa_plugin import policy_io
-from edupush_token.edumfa_plugin.app import app_context
-from edupush_token.edumfa_plugin.local_instance import ServedInstance
+from edupush_token.hosts.edumfa import policy_io
+from edupush_token.hosts.edumfa.app import app_context
+from edupush_token.devtools.local_instance import ServedInstance
 
 FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 GATEWAY = "fcm"
@@ -204,7 +204,7 @@ def test_plugin_that_does_not_import(instance, tmp_path):
         capture_output=True, text=True, timeout=120, env=environment,
     )
     assert result.returncode == 1
-    assert "[plugin-not-importable]" in result.stdout and "firebase_admin" in result.stdout
+    assert "[token-module-not-importable]" in result.stdout and "firebase_admin" in result.stdout
 
 
 @pytest.mark.parametrize("setting, code", [

@@ -7,8 +7,8 @@ import pytest
 from support import PIN
 
 from edupush_token.devtools.fake_fcm import FakeFCM
-from edupush_token.edumfa_plugin import delivery as plugin_delivery
-from edupush_token.edumfa_plugin import store
+from edupush_token.hosts.edumfa import delivery as plugin_delivery
+from edupush_token.hosts.edumfa import store
 
 GATEWAY = "fcm-test"
 FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"

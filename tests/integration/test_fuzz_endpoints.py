@@ -741,7 +741,7 @@ def set_long_challenge_validity(admin):
 
 def no_decline_cooldown(admin):
     """Declines are part of the fuzzing; a decline cool-down would stop all later pushes."""
-    from edupush_token.edumfa_plugin.policies import Action
+    from edupush_token.hosts.edumfa.policies import Action
 
     if hasattr(Action, "DECLINE_LIMIT"):
         admin.set_policy("edupushplus-fuzz-no-cooldown", "authentication", f"{Action.DECLINE_LIMIT}=0")

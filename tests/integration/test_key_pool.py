@@ -5,9 +5,9 @@ import threading
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from edupush_token.edumfa_plugin import keypool
-from edupush_token.edumfa_plugin.keypool import PooledServerKey
-from edupush_token.edumfa_plugin.tables import create_once
+from edupush_token.hosts.edumfa import keypool
+from edupush_token.hosts.edumfa.keypool import PooledServerKey
+from edupush_token.hosts.edumfa.tables import create_once
 
 pytestmark = pytest.mark.both_engines
 

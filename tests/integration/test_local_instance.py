@@ -7,7 +7,7 @@ import stat
 import pytest
 import requests
 
-from edupush_token.edumfa_plugin.local_instance import DEMO_USERS, LocalInstance
+from edupush_token.devtools.local_instance import DEMO_USERS, LocalInstance
 
 PLUGIN_TYPE = "edupushplus"
 

@@ -8,7 +8,7 @@ import pytest
 
 from edupush_token import policy_sets
 from edupush_token.cli import main
-from edupush_token.edumfa_plugin.app import app_context
+from edupush_token.hosts.edumfa.app import app_context
 
 PUBLIC_URL = "https://mfa.example.edu"
 

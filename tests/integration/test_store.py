@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from edupush_token.edumfa_plugin import store
+from edupush_token.hosts.edumfa import store
 
 pytestmark = pytest.mark.both_engines
 

@@ -7,7 +7,7 @@ import pytest
 
 from edupush_token import webui
 from edupush_token.cli import main
-from edupush_token.edumfa_plugin.webui_folder import static_folder
+from edupush_token.hosts.edumfa.webui_folder import static_folder
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from flask import request as flask_request
 from edumfa.lib.lifecycle import register_request_finalizer
 from edumfa.models import db
 
-from ..lifecycle import ChallengeState
-from ..waiting import Server, WaitSlots, answers, wait_slots_for
+from ...lifecycle import ChallengeState
+from ...waiting import Server, WaitSlots, answers, wait_slots_for
 from . import store, wakeups
 
 log = logging.getLogger(__name__)

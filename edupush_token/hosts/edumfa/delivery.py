@@ -27,12 +27,12 @@ from edumfa.lib.lifecycle import register_request_finalizer
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 
-from .. import TOKEN_TYPE, crypto
-from ..delivery import POLL_ONLY, DeliveryReport, DeliveryState
-from ..delivery.dispatcher import Dispatcher
-from ..delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
-from ..delivery.job import DeliveryJob, attempt
-from ..wire.push_data import PushData
+from ... import TOKEN_TYPE, crypto
+from ...delivery import POLL_ONLY, DeliveryReport, DeliveryState
+from ...delivery.dispatcher import Dispatcher
+from ...delivery.firebase import DEFAULT_FCM_URL, FirebaseGateway, FirebaseSender
+from ...delivery.job import DeliveryJob, attempt
+from ...wire.push_data import PushData
 from . import audit, store
 from .tokeninfo import Info
 from .policies import FIREBASE_GATEWAY_TYPE

@@ -16,13 +16,13 @@ from edumfa.lib.tokenclass import ROLLOUTSTATE
 from edumfa.lib.utils import is_true, prepare_result
 from edumfa.models import db
 
-from .. import TOKEN_TYPE, crypto, lifecycle
-from ..lifecycle import AnswerOutcome
-from ..waiting import answers
-from ..wire import WireError
-from ..wire import requests as wire_requests
-from ..wire.signed_text import answer_text, poll_text, token_update_text
-from ..wire.timestamps import check_clock, parse_timestamp
+from ... import TOKEN_TYPE, crypto, lifecycle
+from ...lifecycle import AnswerOutcome
+from ...waiting import answers
+from ...wire import WireError
+from ...wire import requests as wire_requests
+from ...wire.signed_text import answer_text, poll_text, token_update_text
+from ...wire.timestamps import check_clock, parse_timestamp
 from . import audit, delivery, keypool, policies, store
 from .policies import AllowPolling
 from .tokeninfo import Info

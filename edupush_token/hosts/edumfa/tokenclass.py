@@ -1,10 +1,7 @@
-"""The eduMFA adapter: the ``edupushplus`` token type.
+"""The ``edupushplus`` token type as eduMFA sees it.
 
-Admins enable it with ``EDUMFA_TOKEN_MODULES = ["edupush_token.edumfa_plugin"]``.
-eduMFA registers token classes defined in the listed module only, so the class
-lives here; it translates between eduMFA (requests, policies, tokeninfo, the
-challenge table) and the pure layers of this package, which make the
-decisions.
+eduMFA registers only the token classes *defined* in a listed module, so
+:mod:`edupush_token.edumfa_plugin` subclasses this base and adds nothing.
 """
 
 from __future__ import annotations
@@ -30,15 +27,15 @@ from edumfa.lib.tokenclass import (
 from edumfa.lib.user import User
 from edumfa.lib.utils import create_img, is_true
 
-from .. import TOKEN_TYPE, crypto, lifecycle
-from ..delivery import POLL_ONLY, DeliveryState
-from ..lifecycle import ChallengeState
-from ..limits import COOLDOWN, Refusal, check_push
-from ..wire import WireError
-from ..wire import requests as wire_requests
-from ..wire.enrollment_url import enrollment_url, render_label
-from ..wire.push_data import FCM_DATA_LIMIT, PushData
-from ..wire.templates import render_template
+from ... import TOKEN_TYPE, crypto, lifecycle
+from ...delivery import POLL_ONLY, DeliveryState
+from ...lifecycle import ChallengeState
+from ...limits import COOLDOWN, Refusal, check_push
+from ...wire import WireError
+from ...wire import requests as wire_requests
+from ...wire.enrollment_url import enrollment_url, render_label
+from ...wire.push_data import FCM_DATA_LIMIT, PushData
+from ...wire.templates import render_template
 from . import audit, delivery, endpoint, keypool, policies, push_wait, store
 from .policies import Action
 from .tokeninfo import Info
@@ -49,7 +46,7 @@ WAIT_REFUSED = "edupushplus_wait_refused"
 WAIT_SLOT = "edupushplus_wait_slot"
 
 
-class EdupushPlusTokenClass(TokenClass):
+class EdupushPlusTokenBase(TokenClass):
     """A push token that speaks the eduMFA Authenticator's protocol, hardened."""
 
     mode = [AUTHENTICATIONMODE.AUTHENTICATE, AUTHENTICATIONMODE.CHALLENGE, AUTHENTICATIONMODE.OUTOFBAND]

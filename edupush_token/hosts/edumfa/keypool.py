@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from edumfa.lib.crypto import decryptPassword, encryptPassword
 from edumfa.models import db
 
-from ..crypto import ServerKeyPair, generate_server_key
-from ..delivery.dispatcher import Dispatcher
+from ...crypto import ServerKeyPair, generate_server_key
+from ...delivery.dispatcher import Dispatcher
 from .tables import create_once
 
 log = logging.getLogger(__name__)

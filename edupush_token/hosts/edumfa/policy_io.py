@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from .. import TOKEN_TYPE
-from .. import policy_sets
+from ... import TOKEN_TYPE
+from ... import policy_sets
 
 ADDED = "added"
 UPDATED = "updated"

@@ -10,7 +10,7 @@ prepared directory can be copied (see :meth:`LocalInstance.clone`).
 
 Command line::
 
-    python -m edupush_token.edumfa_plugin.local_instance serve --directory DIR --port N
+    python -m edupush_token.devtools.local_instance serve --directory DIR --port N
 """
 
 import argparse
@@ -30,10 +30,10 @@ import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
-from .app import all_loggers, create_edumfa_app
+from ..hosts.edumfa.app import all_loggers, create_edumfa_app
 
 PLUGIN_MODULE = "edupush_token.edumfa_plugin"
-THIS_MODULE = "edupush_token.edumfa_plugin.local_instance"
+THIS_MODULE = "edupush_token.devtools.local_instance"
 ADMIN_USERNAME = "admin"
 DEMO_REALM = "demo"
 DEMO_RESOLVER = "demo-users"
@@ -66,7 +66,7 @@ DEMO_USERS = (
 )
 
 _CONFIG_TEMPLATE = '''\
-# eduMFA configuration written by edupush_token.edumfa_plugin.local_instance.
+# eduMFA configuration written by edupush_token.devtools.local_instance.
 # Paths are relative to this file, so the directory can be moved or copied.
 # Keep this file, {enckey} and the audit keys: the database is useless without them.
 import logging

@@ -15,7 +15,7 @@ from flask import current_app, has_app_context
 
 from edumfa.lib.audit import getAudit
 
-from .. import TOKEN_TYPE
+from ... import TOKEN_TYPE
 
 
 def record_event(event: str, serial: str, info: str, success: bool, detail: str = "", app=None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from ..doctor.deployment import Deployment, Gateway
+from ...doctor.deployment import Deployment, Gateway
 
 
 class UnreadableDeployment(Exception):
@@ -31,7 +31,7 @@ def inspect(config_file) -> Deployment:
 
 
 def _webui_templates(config_file) -> dict:
-    from .. import webui
+    from ... import webui
     from .webui_folder import static_folder
 
     try:

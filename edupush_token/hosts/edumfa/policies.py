@@ -17,12 +17,12 @@ from edumfa.lib.policy import ACTION, SCOPE, Match
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.user import User
 
-from .. import TOKEN_TYPE
-from ..crypto import DEFAULT_SERVER_KEY_SIZE, SERVER_KEY_SIZES
-from ..delivery import POLL_ONLY
-from ..limits import PushLimits
-from ..wire import WireError
-from ..wire.dart_url import canonical_url
+from ... import TOKEN_TYPE
+from ...crypto import DEFAULT_SERVER_KEY_SIZE, SERVER_KEY_SIZES
+from ...delivery import POLL_ONLY
+from ...limits import PushLimits
+from ...wire import WireError
+from ...wire.dart_url import canonical_url
 
 FIREBASE_GATEWAY_TYPE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 POLICY_GROUP = "edupushplus"

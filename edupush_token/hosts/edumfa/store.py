@@ -22,11 +22,11 @@ from edumfa.lib.crypto import decryptPassword
 from edumfa.lib.tokenclass import ROLLOUTSTATE
 from edumfa.models import Challenge, Token, TokenInfo, TokenOwner, db
 
-from .. import TOKEN_TYPE
-from ..delivery import DeliveryReport, DeliveryState
-from ..lifecycle import ChallengeState, ChallengeStatus
-from ..limits import PushHistory
-from ..wire.push_data import PushData
+from ... import TOKEN_TYPE
+from ...delivery import DeliveryReport, DeliveryState
+from ...lifecycle import ChallengeState, ChallengeStatus
+from ...limits import PushHistory
+from ...wire.push_data import PushData
 from . import wakeups
 from .tables import create_once
 from .tokeninfo import Info

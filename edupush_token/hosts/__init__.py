@@ -1,0 +1,1 @@
+"""One adapter per host server; each is the only code that imports its host."""
