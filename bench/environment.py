@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
-from edupush_token.hosts.edumfa import delivery
+from edupush_token import runtime
 from edupush_token.devtools.local_instance import (
     ADMIN_USERNAME, CONFIG_FILE, DEMO_REALM, DEMO_RESOLVER, LocalInstance,
 )
@@ -221,7 +221,7 @@ def open_environment(directory: Path, database: str, users: Iterable[BenchUser],
                                  extra_config=extra_config).prepare()
         app = instance.create_app()
         stack.callback(dispose, app)
-        stack.callback(delivery.dispatcher.wait_idle, DRAIN_SECONDS)
+        stack.callback(runtime.deliveries.wait_idle, DRAIN_SECONDS)
         environment = Environment(directory, database, instance, app, fcm, key_pool_size)
         users = list(users)
         add_users(environment.admin, directory / "bench-users.passwd", users)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import List
 
-from edupush_token.hosts.edumfa import delivery
+from edupush_token import runtime
 
 from .environment import (
     BUILT_IN_KIND, DRAIN_SECONDS, OURS_KIND, BenchUser, Device, Environment, answer_accepted, poll_expecting,
@@ -46,7 +46,7 @@ def run(environment: Environment, calls: int, warmup: int, latency: float) -> Li
         environment.fcm.set_latency(send=seconds)
         steps = {variant: login_step(environment, variant, device) for variant, device in devices.items()}
         samples = interleaved(steps, calls, warmup)
-        if not delivery.dispatcher.wait_idle(DRAIN_SECONDS):
+        if not runtime.deliveries.wait_idle(DRAIN_SECONDS):
             raise BenchError(f"our dispatcher did not finish its sends within {DRAIN_SECONDS:g} s")
         rows.append(trigger_row(samples, seconds))
         if answers is None:

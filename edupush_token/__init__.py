@@ -14,4 +14,6 @@ The package is layered so that each layer can be read and tested on its own:
 
 __version__ = "0.1.0"
 
-TOKEN_TYPE = "edupushplus"
+from .catalogue import TOKEN_TYPE
+
+__all__ = ["TOKEN_TYPE", "__version__"]

@@ -84,3 +84,10 @@ def utc_now() -> datetime:
 
 def enrollment_deadline(started: datetime, ttl_minutes: int) -> datetime:
     return started + timedelta(minutes=ttl_minutes)
+
+
+class SystemClock:
+    """The real time, aware UTC: the :class:`edupush_token.ports.Clock` of a running server."""
+
+    def now(self) -> datetime:
+        return utc_now()

@@ -18,15 +18,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from .errors import PolicyFileError
+
 PLACEHOLDER_URL = "https://edumfa.example.org"
 FILE_SUFFIX = ".json"
 STRING_LIST_FIELDS = ("realm", "adminrealm", "adminuser", "resolver", "edumfanode", "user", "client")
 OPTIONAL_FIELDS = STRING_LIST_FIELDS + ("time", "conditions")
 DEFAULTS = {"active": True, "check_all_resolvers": False}
-
-
-class PolicyFileError(ValueError):
-    """A policy file or set name that cannot be used, with the reason."""
 
 
 def ready_sets_directory() -> Path:

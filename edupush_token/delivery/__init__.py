@@ -6,8 +6,7 @@ per-process dispatcher sends through Firebase, retries transient failures
 with backoff, and reports every outcome, which the adapter records.
 """
 
+from ..catalogue import POLL_ONLY
 from .report import DeliveryReport, DeliveryState
-
-POLL_ONLY = "poll only"
 
 __all__ = ["DeliveryReport", "DeliveryState", "POLL_ONLY"]

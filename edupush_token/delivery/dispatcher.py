@@ -2,7 +2,8 @@
 
 Web servers fork their workers, and threads do not survive a fork; so the
 dispatcher starts its threads lazily, on the first submit in each process,
-and a forked child starts with an empty queue of its own. Delayed tasks
+and a forked child starts with an empty queue of its own (noticed by its
+process id, before touching a lock a parent's thread may have held). Delayed tasks
 (retries) wait in the same queue without holding a thread.
 """
 
@@ -14,7 +15,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,10 @@ class Dispatcher:
         self.capacity = capacity
         self.name = name
         self._reset()
-        _forked_children_reset.add(self)
 
     def submit(self, task: Task, delay: float = 0.0) -> bool:
         """Queue ``task`` to run after ``delay`` seconds; False if the queue is full or closed."""
+        self._forget_parent()
         with self._condition:
             if self._closed or len(self._queue) >= self.capacity:
                 return False
@@ -42,6 +42,7 @@ class Dispatcher:
 
     def has_room(self) -> bool:
         """Whether a submit now would be accepted (a later one may still find the queue full)."""
+        self._forget_parent()
         with self._condition:
             return not self._closed and len(self._queue) < self.capacity
 
@@ -66,6 +67,10 @@ class Dispatcher:
         deadline = time.monotonic() + timeout
         for thread in list(self._threads):
             thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _forget_parent(self) -> None:
+        if self._pid != os.getpid():
+            self._reset()
 
     def _reset(self) -> None:
         self._condition = threading.Condition()
@@ -107,15 +112,3 @@ class Dispatcher:
                     return None
                 timeout = self._queue[0][0] - time.monotonic() if self._queue else None
                 self._condition.wait(timeout)
-
-
-_forked_children_reset: "weakref.WeakSet[Dispatcher]" = weakref.WeakSet()
-
-
-def _reset_after_fork() -> None:
-    for dispatcher in list(_forked_children_reset):
-        dispatcher._reset()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)

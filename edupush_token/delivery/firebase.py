@@ -21,21 +21,21 @@ from firebase_admin import credentials, exceptions, messaging
 from google.auth import exceptions as auth_exceptions
 from urllib3.util.retry import Retry
 
+from ..catalogue import DEFAULT_FCM_TIMEOUT, DEFAULT_FCM_URL
 from ..wire.push_data import PushData
 from .retry import parse_retry_after
 
-DEFAULT_FCM_URL = "https://fcm.googleapis.com"
 PUSH_LIFETIME_SECONDS = 120
 
 
 @dataclass(frozen=True)
 class FirebaseGateway:
-    """An eduMFA Firebase gateway definition, reduced to what sending needs."""
+    """A host's Firebase gateway definition, reduced to what sending needs."""
 
     name: str
     service_account_file: str
     fcm_url: str = DEFAULT_FCM_URL
-    http_timeout: float = 5.0
+    http_timeout: float = DEFAULT_FCM_TIMEOUT
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .. import TOKEN_TYPE
+from ..catalogue import TOKEN_TYPE
+from ..errors import WebUIError
 
 VIEWS = Path("components", "token", "views")
 TEMPLATE_NAMES = (f"token.enroll.{TOKEN_TYPE}.html", f"token.enrolled.{TOKEN_TYPE}.html")
@@ -33,10 +34,6 @@ MARKER = "edupush-token web UI template"
 # from VIEWS: if an eduMFA upgrade changes this, our templates would never show.
 ENROLL_PAGE = "token.enroll.html"
 PER_TYPE_INCLUDES = ("token/views/token.enroll.'", "token/views/token.enrolled.'")
-
-
-class WebUIError(Exception):
-    """The templates cannot be installed or removed here; the message says why and what to do."""
 
 
 class State(enum.Enum):

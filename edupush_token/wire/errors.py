@@ -1,2 +1,5 @@
-class WireError(ValueError):
-    """A request or value that does not follow the eduPUSH wire format."""
+"""The wire layer's errors live with the package's one root (:mod:`edupush_token.errors`)."""
+
+from ..errors import ClockSkewError, WireError
+
+__all__ = ["ClockSkewError", "WireError"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .errors import WireError
+from .errors import ClockSkewError, WireError
 
 ISO_TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})"
@@ -19,10 +19,6 @@ ISO_TIMESTAMP = re.compile(
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
 MAX_TIMESTAMP_LENGTH = 40
-
-
-class ClockSkewError(WireError):
-    """A well-formed timestamp outside the accepted window."""
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -7,8 +7,8 @@ import pytest
 from support import PIN
 
 from edupush_token.devtools.fake_fcm import FakeFCM
-from edupush_token.hosts.edumfa import delivery as plugin_delivery
-from edupush_token.hosts.edumfa import store
+from edupush_token import runtime
+from edupush_token.hosts.edumfa.ports import Store
 
 GATEWAY = "fcm-test"
 FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
@@ -30,7 +30,7 @@ def firebase(app, admin, push_policies, fake_fcm, tmp_path):
     admin.post("/smsgateway", {"name": GATEWAY, "module": FIREBASE_MODULE, "option.JSON config file": str(account)})
     admin.set_policy("edupushplus-firebase", "enrollment", f"edupushplus_firebase_configuration={GATEWAY}")
     yield fake_fcm
-    plugin_delivery.dispatcher.wait_idle(15)
+    runtime.deliveries.wait_idle(15)
 
 
 @pytest.fixture
@@ -43,12 +43,12 @@ def delivery_of(app, serial, wait=15.0, until=("sent", "failed", "expired", "ski
     """The latest delivery record of a token once it reached one of ``until``, and the attempt ended."""
     deadline = time.monotonic() + wait
     while True:
-        plugin_delivery.dispatcher.wait_idle(0.2)
+        runtime.deliveries.wait_idle(0.2)
         with app.app_context():
-            [record, *_] = store.recent_deliveries(serial, limit=1)
+            [record, *_] = Store().recent_deliveries(serial, limit=1)
             if record.delivery_state in until or time.monotonic() > deadline:
                 break
-    plugin_delivery.dispatcher.wait_idle(max(0.0, deadline - time.monotonic()))  # its log and audit too
+    runtime.deliveries.wait_idle(max(0.0, deadline - time.monotonic()))  # its log and audit too
     return record
 
 
@@ -75,7 +75,7 @@ def test_polls_serve_the_push_exactly_as_it_was_sent(app, pushed, phone, firebas
     message = firebase.wait_for_message(pushed.firebase_token, timeout=15)
     assert delivery_of(app, pushed.serial).delivery_state == "sent"
     with app.app_context():
-        [stored] = store.open_pushes(pushed.serial)
+        [stored] = Store().open_pushes(pushed.serial)
     assert stored.as_dict() == message["data"]  # signed once, by the delivery thread
 
 
@@ -92,18 +92,18 @@ def test_the_push_is_queued_once_the_logins_request_has_written_its_audit_entry(
     from edumfa.lib.audit import getAudit
 
     triggers_audited_at_queueing = []
-    submit = plugin_delivery.dispatcher.submit
+    submit = runtime.deliveries.submit
 
     def submit_and_look(task, delay=0.0):
         audit = getAudit(app.config)
         triggers_audited_at_queueing.append(audit.get_count({"action": "POST /validate/triggerchallenge"}))
         return submit(task, delay)
 
-    monkeypatch.setattr(plugin_delivery.dispatcher, "submit", submit_and_look)
+    monkeypatch.setattr(runtime.deliveries, "submit", submit_and_look)
     trigger()
     trigger()
     assert triggers_audited_at_queueing == [1, 2]
-    assert plugin_delivery.dispatcher.wait_idle(15)
+    assert runtime.deliveries.wait_idle(15)
     assert [message["status"] for message in firebase.messages] == [200, 200]
 
 

@@ -5,9 +5,12 @@ import threading
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from edupush_token.hosts.edumfa import keypool
-from edupush_token.hosts.edumfa.keypool import PooledServerKey
-from edupush_token.hosts.edumfa.tables import create_once
+from sqlalchemy import select
+
+from edupush_token import runtime
+from edupush_token.catalogue import Config
+from edupush_token.hosts.edumfa.ports import Keys, _pool
+from edupush_token.storage.schema import server_key
 
 pytestmark = pytest.mark.both_engines
 
@@ -19,17 +22,17 @@ def pool_of(app):
     """Sets this app's pool size and lets the background refill finish."""
 
     def size(keys: int):
-        app.config[keypool.POOL_SIZE_CONFIG] = keys
+        app.config[Config.KEY_POOL_SIZE] = keys
         return keys
 
     return size
 
 
 def settled_pool(app) -> list[str]:
-    assert keypool.generator.wait_idle(timeout=60)
+    assert runtime.key_generator.wait_idle(timeout=60)
     with app.app_context():
-        create_once(PooledServerKey)  # in case no refill ever ran
-        return [row.public_pem for row in PooledServerKey.query.filter_by(key_size=KEY_SIZE).all()]
+        rows = _pool().session.execute(select(server_key.c.public_pem).where(server_key.c.key_size == KEY_SIZE))
+        return list(rows.scalars())
 
 
 def public_pem(public_key) -> str:
@@ -65,23 +68,24 @@ def test_pooled_private_keys_are_stored_encrypted(pool_of, app, start_enrollment
     start_enrollment()
     settled_pool(app)
     with app.app_context():
-        [row] = PooledServerKey.query.all()
-        assert "PRIVATE KEY" not in row.encrypted_private_pem
-        assert "PRIVATE KEY" in keypool.take(KEY_SIZE).private_pem
+        [encrypted] = _pool().session.execute(select(server_key.c.encrypted_private_pem)).scalars()
+        assert "PRIVATE KEY" not in encrypted
+        assert "PRIVATE KEY" in Keys().take(KEY_SIZE).private_pem
 
 
 def test_concurrent_takes_never_hand_out_a_key_twice(pool_of, app, start_enrollment):
     pool_of(4)
     start_enrollment()
     settled_pool(app)
-    app.config[keypool.POOL_SIZE_CONFIG] = 0  # no refill while the takers race
+    app.config[Config.KEY_POOL_SIZE] = 0  # no refill while the takers race
     taken, barrier = [], threading.Barrier(8)
 
     def take():
         with app.app_context():
             barrier.wait()
-            key = keypool.take(KEY_SIZE)
-            keypool.db.session.commit()
+            pool = _pool()
+            key = pool.take(KEY_SIZE)
+            pool.session.commit()
             taken.append(key and key.public_pem)
 
     threads = [threading.Thread(target=take) for _ in range(8)]

@@ -4,7 +4,7 @@ import queue
 
 import pytest
 
-from edupush_token.hosts.edumfa import wakeups
+from edupush_token.storage import wakeups
 
 NOBODY_WOKEN_WITHIN = 0.5
 

@@ -1,186 +1,106 @@
-"""The phone's endpoint, ``/ttype/edupushplus``: enrollment step 2, answers, polls, token updates.
+"""The phone's endpoint, ``/ttype/edupushplus``, as eduMFA routes it: parse, call the service, answer.
 
-Every request is parsed by the wire layer first; whatever fails to parse or to
-verify is refused with a 4xx and changes nothing.
+Whatever fails to parse or to verify becomes eduMFA's ParameterError (HTTP
+400) and changes nothing; a policy that forbids the request, its PolicyError.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from edumfa.lib.error import ParameterError, PolicyError, ResourceNotFoundError
 from edumfa.lib.token import get_one_token
 from edumfa.lib.tokenclass import ROLLOUTSTATE
-from edumfa.lib.utils import is_true, prepare_result
-from edumfa.models import db
+from edumfa.lib.utils import prepare_result
 
-from ... import TOKEN_TYPE, crypto, lifecycle
-from ...lifecycle import AnswerOutcome
-from ...waiting import answers
-from ...wire import WireError
+from ... import catalogue
+from ...catalogue import TOKEN_TYPE, Info, Scope
+from ...crypto import ServerKeyPair
+from ...errors import Forbidden, PolicyValueError, RequestRefused, WireError
+from ...ports import Ports
+from ...service import enrollment, phone, settings
 from ...wire import requests as wire_requests
-from ...wire.signed_text import answer_text, poll_text, token_update_text
-from ...wire.timestamps import check_clock, parse_timestamp
-from . import audit, delivery, keypool, policies, store
-from .policies import AllowPolling
-from .tokeninfo import Info
-
-log = logging.getLogger(__name__)
-
-NOT_VERIFIED = "Could not verify the signature."
-NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
+from .ports import Policies, defined_anywhere, edumfa_ports
 
 
-def handle(request, g):
+def handle(request: Any, g: Any) -> tuple:
     """eduMFA's /ttype dispatch calls this with the Flask request."""
-    store.ensure_tables()
+    ports = edumfa_ports(g)
+    ports.store.ensure_tables()
     try:
         if request.method == "GET":
-            value, details = _serve_poll(wire_requests.parse_poll(request.all_data), g), {}
+            message = wire_requests.parse_poll(request.all_data)
+            value, details = phone.serve_poll(ports, message, lambda: _allow_polling(g, message.serial)), {}
         elif request.method == "POST":
-            value, details = _serve_post(wire_requests.parse_post(request.all_data), g)
+            value, details = _serve_post(ports, wire_requests.parse_post(request.all_data))
         else:
             raise ParameterError(f"Method {request.method} is not supported here.")
-    except WireError as error:
-        raise ParameterError(str(error)) from None
+    except (RequestRefused, WireError) as refusal:
+        raise ParameterError(str(refusal)) from None
+    except (Forbidden, PolicyValueError) as refusal:
+        raise PolicyError(str(refusal)) from None
     return "json", prepare_result(value, details=details)
 
 
-def _serve_post(message, g):
+def _serve_post(ports: Ports, message: wire_requests.PostRequest) -> tuple:
     if isinstance(message, wire_requests.EnrollmentFinish):
-        return _finish_enrollment(message)
+        return True, enrollment.finish(ports, _enrolling(message.serial), message)
     if isinstance(message, wire_requests.ChallengeAnswer):
-        return _receive_answer(message, g)
-    return _update_firebase_token(message), {}
-
-
-def _finish_enrollment(message: wire_requests.EnrollmentFinish):
-    token = _token(message.serial)
-    if token is None or token.token.rollout_state != ROLLOUTSTATE.CLIENTWAIT:
-        raise ParameterError(NOT_WAITING)
-    if _enrollment_expired(token):
-        raise ParameterError("This enrollment has expired. Please start a new enrollment.")
-    if not lifecycle.credential_matches(token.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
-        raise ParameterError("Invalid enrollment credential.")
-    phone_key = crypto.load_phone_key(message.pubkey)
-    key_size = int(token.get_tokeninfo(Info.SERVER_KEY_SIZE))
-    server_key = keypool.server_key(key_size)
-    if not store.claim_enrollment(token.token.id):
-        raise ParameterError(NOT_WAITING)
-    token.token.rollout_state = ROLLOUTSTATE.ENROLLED
-    token.add_tokeninfo(Info.PHONE_KEY, crypto.phone_key_text(phone_key))
-    token.add_tokeninfo(Info.FIREBASE_TOKEN, message.fbtoken)
-    token.add_tokeninfo(Info.SERVER_PUBLIC_KEY, server_key.public_pem)
-    token.add_tokeninfo(Info.SERVER_PRIVATE_KEY, server_key.private_pem, "password")
-    token.del_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
-    token.del_tokeninfo(Info.ENROLLMENT_DEADLINE)
-    token.token.active = True
-    token.token.save()
-    store.mark_enrollment_answered(message.serial)
-    db.session.commit()
-    keypool.refill(key_size)
-    details = {
-        "public_key": crypto.public_key_for_app(server_key.public_pem),
-        "rollout_state": ROLLOUTSTATE.ENROLLED,
-        "serial": message.serial,
-    }
-    return True, details
-
-
-def _enrollment_expired(token) -> bool:
-    """Past the QR code's ttl; an unreadable deadline counts as expired."""
-    try:
-        deadline = datetime.fromisoformat(token.get_tokeninfo(Info.ENROLLMENT_DEADLINE) or "")
-        return lifecycle.utc_now() >= deadline
-    except (TypeError, ValueError):
-        return True
-
-
-def _receive_answer(message: wire_requests.ChallengeAnswer, g):
-    token, challenge = store.answer_target(message.serial, message.nonce)
-    _verify(_enrolled(token).phone_key, answer_text(message.nonce, message.serial, message.decline), message.signature)
-    if challenge is None:
-        return False, {"message": "This login request is unknown or has expired."}
-    outcome = lifecycle.judge_answer(challenge.status.state(store.utcnow()), message.decline)
-    if outcome is AnswerOutcome.APPLY:
-        if store.apply_answer(challenge, message.decline):
-            answers.notify(challenge.transaction_id)
-            _audit_answer(g, message)
-            return True, {}
-        lost_race = store.find_push_challenge(message.serial, message.nonce)
-        outcome = lifecycle.judge_answer(lost_race.status.state(store.utcnow()), message.decline)
-    if outcome is AnswerOutcome.REPEAT:
-        return True, {}
-    if outcome is AnswerOutcome.TOO_LATE:
-        audit.record_event("push expired", message.serial, "answered after the login request had expired", False)
-        return False, {"message": "This login request has expired."}
-    audit.record_event("push answer refused", message.serial, "the login request was already answered differently", False)
-    return False, {"message": "This login request was already answered differently."}
-
-
-def _audit_answer(g, message: wire_requests.ChallengeAnswer) -> None:
-    if message.decline:
-        log.warning("Token %s: a push was declined on the phone, possibly an attack.", message.serial)
-        audit.record_event("push declined", message.serial, "declined on the phone: possible attack (push fatigue)", False)
-    else:
-        audit.note_in_request(g, "push accepted", "accepted on the phone")
-
-
-def _update_firebase_token(message: wire_requests.FirebaseTokenUpdate) -> bool:
-    check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.TOKEN_UPDATE_WINDOW)
-    _verify(_enrolled(store.phone_side_token(message.serial)).phone_key,
-            token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature)
+        return phone.receive_answer(ports, message)
+    phone.check_token_update(ports, message)
     token = _token(message.serial)
     token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
-    delivery.revive_registration(token)
+    if token.get_tokeninfo(Info.REGISTRATION_STATE):  # a new Firebase token revives a dead registration
+        token.del_tokeninfo(Info.REGISTRATION_STATE)
+        token.del_tokeninfo(Info.UNREGISTERED_AT)
     token.token.save()
-    return True
+    return True, {}
 
 
-def _serve_poll(message: wire_requests.Poll, g) -> list:
-    token = store.phone_side_token(message.serial)
-    allow = policies.read_allow_polling(g, lambda: _owner(message.serial))
-    if allow == AllowPolling.DENY or (
-        allow == AllowPolling.TOKEN and token is not None and not is_true(token.polling_allowed)
-    ):
-        raise PolicyError("Polling is not allowed for this token.")
-    check_clock(parse_timestamp(message.timestamp), lifecycle.utc_now(), lifecycle.POLL_WINDOW)
-    token = _enrolled(token)
-    _verify(token.phone_key, poll_text(message.serial, message.timestamp), message.signature)
-    return [_signed(token, push).as_dict() for push in store.open_pushes(message.serial)]
+def _allow_polling(g: Any, serial: str) -> catalogue.AllowPolling:
+    policy = catalogue.ALLOW_POLLING
+    return settings.allow_polling(lambda: Policies(g, lambda: _owner(serial)),
+                                  defined_anywhere(g, Scope.AUTH, policy.name))
 
 
-def _owner(serial: str):
+def _owner(serial: str) -> Any:
     token = _token(serial)
     return token.user if token is not None else None
 
 
-def _signed(token: store.PhoneSideToken, push):
-    """A push the delivery thread has not signed yet (or never will: poll-only) is signed now, once."""
-    if push.signature:
-        return push
-    signed = crypto.sign_push(token.server_private_key(), push)
-    store.keep_signature(signed)
-    return signed
-
-
-def _token(serial: str):
+def _token(serial: str) -> Any:
     try:
         return get_one_token(serial=serial, tokentype=TOKEN_TYPE)
     except ResourceNotFoundError:
         return None
 
 
-def _enrolled(token: Optional[store.PhoneSideToken]) -> store.PhoneSideToken:
-    """The enrolled token for a signed request; every miss looks like a bad signature."""
-    if token is None or not token.enrolled or not token.phone_key:
-        raise ParameterError(NOT_VERIFIED)
-    return token
+class _EnrollingToken:
+    """An eduMFA token in enrollment, as :func:`enrollment.finish` uses it."""
+
+    def __init__(self, token: Any) -> None:
+        self._token = token
+        self.id: int = token.token.id
+
+    def waiting_for_phone(self) -> bool:
+        return bool(self._token.token.rollout_state == ROLLOUTSTATE.CLIENTWAIT)
+
+    def info(self, key: str) -> str:
+        return str(self._token.get_tokeninfo(key) or "")
+
+    def complete(self, phone_key: str, firebase_token: str, server_key: ServerKeyPair) -> None:
+        token = self._token
+        token.token.rollout_state = ROLLOUTSTATE.ENROLLED
+        token.add_tokeninfo(Info.PHONE_KEY, phone_key)
+        token.add_tokeninfo(Info.FIREBASE_TOKEN, firebase_token)
+        token.add_tokeninfo(Info.SERVER_PUBLIC_KEY, server_key.public_pem)
+        token.add_tokeninfo(Info.SERVER_PRIVATE_KEY, server_key.private_pem, "password")
+        token.del_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
+        token.del_tokeninfo(Info.ENROLLMENT_DEADLINE)
+        token.token.active = True
+        token.token.save()
 
 
-def _verify(phone_key: str, text: str, signature: bytes) -> None:
-    key = crypto.load_phone_key(phone_key)
-    if not crypto.phone_signature_valid(key, text, signature):
-        raise ParameterError(NOT_VERIFIED)
+def _enrolling(serial: str) -> Optional[_EnrollingToken]:
+    token = _token(serial)
+    return _EnrollingToken(token) if token is not None else None

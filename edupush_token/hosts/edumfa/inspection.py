@@ -11,10 +11,7 @@ import importlib
 from pathlib import Path
 
 from ...doctor.deployment import Deployment, Gateway
-
-
-class UnreadableDeployment(Exception):
-    """The configuration or the database cannot be read; the reason says which."""
+from ...errors import UnreadableDeployment
 
 
 def inspect(config_file) -> Deployment:

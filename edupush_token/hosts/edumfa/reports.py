@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from . import store
 from .app import app_context
+from .ports import Store
 
 COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / reason")
 
@@ -13,10 +13,11 @@ COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / rea
 def delivery_rows(config_file: str, serial: Optional[str] = None, limit: int = 50) -> list[tuple]:
     """Read recent delivery records from the database of the eduMFA configured in ``config_file``."""
     with app_context(config_file):
+        store = Store()
         store.ensure_tables()
         return [
             (
-                record.created.isoformat(sep=" ", timespec="seconds"),
+                record.created.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
                 record.serial,
                 record.delivery_state or "-",
                 str(record.delivery_attempts),

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import select
 import threading
 import time
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlalchemy
 
@@ -117,25 +116,22 @@ class Listener:
             connection.close()
 
 
-_listeners: dict[str, Listener] = {}
-_listeners_lock = threading.Lock()
+class Listeners:
+    """This process's listeners, one per database."""
 
+    def __init__(self) -> None:
+        self._by_database: dict[str, Listener] = {}
+        self._lock = threading.Lock()
 
-def listener_for(engine, on_wakeup: Callable[[str], None]) -> Listener:
-    key = engine.url.render_as_string(hide_password=False)
-    with _listeners_lock:
-        listener = _listeners.get(key)
-        if listener is None:
-            listener = _listeners[key] = Listener(engine, on_wakeup)
-        return listener
+    def listener_for(self, engine: Any, on_wakeup: Callable[[str], None]) -> Listener:
+        key = engine.url.render_as_string(hide_password=False)
+        with self._lock:
+            listener = self._by_database.get(key)
+            if listener is None:
+                listener = self._by_database[key] = Listener(engine, on_wakeup)
+            return listener
 
-
-def _forget_parents_listeners() -> None:
-    """A forked worker inherits the parent's Listener objects but not their threads or sockets."""
-    global _listeners_lock
-    _listeners_lock = threading.Lock()
-    _listeners.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_parents_listeners)
+    def forget(self) -> None:
+        """A forked worker inherits the parent's Listener objects but not their threads or sockets."""
+        self._lock = threading.Lock()
+        self._by_database.clear()

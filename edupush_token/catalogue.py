@@ -1,0 +1,243 @@
+"""Every name and number an admin can set or see, written once, as data.
+
+The hosts' policy definitions, the doctor, the docs' policy reference and the
+tests read this module; it imports nothing of the package, so anything may
+import it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Optional, Tuple, Union
+
+TOKEN_TYPE = "edupushplus"
+TOKEN_PREFIX = "EDPP"
+POLICY_GROUP = TOKEN_TYPE
+ENDPOINT_PATH = f"/ttype/{TOKEN_TYPE}"
+POLL_ONLY = "poll only"  # the Firebase configuration of a token that is never pushed to
+
+SERVER_KEY_SIZES = (2048, 3072, 4096)
+DEFAULT_SERVER_KEY_SIZE = 4096
+DEFAULT_CHALLENGE_VALIDITY = 120  # seconds; the hosts' own DefaultChallengeValidityTime default
+MAX_SERIAL_LENGTH = 40  # the hosts' token.serial column
+
+
+class Scope(str, enum.Enum):
+    """The host's policy scopes, spelled as both hosts spell them."""
+
+    ENROLL = "enrollment"
+    AUTH = "authentication"
+
+
+class Kind(str, enum.Enum):
+    """A policy value's type, as the hosts' policy editors name them."""
+
+    STR = "str"
+    INT = "int"
+    BOOL = "bool"
+
+
+class RolloutState(str, enum.Enum):
+    """The hosts' rollout states this token type passes through."""
+
+    CLIENTWAIT = "clientwait"
+    ENROLLED = "enrolled"
+
+
+class AllowPolling(str, enum.Enum):
+    ALLOW = "allow"
+    DENY = "deny"
+    TOKEN = "token"
+
+
+PolicyValue = Union[str, int, bool, None]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One ``edupushplus_*`` action: what it is called, where it applies and what it may be."""
+
+    name: str
+    scope: Scope
+    kind: Kind
+    description: str
+    default: PolicyValue = None
+    low: Optional[int] = None
+    high: Optional[int] = None
+    allowed: Tuple[str, ...] = ()
+    required: bool = False
+
+    def describe(self) -> str:
+        """The description with its default and bounds, as the policy editor shows it."""
+        facts = []
+        if self.default not in (None, "", False):
+            facts.append(f"default {self.default}")
+        if self.low is not None and self.high is not None:
+            facts.append(f"{self.low} to {self.high}")
+        return f"{self.description} ({'; '.join(facts)})." if facts else f"{self.description}."
+
+
+def _action(suffix: str) -> str:
+    return f"{TOKEN_TYPE}_{suffix}"
+
+
+SSL_VALUES = ("0", "1")
+
+# Enrollment
+FIREBASE_CONFIG = Policy(
+    _action("firebase_configuration"), Scope.ENROLL, Kind.STR,
+    f"Where pushes go: '{POLL_ONLY}' or the name of a Firebase gateway", default=POLL_ONLY,
+)
+REGISTRATION_URL = Policy(
+    _action("registration_url"), Scope.ENROLL, Kind.STR,
+    "The URL the app uses for enrollment, answers and polls: usually "
+    f"https://<your server>{ENDPOINT_PATH}. No query string", required=True,
+)
+TTL = Policy(
+    _action("ttl"), Scope.ENROLL, Kind.INT,
+    "Minutes within which the phone must finish enrollment", default=10, low=1, high=24 * 60,
+)
+ENROLL_SSL_VERIFY = Policy(
+    _action("ssl_verify"), Scope.ENROLL, Kind.STR,
+    "The phone verifies TLS during enrollment", default="1", allowed=SSL_VALUES,
+)
+SERVER_KEY_SIZE = Policy(
+    _action("server_key_size"), Scope.ENROLL, Kind.INT,
+    "RSA size of the server's per-token signing key", default=DEFAULT_SERVER_KEY_SIZE,
+    low=min(SERVER_KEY_SIZES), high=max(SERVER_KEY_SIZES), allowed=tuple(map(str, SERVER_KEY_SIZES)),
+)
+FORCE_APP_PIN = Policy(
+    _action("force_app_pin"), Scope.ENROLL, Kind.BOOL, "The user must unlock the app before accepting a push",
+)
+
+# Authentication
+MOBILE_TEXT = Policy(
+    _action("text_on_mobile"), Scope.AUTH, Kind.STR, "The question the user sees on the phone",
+    default="Do you want to confirm the login?",
+)
+MOBILE_TITLE = Policy(
+    _action("title_on_mobile"), Scope.AUTH, Kind.STR, "The title of the notification on the phone", default="eduMFA",
+)
+AUTH_SSL_VERIFY = Policy(
+    ENROLL_SSL_VERIFY.name, Scope.AUTH, Kind.STR, "The phone verifies TLS when it answers", default="1",
+    allowed=SSL_VALUES,
+)
+WAIT = Policy(
+    _action("wait"), Scope.AUTH, Kind.INT,
+    "A /validate/check with the PIN sends the push and waits up to this many seconds for the phone's answer",
+    low=1, high=300,
+)
+SYNCHRONOUS_DELIVERY = Policy(
+    _action("synchronous_delivery"), Scope.AUTH, Kind.BOOL,
+    "Send to Firebase inside the login request (one attempt; retries continue in the background) so a "
+    "failure shows in the response. Default: in the background",
+)
+ALLOW_POLLING = Policy(
+    _action("allow_polling"), Scope.AUTH, Kind.STR,
+    "Whether phones may poll for challenges: allow, deny, or per token (tokeninfo polling_allowed)",
+    default=AllowPolling.ALLOW.value, allowed=tuple(choice.value for choice in AllowPolling),
+)
+CHALLENGE_VALIDITY = Policy(
+    _action("challenge_validity"), Scope.AUTH, Kind.INT,
+    "Seconds a push login request stays valid (default: the host's challenge validity, "
+    f"{DEFAULT_CHALLENGE_VALIDITY})", low=10, high=600,
+)
+MAX_OPEN = Policy(
+    _action("max_open_requests"), Scope.AUTH, Kind.INT,
+    "Open push requests a token may have; further logins are refused until one is answered or expires",
+    default=1, low=1, high=10,
+)
+MIN_INTERVAL = Policy(
+    _action("min_interval"), Scope.AUTH, Kind.INT, "Seconds between two pushes to the same user",
+    default=5, low=0, high=3600,
+)
+MAX_PER_HOUR = Policy(
+    _action("max_per_hour"), Scope.AUTH, Kind.INT, "Pushes per user and hour", default=30, low=1, high=1000,
+)
+DECLINE_LIMIT = Policy(
+    _action("decline_limit"), Scope.AUTH, Kind.INT,
+    "Declines within the decline window that pause pushes to the user (0 turns this off)",
+    default=3, low=0, high=100,
+)
+DECLINE_WINDOW = Policy(
+    _action("decline_window"), Scope.AUTH, Kind.INT, "Seconds within which the declines are counted",
+    default=600, low=1, high=43200,
+)
+DECLINE_COOLDOWN = Policy(
+    _action("decline_cooldown"), Scope.AUTH, Kind.INT, "Seconds pushes stay paused after too many declines",
+    default=900, low=1, high=43200,
+)
+COOLDOWN_ALLOWS_POLL = Policy(
+    _action("cooldown_allows_poll"), Scope.AUTH, Kind.BOOL,
+    "During a decline cool-down, still create the login request (without a push), so a user who started "
+    "the login can approve it by polling in the app",
+)
+
+POLICIES: Tuple[Policy, ...] = (
+    FIREBASE_CONFIG, REGISTRATION_URL, TTL, ENROLL_SSL_VERIFY, SERVER_KEY_SIZE, FORCE_APP_PIN,
+    MOBILE_TEXT, MOBILE_TITLE, AUTH_SSL_VERIFY, WAIT, SYNCHRONOUS_DELIVERY, ALLOW_POLLING,
+    CHALLENGE_VALIDITY, MAX_OPEN, MIN_INTERVAL, MAX_PER_HOUR, DECLINE_LIMIT, DECLINE_WINDOW, DECLINE_COOLDOWN,
+    COOLDOWN_ALLOWS_POLL,
+)
+LIMITS: Tuple[Policy, ...] = (
+    CHALLENGE_VALIDITY, MAX_OPEN, MIN_INTERVAL, MAX_PER_HOUR, DECLINE_LIMIT, DECLINE_WINDOW, DECLINE_COOLDOWN,
+)
+
+
+def policies_in(scope: Scope) -> Tuple[Policy, ...]:
+    return tuple(policy for policy in POLICIES if policy.scope is scope)
+
+
+def policy_named(name: str, scope: Scope) -> Optional[Policy]:
+    return next((policy for policy in policies_in(scope) if policy.name == name), None)
+
+
+# Host policies this token type reads (the hosts name them the same)
+CHALLENGE_TEXT_ACTION = "challenge_text"
+DEFAULT_CHALLENGE_TEXT = "Please confirm the authentication on your mobile device!"
+HOST_FORCE_APP_PIN = "force_app_pin"
+HOST_APP_IMAGE_URL = "appimageurl"
+
+
+class Info:
+    """The tokeninfo keys of an edupushplus token.
+
+    The first four are named as the hosts' built-in push tokens name them, so
+    admins recognise them and a migration between the two stays simple.
+    """
+
+    PHONE_KEY = "public_key_smartphone"
+    FIREBASE_TOKEN = "firebase_token"
+    SERVER_PUBLIC_KEY = "public_key_server"
+    SERVER_PRIVATE_KEY = "private_key_server"
+    ENROLLMENT_CREDENTIAL = "enrollment_credential"
+    ENROLLMENT_DEADLINE = "enrollment_deadline"
+    REGISTRATION_URL = "registration_url"
+    SSL_VERIFY = "sslverify"
+    TTL = "ttl_minutes"
+    SERVER_KEY_SIZE = "server_key_size"
+    FIREBASE_CONFIG = FIREBASE_CONFIG.name
+    POLLING_ALLOWED = "polling_allowed"
+    REGISTRATION_STATE = "firebase_token_state"
+    UNREGISTERED_AT = "firebase_token_unregistered_at"
+
+
+class Config:
+    """Keys of the host's config file (edumfa.cfg) that this package reads."""
+
+    PUSH_WAIT_SLOTS = "EDUPUSH_PUSH_WAIT_SLOTS"
+    KEY_POOL_SIZE = "EDUPUSH_KEY_POOL_SIZE"
+    FCM_URL = "EDUPUSH_FCM_URL"
+    FCM_TIMEOUT = "EDUPUSH_FCM_TIMEOUT"
+    CHALLENGE_VALIDITY = "EdupushplusChallengeValidityTime"  # a host config entry, like the host's own
+    HOST_CHALLENGE_VALIDITY = "DefaultChallengeValidityTime"
+
+
+DEFAULT_KEY_POOL_SIZE = 8
+DEFAULT_FCM_URL = "https://fcm.googleapis.com"
+DEFAULT_FCM_TIMEOUT = 5.0
+
+EDUMFA_PLUGIN_MODULE = "edupush_token.edumfa_plugin"
+EDUMFA_FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+FIREBASE_SERVICE_ACCOUNT_OPTION = "JSON config file"  # the Firebase provider's option name

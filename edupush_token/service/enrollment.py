@@ -1,0 +1,67 @@
+"""Enrollment: the QR code's secrets (step 1) and the phone's key exchange (step 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from .. import crypto, lifecycle
+from ..catalogue import TOKEN_TYPE, Info, RolloutState
+from ..crypto import ServerKeyPair
+from ..errors import RequestRefused
+from ..ports import Clock, EnrollingToken, Ports
+from ..wire import requests as wire_requests
+
+NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
+EXPIRED = "This enrollment has expired. Please start a new enrollment."
+BAD_CREDENTIAL = "Invalid enrollment credential."
+
+
+@dataclass(frozen=True)
+class EnrollmentStart:
+    """What step 1 stores in the token: the QR code's credential and its deadline."""
+
+    credential: str
+    deadline: datetime
+
+
+def start(clock: Clock, ttl_minutes: int) -> EnrollmentStart:
+    now = clock.now()
+    return EnrollmentStart(lifecycle.new_enrollment_credential(), lifecycle.enrollment_deadline(now, ttl_minutes))
+
+
+def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests.EnrollmentFinish) -> dict:
+    """Check the phone's step 2, give the token its keys, and return what the app needs."""
+    if token is None or not token.waiting_for_phone():
+        raise RequestRefused(NOT_WAITING)
+    if _expired(token.info(Info.ENROLLMENT_DEADLINE), ports.clock.now()):
+        raise RequestRefused(EXPIRED)
+    if not lifecycle.credential_matches(token.info(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
+        raise RequestRefused(BAD_CREDENTIAL)
+    phone_key = crypto.load_phone_key(message.pubkey)
+    key_size = int(token.info(Info.SERVER_KEY_SIZE))
+    server_key = ports.keys.take(key_size) or crypto.generate_server_key(key_size)
+    if not ports.store.claim_enrollment(token.id):
+        raise RequestRefused(NOT_WAITING)
+    token.complete(crypto.phone_key_text(phone_key), message.fbtoken, server_key)
+    ports.store.mark_enrollment_answered(message.serial)
+    ports.store.commit()
+    ports.keys.refill(key_size)
+    return _details(message.serial, server_key)
+
+
+def _details(serial: str, server_key: ServerKeyPair) -> dict:
+    return {
+        "public_key": crypto.public_key_for_app(server_key.public_pem),
+        "rollout_state": RolloutState.ENROLLED.value,
+        "serial": serial,
+    }
+
+
+def _expired(deadline_text: str, now: datetime) -> bool:
+    """Past the QR code's ttl; an unreadable deadline counts as expired."""
+    try:
+        return now >= datetime.fromisoformat(deadline_text or "")
+    except (TypeError, ValueError):
+        return True

@@ -1,0 +1,156 @@
+"""Plan and store the push for one login: limits, context, texts, size, then delivery.
+
+The challenge is always stored before anything is sent, so the phone can
+poll for it whatever happens to the push.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Optional
+
+from .. import catalogue, crypto, lifecycle, runtime
+from ..catalogue import POLL_ONLY
+from ..delivery import DeliveryState
+from ..errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
+from ..limits import COOLDOWN, Refusal, check_push
+from ..ports import PolicyReader, Ports
+from ..wire.push_data import FCM_DATA_LIMIT, PushData
+from ..wire.templates import render_template
+from . import sending, settings
+from .sending import Recipient, Sending
+
+log = logging.getLogger(__name__)
+
+NOT_SENT = " The push notification could not be sent; open the app to find the login request."
+NOT_PUSHED = " No push was sent: open the app to find the login request."
+HIDE_RESPONSE_INPUT = {"attributes": {"hideResponseInput": True}}
+
+
+@dataclass(frozen=True)
+class PushToken:
+    """The token as a login needs it."""
+
+    id: int
+    recipient: Recipient
+    registration_url: str
+    server_key_size: int
+
+
+@dataclass(frozen=True)
+class LoginContext:
+    """What the user may need to judge the login: from where, with what, for whom."""
+
+    client_ip: str = ""
+    user_agent: str = ""
+    user: str = ""
+    realm: str = ""
+
+
+@dataclass(frozen=True)
+class Login:
+    """One login's request for a push."""
+
+    context: LoginContext
+    transaction_id: Optional[str] = None
+    session: str = ""
+    sending: Sending = Sending.AFTER_REQUEST
+    raise_on_failure: bool = False  # the host's "exception" option: a failed send is an error
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    created: bool
+    message: str
+    transaction_id: Optional[str]
+
+
+def sending_for(policies: PolicyReader, waits_here: bool) -> Sending:
+    if settings.enabled(policies, catalogue.SYNCHRONOUS_DELIVERY):
+        return Sending.IN_REQUEST
+    return Sending.AT_ONCE if waits_here else Sending.AFTER_REQUEST
+
+
+def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Ports) -> PushOutcome:
+    """Store a push challenge for this login and send it, unless a limit refuses it."""
+    auth = settings.auth_settings(policies)
+    gateway_name = token.recipient.gateway_name
+    validity = settings.challenge_validity(policies, host_validity(ports))
+    now = ports.clock.now()
+    refusal = _refusal(token, policies, ports, validity, now)
+    if refusal is not None:
+        log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit)
+        ports.audit.record_event("push refused", token.recipient.serial, f"{refusal.limit} limit: {refusal.message}",
+                                  False, refusal.limit)
+        if not (refusal.limit == COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
+            return PushOutcome(False, refusal.message, login.transaction_id)
+        gateway_name = POLL_ONLY
+    push = _push_data(token, auth, policies, login.context, now)
+    recipient = Recipient(**{**token.recipient.__dict__, "gateway_name": gateway_name})
+    saved = ports.store.create_push(
+        recipient.serial, login.transaction_id, push, validity, login.session, sending.first_state(gateway_name),
+    )
+    if runtime.housekeeping_due():
+        ports.store.housekeep()
+    report = sending.deliver(ports, recipient, saved.id, sending.seconds_from_now(saved.expiration), push,
+                             login.sending)
+    message = auth.challenge_text
+    if report.state is DeliveryState.FAILED:
+        message += NOT_SENT
+        if login.raise_on_failure:
+            raise DeliveryFailed(f"Failed to send the push notification: {report.detail}")
+    if refusal is not None:
+        message += NOT_PUSHED
+    return PushOutcome(True, message, saved.transaction_id)
+
+
+def host_validity(ports: Ports) -> int:
+    """The host's challenge validity for this token type, as its config sets it."""
+    default = ports.config.get(catalogue.Config.HOST_CHALLENGE_VALIDITY, catalogue.DEFAULT_CHALLENGE_VALIDITY)
+    return int(ports.config.get(catalogue.Config.CHALLENGE_VALIDITY, default))  # type: ignore[call-overload]
+
+
+def _refusal(token: PushToken, policies: PolicyReader, ports: Ports, validity: int, now) -> Optional[Refusal]:
+    limits = settings.push_limits(policies)
+    since = now - max(limits.history_needed, timedelta(seconds=validity))
+    return check_push(limits, ports.store.push_history(token.id, token.recipient.serial, since), now)
+
+
+def _push_data(token: PushToken, auth: settings.AuthSettings, policies: PolicyReader, context: LoginContext,
+               now) -> PushData:
+    variables = {
+        "client_ip": context.client_ip,
+        "user_agent": context.user_agent,
+        "user": context.user,
+        "realm": context.realm,
+        "serial": token.recipient.serial,
+        "date": f"{now:%Y-%m-%d}",
+        "time": f"{now:%H:%M} UTC",
+    }
+    try:
+        question = render_template(auth.question, variables)
+        title = render_template(auth.title, variables)
+    except WireError as error:
+        raise PolicyValueError(f"{catalogue.MOBILE_TEXT.name} / {catalogue.MOBILE_TITLE.name}: {error}") from None
+    push = PushData.unsigned(
+        nonce=lifecycle.new_nonce(),
+        url=settings.registration_url(policies) or token.registration_url,
+        serial=token.recipient.serial,
+        question=question,
+        title=title,
+        sslverify=auth.sslverify,
+    )
+    check_size(push, token.server_key_size)
+    return push
+
+
+def check_size(push: PushData, server_key_size: int) -> None:
+    """Refuse a push Firebase would refuse, with the policies that make it too long."""
+    size = push.with_signature("A" * crypto.signature_length(server_key_size)).payload_size()
+    if size > FCM_DATA_LIMIT:
+        raise PushTooLarge(
+            f"The push for this login would be {size} bytes, more than Firebase's {FCM_DATA_LIMIT}: shorten "
+            f"{catalogue.MOBILE_TEXT.name} or {catalogue.MOBILE_TITLE.name}."
+        )

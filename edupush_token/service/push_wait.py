@@ -1,0 +1,73 @@
+"""push_wait: whether a login may wait in this process, and the wait itself.
+
+A wait holds a request handler until the phone answers; a process must
+never hold its last one, which the phone's answer needs.  So each process
+has a fixed number of wait slots (``EDUPUSH_PUSH_WAIT_SLOTS``, or what the
+WSGI server reveals), and a login that finds none becomes an ordinary
+challenge-response login at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from typing import Any, ContextManager, Mapping, Optional
+
+from .. import runtime
+from ..catalogue import Config
+from ..lifecycle import ChallengeState
+from ..ports import Clock, HostConfig, Store
+from ..storage import wakeups
+from ..waiting import Server, WaitSlots, answers, wait_slots_for
+
+log = logging.getLogger(__name__)
+
+REFUSED = (
+    " This server cannot hold the login open while you answer; confirm it in the app,"
+    " then the application can complete it with the transaction_id."
+)
+
+
+def slots(config: HostConfig, environ: Mapping[str, Any]) -> WaitSlots:
+    """This process's wait slots, sized by the host's config or by what the WSGI server reveals."""
+    configured = config.get(Config.PUSH_WAIT_SLOTS)
+    if configured is not None:
+        capacity = max(0, int(configured))  # type: ignore[call-overload]
+    else:
+        capacity = wait_slots_for(Server.from_environ(dict(environ), green=_green_threads()))
+    return runtime.wait_slots(capacity)
+
+
+def try_reserve(process_slots: WaitSlots) -> bool:
+    if process_slots.try_take():
+        return True
+    log.warning(
+        "push_wait refused: no request handler of this process to spare (%s=%d); "
+        "the login falls back to challenge-response.", Config.PUSH_WAIT_SLOTS, process_slots.capacity,
+    )
+    return False
+
+
+def _green_threads() -> bool:
+    gevent_monkey = sys.modules.get("gevent.monkey")
+    if gevent_monkey is not None and gevent_monkey.is_module_patched("socket"):
+        return True
+    eventlet_patcher = sys.modules.get("eventlet.patcher")
+    return eventlet_patcher is not None and bool(eventlet_patcher.is_monkey_patched("socket"))
+
+
+def wait_for_answer(store: Store, clock: Clock, engine: Any, serial: str, transaction_id: str,
+                    timeout: float) -> Optional[ChallengeState]:
+    """The challenge's final state once the phone answers, or None after ``timeout``."""
+
+    def decided() -> Optional[ChallengeState]:
+        status = store.transaction_status(serial, transaction_id)
+        state = ChallengeState.EXPIRED if status is None else status.state(clock.now())
+        return None if state is ChallengeState.OPEN else state
+
+    listening: ContextManager[Any] = contextlib.nullcontext()
+    if wakeups.supported(engine):
+        listening = runtime.listeners.listener_for(engine, answers.notify).in_use()
+    with listening:
+        return answers.wait_for(transaction_id, decided, timeout=timeout)

@@ -1,0 +1,311 @@
+"""Push challenges on the host's database.
+
+The host's ``challenge`` table stays the source of truth for a challenge's
+state, so the host's ``/validate/polltransaction``, ``/validate/check`` with a
+transaction_id and its challenge janitor keep working unchanged. Next to it,
+``edupushplus_push`` keeps what the host's table has no room for: the push
+data, signed once (by the delivery thread or the first poll, off the login's
+path; later polls serve it as stored), and what became of its delivery.
+
+Everything this module returns is in aware UTC; the tables hold naive UTC,
+the hosts' convention, and the conversion happens here only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Optional, Sequence
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..catalogue import TOKEN_TYPE, Info, RolloutState
+from ..delivery import DeliveryReport, DeliveryState
+from ..lifecycle import ChallengeState, ChallengeStatus
+from ..limits import PushHistory
+from ..wire.push_data import PushData
+from . import wakeups
+from .schema import challenge, create_once, push_record, token, tokeninfo, tokenowner
+
+DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
+ENROLLMENT_SESSION = "enrollment"
+HISTORY = timedelta(days=1)
+DECLINE_ANSWER = "declined"
+_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY)
+
+
+def aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def naive(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class SavedChallenge:
+    """What a login needs of the challenge it just stored, without reloading it after the commit."""
+
+    id: int
+    transaction_id: str
+    expiration: datetime
+
+
+@dataclass(frozen=True)
+class StoredChallenge:
+    id: int
+    nonce: str
+    transaction_id: str
+    status: ChallengeStatus
+
+
+@dataclass(frozen=True)
+class PhoneSideToken:
+    """A token as the phone's signed requests need it, read in one query.
+
+    The app polls every few seconds; these requests should cost no more than
+    the built-in token's, so they skip the host's token object and its tokeninfo.
+    """
+
+    id: int
+    serial: str
+    enrolled: bool
+    phone_key: str
+    polling_allowed: str
+    encrypted_server_key: str
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    created: datetime
+    serial: str
+    nonce: str
+    delivery_state: str
+    delivery_attempts: int
+    fcm_message_id: str
+    delivery_detail: str
+
+
+class ChallengeTables:
+    """Queries over the host's challenge and token tables and our push records, in the host's session."""
+
+    def __init__(self, session: Callable[[], Session]) -> None:
+        self._session = session
+
+    @property
+    def session(self) -> Session:
+        return self._session()
+
+    def ensure_tables(self) -> None:
+        create_once(self.session.get_bind(), push_record)  # type: ignore[arg-type]
+
+    def add_push(self, challenge_id: int, serial: str, push: PushData, state: DeliveryState) -> None:
+        """Our record of a challenge the host just flushed, in the same transaction."""
+        self.session.execute(insert(push_record).values(
+            challenge_id=challenge_id, serial=serial, nonce=push.nonce, push_data=push.to_json(),
+            delivery_state=state.value,
+        ))
+
+    def phone_side(
+        self, serial: str, nonce: Optional[str] = None,
+    ) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]:
+        """The token a phone's request names and, with ``nonce``, its push challenge: one query."""
+        query = (
+            select(token.c.id, token.c.rollout_state, tokeninfo.c.Key, tokeninfo.c.Value)
+            .outerjoin(tokeninfo, (tokeninfo.c.token_id == token.c.id) & tokeninfo.c.Key.in_(_PHONE_SIDE_INFO))
+            .where(token.c.serial == serial, token.c.tokentype == TOKEN_TYPE)
+        )
+        if nonce is not None:
+            query = (
+                query.add_columns(
+                    push_record.c.id.label("push_id"), challenge.c.id.label("challenge_id"),
+                    challenge.c.transaction_id, challenge.c.otp_valid, challenge.c.data, challenge.c.expiration,
+                )
+                .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == nonce))
+                .outerjoin(push_record, _belongs_to_challenge())
+            )
+        rows = self.session.execute(query).all()
+        if not rows:
+            return None, None
+        info = {row.Key: row.Value or "" for row in rows if row.Key}
+        first = rows[0]
+        phone_token = PhoneSideToken(
+            id=first.id,
+            serial=serial,
+            enrolled=first.rollout_state == RolloutState.ENROLLED.value,
+            phone_key=info.get(Info.PHONE_KEY, ""),
+            polling_allowed=info.get(Info.POLLING_ALLOWED, "True"),
+            encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
+        )
+        if nonce is None or first.push_id is None:
+            return phone_token, None
+        return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, _status(first))
+
+    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
+        """What became of a push, and the push as signed for sending, in one write."""
+        signed = {"push_data": push.to_json()} if push.signature else {}
+        self._commit(
+            update(push_record)
+            .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce)
+            .values(
+                **signed,
+                delivery_state=report.state.value,
+                delivery_detail=report.detail[:1024],
+                delivery_attempts=report.attempts,
+                fcm_message_id=report.message_id[:256],
+                updated=datetime.utcnow(),
+            )
+        )
+
+    def keep_signature(self, push: PushData) -> None:
+        """Store a push once signed; whoever signs first, the signature is the same (PKCS#1 v1.5)."""
+        self._commit(update(push_record).where(push_record.c.nonce == push.nonce).values(push_data=push.to_json()))
+
+    def recent_deliveries(self, serial: Optional[str] = None, limit: int = 50) -> list[DeliveryRecord]:
+        query = select(push_record).order_by(push_record.c.id.desc()).limit(limit)
+        if serial:
+            query = query.where(push_record.c.serial == serial)
+        return [
+            DeliveryRecord(aware(row.created), row.serial, row.nonce, row.delivery_state, row.delivery_attempts,
+                           row.fcm_message_id, row.delivery_detail)
+            for row in self.session.execute(query)
+        ]
+
+    def claim_enrollment(self, token_id: int) -> bool:
+        """Move clientwait -> enrolled atomically, so a replayed step 2 cannot enroll twice."""
+        result = self.session.execute(
+            update(token)
+            .where(token.c.id == token_id, token.c.rollout_state == RolloutState.CLIENTWAIT.value)
+            .values(rollout_state=RolloutState.ENROLLED.value)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def mark_enrollment_answered(self, serial: str) -> None:
+        self.session.execute(
+            update(challenge)
+            .where(
+                challenge.c.serial == serial,
+                challenge.c.session == ENROLLMENT_SESSION,
+                challenge.c.expiration > datetime.utcnow(),
+            )
+            .values(otp_valid=True, received_count=challenge.c.received_count + 1)
+        )
+
+    def consume_transaction(self, transaction_id: str) -> None:
+        """A used challenge must not authenticate a second time."""
+        self._commit(delete(challenge).where(challenge.c.transaction_id == transaction_id))
+
+    def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool:
+        """Record an answer only if the challenge is still open; True if this call won.
+
+        A single conditional UPDATE makes concurrent answers race safely in the
+        database: exactly one of an accept and a decline takes effect. A decline
+        is also kept with our push record, which outlives the host's challenge
+        row, for the decline limits.  The winner wakes the login's push_waits,
+        in this and other processes, in the same transaction.
+        """
+        change: dict[str, Any] = {"data": DECLINED} if decline else {"otp_valid": True}
+        statement = (
+            update(challenge)
+            .where(challenge.c.id == stored.id, *_open_conditions(datetime.utcnow(), started=False))
+            .values(received_count=challenge.c.received_count + 1, **change)
+        )
+        won = wakeups.update_announcing(self.session, statement, stored.transaction_id) == 1
+        if won and decline:
+            self.session.execute(
+                update(push_record)
+                .where(push_record.c.challenge_id == stored.id, push_record.c.nonce == stored.nonce)
+                .values(answer=DECLINE_ANSWER, answered=datetime.utcnow())
+            )
+        self.session.commit()
+        return won
+
+    def open_pushes(self, serial: str) -> list[PushData]:
+        """The token's unanswered, undeclined, unexpired pushes, as stored (possibly not signed yet)."""
+        rows = self.session.execute(
+            select(push_record.c.push_data)
+            .join(challenge, _belongs_to_challenge())
+            .where(challenge.c.serial == serial, *_open_conditions(datetime.utcnow(), started=True))
+            .order_by(challenge.c.id)
+        ).scalars()
+        return [PushData.from_json(text) for text in rows]
+
+    def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory:
+        """What the limits need, in one query: pushes and declines since ``since``, open ones on this token.
+
+        Pushes and declines are counted over all the owner's tokens of our type
+        (just this token if it has no owner).  ``since`` must reach back past the
+        longest challenge validity, or older open challenges would go uncounted.
+        """
+        owner = (
+            select(tokenowner.c.user_id, tokenowner.c.resolver).where(tokenowner.c.token_id == token_id).limit(1)
+        ).subquery()
+        owners_tokens = (
+            select(token.c.serial)
+            .join(tokenowner, tokenowner.c.token_id == token.c.id)
+            .join(owner, (tokenowner.c.user_id == owner.c.user_id) & (tokenowner.c.resolver == owner.c.resolver))
+            .where(token.c.tokentype == TOKEN_TYPE)
+        )
+        this_token = select(token.c.serial).where(token.c.id == token_id)
+        rows = self.session.execute(
+            select(
+                push_record.c.serial, push_record.c.created, push_record.c.answer, push_record.c.answered,
+                challenge.c.otp_valid, challenge.c.data, challenge.c.timestamp, challenge.c.expiration,
+            )
+            .outerjoin(challenge, _belongs_to_challenge())
+            .where(push_record.c.serial.in_(owners_tokens.union(this_token)), push_record.c.created >= naive(since))
+        ).all()
+        now = datetime.utcnow()
+        return PushHistory(
+            pushes=[aware(row.created) for row in rows],
+            declines=[aware(row.answered) for row in rows if row.answer == DECLINE_ANSWER],
+            open_on_token=sum(1 for row in rows if row.serial == serial and _is_open(row, now)),
+        )
+
+    def transaction_status(self, serial: str, transaction_id: str) -> Optional[ChallengeStatus]:
+        """The state of this token's challenge in a transaction, read fresh from the database."""
+        row = self.session.execute(
+            select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
+                challenge.c.serial == serial, challenge.c.transaction_id == transaction_id
+            )
+        ).first()
+        self.session.rollback()
+        return None if row is None else _status(row)
+
+    def forget_old_rows(self) -> None:
+        """Keep a day of delivery history for admins; older rows' challenges are long gone."""
+        self._commit(delete(push_record).where(push_record.c.created < datetime.utcnow() - HISTORY))
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def _commit(self, statement: Any) -> None:
+        self.session.execute(statement)
+        self.session.commit()
+
+
+def _open_conditions(now: datetime, started: bool) -> Sequence[Any]:
+    conditions = [
+        challenge.c.otp_valid.is_(False),
+        or_(challenge.c.data.is_(None), challenge.c.data != DECLINED),
+        challenge.c.expiration > now,
+    ]
+    return [*conditions, challenge.c.timestamp <= now] if started else conditions
+
+
+def _is_open(row: Any, now: datetime) -> bool:
+    """Still awaiting an answer; a push whose challenge row is gone (outer join) is not."""
+    return row.expiration is not None and row.timestamp <= now and _status(row).state(aware(now)) is ChallengeState.OPEN
+
+
+def _status(row: Any) -> ChallengeStatus:
+    return ChallengeStatus(accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=aware(row.expiration))
+
+
+def _belongs_to_challenge() -> Any:
+    """Match on id and nonce: SQLite reuses the ids of deleted challenges."""
+    return (push_record.c.challenge_id == challenge.c.id) & (push_record.c.nonce == challenge.c.challenge)
+
+
+__all__ = ["ChallengeTables", "DeliveryRecord", "PhoneSideToken", "SavedChallenge", "StoredChallenge"]

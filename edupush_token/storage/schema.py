@@ -1,0 +1,114 @@
+"""Table declarations: ours (created on first use) and the columns we read of the host's."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Unicode,
+    UnicodeText,
+    exc,
+)
+from sqlalchemy.engine import Engine
+
+from ..catalogue import MAX_SERIAL_LENGTH
+
+
+def _utcnow() -> datetime:
+    """Naive UTC: the convention of the hosts' tables, which ours are joined with."""
+    return datetime.utcnow()
+
+
+ours = MetaData()
+
+push_record = Table(
+    "edupushplus_push", ours,
+    Column("id", Integer, primary_key=True),
+    Column("challenge_id", BigInteger, nullable=False, index=True),
+    Column("serial", Unicode(MAX_SERIAL_LENGTH), nullable=False, index=True),
+    Column("nonce", Unicode(128), nullable=False, unique=True),
+    Column("push_data", UnicodeText, nullable=False),
+    Column("delivery_state", Unicode(20), nullable=False, default=""),
+    Column("delivery_detail", Unicode(1024), nullable=False, default=""),
+    Column("delivery_attempts", Integer, nullable=False, default=0),
+    Column("fcm_message_id", Unicode(256), nullable=False, default=""),
+    Column("answer", Unicode(10), nullable=False, default=""),
+    Column("answered", DateTime, nullable=True),
+    Column("created", DateTime, nullable=False, default=_utcnow),
+    Column("updated", DateTime, nullable=False, default=_utcnow),
+)
+
+server_key = Table(
+    "edupushplus_server_key", ours,
+    Column("id", Integer, primary_key=True),
+    Column("key_size", Integer, nullable=False, index=True),
+    Column("public_pem", UnicodeText, nullable=False),
+    Column("encrypted_private_pem", UnicodeText, nullable=False),
+    Column("created", DateTime, nullable=False, default=_utcnow),
+)
+
+host = MetaData()  # never created by us: the host's migrations own these tables
+
+token = Table(
+    "token", host,
+    Column("id", Integer, primary_key=True),
+    Column("serial", Unicode(MAX_SERIAL_LENGTH)),
+    Column("tokentype", Unicode(30)),
+    Column("rollout_state", Unicode(10)),
+)
+tokeninfo = Table(
+    "tokeninfo", host,
+    Column("id", Integer, primary_key=True),
+    Column("token_id", Integer),
+    Column("Key", Unicode(255)),
+    Column("Value", UnicodeText),
+)
+tokenowner = Table(
+    "tokenowner", host,
+    Column("id", Integer, primary_key=True),
+    Column("token_id", Integer),
+    Column("resolver", Unicode(120)),
+    Column("user_id", Unicode(320)),
+)
+challenge = Table(
+    "challenge", host,
+    Column("id", BigInteger, primary_key=True),
+    Column("transaction_id", Unicode(64)),
+    Column("data", Unicode(512)),
+    Column("challenge", Unicode(512)),
+    Column("session", Unicode(512), quote=True),
+    Column("serial", Unicode(MAX_SERIAL_LENGTH)),
+    Column("timestamp", DateTime),
+    Column("expiration", DateTime),
+    Column("received_count", Integer),
+    Column("otp_valid", Boolean),
+)
+
+_created: set[tuple[str, str]] = set()
+_lock = threading.Lock()
+
+
+def create_once(engine: Engine, table: Table) -> None:
+    """Create one of our tables in ``engine``'s database unless this process already did.
+
+    Installing the plugin so needs no migration step.
+    """
+    key = (engine.url.render_as_string(hide_password=False), table.name)
+    if key in _created:
+        return
+    with _lock:
+        try:
+            table.create(bind=engine, checkfirst=True)
+        except (exc.ProgrammingError, exc.OperationalError, exc.IntegrityError):
+            with engine.connect() as connection:  # another process created it first
+                if not engine.dialect.has_table(connection, table.name):
+                    raise
+        _created.add(key)
