@@ -226,7 +226,7 @@ def _add_fake_fcm(commands) -> None:
 
 
 def _run_fake_fcm(port: int, service_account: Path, project, latency: float) -> int:
-    from .devtools import fake_fcm
+    from .commands import fake_fcm
 
     return fake_fcm.serve(port, service_account, project, latency)
 
