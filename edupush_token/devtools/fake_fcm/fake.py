@@ -1,4 +1,4 @@
-"""The fake itself: FCM HTTP v1 and Google's service-account OAuth, served on loopback in a thread."""
+"""The fake's state and its answers to each request; server.py carries them over HTTP."""
 
 from __future__ import annotations
 
