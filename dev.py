@@ -6,7 +6,8 @@
     python3 dev.py bench [bench arguments]   run the benchmark (docs/benchmarks.md)
 
 Each first makes sure ``.venv`` exists and holds this checkout installed with
-its test extras (``bench`` adds the bench extras: matplotlib, psycopg2); the
+the extras it needs (``test``, which includes the dev tools; ``demo`` only the
+``dev`` extra; ``bench`` adds the bench extras: matplotlib, psycopg2); the
 install is redone whenever pyproject.toml changes.
 """
 
@@ -68,7 +69,7 @@ def main(argv):
         print(__doc__.strip())
         return 2
     command, extra = argv[0], argv[1:]
-    ensure_venv(["test", "bench"] if command == "bench" else ["test"])
+    ensure_venv({"test": ["test"], "demo": ["dev"], "bench": ["test", "bench"]}[command])
     if command == "test":
         run([str(venv_executable("python")), "-m", "pytest", *extra])
     if command == "bench":

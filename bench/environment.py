@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple
@@ -235,13 +236,22 @@ def database_server(database: str):
     if database == "sqlite":
         yield None
         return
-    try:
-        from edupush_token.devtools.postgres import ThrowawayPostgres
-    except ImportError as error:
-        raise BenchError(f"--database postgresql needs edupush_token.devtools.postgres ({error})") from None
+    throwaway_postgres = _import_throwaway_postgres()
     say("starting a throwaway PostgreSQL")
-    with ThrowawayPostgres() as server:
+    with throwaway_postgres() as server:
         yield server.create_database(DATABASE_NAME)
+
+
+def _import_throwaway_postgres():
+    """The tests' throwaway cluster: the bench runs from a checkout, so tests/support is there."""
+    tests = Path(__file__).resolve().parents[1] / "tests"
+    if str(tests) not in sys.path:
+        sys.path.insert(0, str(tests))
+    try:
+        from support.postgres import ThrowawayPostgres
+    except ImportError as error:
+        raise BenchError(f"--database postgresql needs {tests}/support/postgres.py ({error})") from None
+    return ThrowawayPostgres
 
 
 @contextlib.contextmanager

@@ -126,28 +126,10 @@ def _add_doctor(commands) -> None:
 
 
 def _run_doctor(args) -> int:
-    from .doctor.checks.workers import read_gunicorn_config
-    from .doctor.deployment import WorkerSetup
-    from .doctor.examine import examine
-    from .doctor.render import as_json, as_text
-    from .doctor.web import Web
+    from .commands import doctor
 
-    setup = WorkerSetup()
-    if args.gunicorn_config:
-        try:
-            setup = read_gunicorn_config(args.gunicorn_config)
-        except Exception as problem:  # the admin's Python file: show why it does not load
-            print(f"edupush-token doctor: {args.gunicorn_config} does not load: {problem}", file=sys.stderr)
-            return 2
-    if args.worker_class or args.threads:
-        source = "command line" if not args.gunicorn_config else f"{args.gunicorn_config} and command line"
-        setup = WorkerSetup(args.worker_class or setup.worker_class, args.threads or setup.threads, source)
-    if not args.json:
-        print(f"Checking {args.config} ...", file=sys.stderr, flush=True)
-    report = examine(args.config, Web(verify=args.ca_bundle or True, timeout=args.timeout), setup,
-                     args.clock_reference or ())
-    print(as_json(report) if args.json else as_text(report))
-    return 1 if report.failed else 0
+    return doctor.run(args.config, args.gunicorn_config, args.worker_class, args.threads, args.clock_reference or (),
+                      args.ca_bundle, args.timeout, args.json)
 
 
 def _add_policies(commands) -> None:
@@ -196,17 +178,13 @@ def _add_deliveries(commands) -> None:
     _add_config(deliveries)
     deliveries.add_argument("--serial", help="only this token")
     deliveries.add_argument("--limit", type=int, default=50, help="how many, newest first (default: %(default)s)")
-    deliveries.set_defaults(run=lambda args: show_deliveries(args.config, args.serial, args.limit))
+    deliveries.set_defaults(run=_show_deliveries)
 
 
-def show_deliveries(config_file: str, serial, limit: int) -> int:
-    from .hosts.edumfa.reports import delivery_rows, format_table
+def _show_deliveries(args) -> int:
+    from .commands import deliveries
 
-    if not Path(config_file).is_file():
-        print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)
-        return 2
-    print(format_table(delivery_rows(config_file, serial, limit)))
-    return 0
+    return deliveries.show(args.config, args.serial, args.limit)
 
 
 def _add_fake_fcm(commands) -> None:
@@ -226,7 +204,7 @@ def _add_fake_fcm(commands) -> None:
 
 
 def _run_fake_fcm(port: int, service_account: Path, project, latency: float) -> int:
-    from .devtools import fake_fcm
+    from .commands import fake_fcm
 
     return fake_fcm.serve(port, service_account, project, latency)
 

@@ -26,8 +26,8 @@ import itertools
 import os
 
 import pytest
+from support.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 
-from edupush_token.devtools.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 from edupush_token.devtools.local_instance import (
     ADMIN_USERNAME,
     DEMO_REALM,

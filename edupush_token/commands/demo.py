@@ -13,7 +13,9 @@ FCM_URL = "EDUPUSH_FCM_URL"  # the demo's own edumfa.cfg follows the stand-in, w
 
 
 def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
-    from ..devtools import demo
+    demo = _story()
+    if demo is None:
+        return 2
     from ..devtools.fake_fcm import FakeFCM
     from ..devtools.local_instance import LocalInstance, ServedInstance
 
@@ -31,6 +33,21 @@ def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
         with ServedInstance(instance.directory, port=port) as url:
             print(f"eduMFA is serving at {url}; the local FCM stand-in at {fcm.base_url}")
             return _tell_story(demo, url, instance, fcm, once)
+
+
+def _story():
+    """devtools/demo.py, or None after saying what to install: a plain install lacks the dev extra."""
+    from ..devtools import INSTALL_COMMAND
+
+    try:
+        from ..devtools import demo
+    except ModuleNotFoundError as missing:
+        if missing.name is None or missing.name.startswith("edupush_token"):
+            raise  # one of our own modules: a bug, not a missing extra
+        print(f"edupush-token demo needs the development tools, and {missing.name!r} is not installed:\n"
+              f"  {INSTALL_COMMAND}", file=sys.stderr)
+        return None
+    return demo
 
 
 def _tell_story(demo, url, instance, fcm, once: bool) -> int:

@@ -20,10 +20,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from support.tls import self_signed_certificate
 
 from edupush_token import webui
 from edupush_token.devtools.fake_fcm import FakeFCM, generate_service_account, write_service_account
-from edupush_token.devtools.tls import self_signed_certificate
 from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
 from edupush_token.doctor.findings import Severity

@@ -407,11 +407,10 @@ def test_the_control_api_trusts_a_service_account_of_another_process(fcm, make_g
 
 # --------------------------------------------------------------------------- command line
 
-@pytest.mark.parametrize("entry", [["edupush_token.cli", "fake-fcm"], ["edupush_token.devtools.fake_fcm"]])
-def test_the_command_serves_until_sigterm(make_gateway, tmp_path, entry):
+def test_the_command_serves_until_sigterm(make_gateway, tmp_path):
     path = tmp_path / "cli" / "service-account.json"
     server = subprocess.Popen(
-        [sys.executable, "-m", *entry, "--port", "0", "--service-account", str(path), "--project", "cli-project"],
+        [sys.executable, "-m", "edupush_token.cli", "fake-fcm", "--port", "0", "--service-account", str(path), "--project", "cli-project"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         lines = []

@@ -1,4 +1,4 @@
-"""A self-signed certificate for serving a local eduMFA over HTTPS (tests and demos)."""
+"""A self-signed certificate for serving a local eduMFA over HTTPS in tests."""
 
 from __future__ import annotations
 

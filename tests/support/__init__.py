@@ -1,4 +1,4 @@
-"""Constants and small helpers shared by the integration and end-to-end tests."""
+"""What the tests share: constants and small helpers here, a throwaway PostgreSQL and TLS certificates beside them."""
 
 from urllib.parse import parse_qsl, urlsplit
 

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for tests, demos and benchmarks.
+"""A throwaway PostgreSQL cluster for the tests and the benchmark.
 
 Several eduMFA workers and nodes sharing one PostgreSQL database is the
 deployment the plugin must be correct in, so the tests run a real server:
@@ -251,3 +251,7 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+if __name__ == "__main__":  # .ci/run asks this way: no package to import on a bare machine
+    raise SystemExit(0 if postgres_available() else 1)

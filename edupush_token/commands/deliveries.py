@@ -1,0 +1,17 @@
+"""``edupush-token deliveries``: what became of recent pushes, from the deployment's database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+
+def show(config_file: str, serial: Optional[str], limit: int) -> int:
+    from ..hosts.edumfa.reports import delivery_rows, format_table
+
+    if not Path(config_file).is_file():
+        print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)
+        return 2
+    print(format_table(delivery_rows(config_file, serial, limit)))
+    return 0

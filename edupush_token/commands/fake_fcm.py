@@ -1,0 +1,56 @@
+"""``edupush-token fake-fcm``: the local FCM stand-in, served until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Optional, Tuple, Union
+
+from ..devtools.fake_fcm import DEFAULT_PROJECT_ID, FakeFCM, write_service_account
+
+
+def prepare_service_account(fake: FakeFCM, path: Union[str, Path], project_id: Optional[str]) -> Tuple[dict, str]:
+    """Create the key file if missing, else trust it (pointing its token_uri at this fake)."""
+    path = Path(path)
+    if not path.exists():
+        return fake.create_service_account(path, project_id or DEFAULT_PROJECT_ID), "created"
+    info = json.loads(path.read_text())
+    if project_id and info.get("project_id") != project_id:
+        raise ValueError(f"{path} belongs to project {info.get('project_id')!r}, not {project_id!r}")
+    fake.trust_service_account(info)
+    if info.get("token_uri") != fake.token_uri:
+        info["token_uri"] = fake.token_uri
+        write_service_account(path, info)
+        return info, "reused, token_uri updated to this server"
+    return info, "reused"
+
+
+def serve(port: int, service_account: Union[str, Path], project_id: Optional[str] = None,
+          latency: float = 0.0, host: str = "127.0.0.1") -> int:
+    stop = threading.Event()
+    with FakeFCM(host, port) as fake:
+        try:
+            info, how = prepare_service_account(fake, service_account, project_id)
+        except ValueError as problem:
+            print(f"fake-fcm: {problem}", file=sys.stderr)
+            return 2
+        fake.set_latency(send=latency)
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"Fake FCM serving at {fake.base_url}")
+        print(f"  service account: {service_account} ({how}; project {info['project_id']}, {info['client_email']})")
+        print(f"  token endpoint:  {fake.token_uri}")
+        print(f"  send endpoint:   {fake.send_url(info['project_id'])}")
+        print(f"  control API:     {fake.base_url}/_fake/  (messages, faults, latency, unregister, reset)")
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    print("Fake FCM stopped.", flush=True)
+    return 0
