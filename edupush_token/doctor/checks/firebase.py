@@ -129,7 +129,9 @@ def _read_service_account(path: Path):
     return None, account
 
 
-def _private_key_problem(pem: str) -> Optional[str]:
+def _private_key_problem(pem: object) -> Optional[str]:
+    if not isinstance(pem, str):  # JSON: a number, a list... has no .encode()
+        return f"has a private_key that is not a PEM string but {type(pem).__name__}"
     try:
         serialization.load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError) as problem:

@@ -53,6 +53,8 @@ def test_firebase_file_not_set(make_deployment, web, options):
     (dict(type="authorized_user"), "is of type 'authorized_user', not a service-account key"),
     (dict(private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
      "has a private_key that does not load"),
+    (dict(private_key=12345), "has a private_key that is not a PEM string but int"),
+    (dict(private_key=["-----BEGIN PRIVATE KEY-----"]), "has a private_key that is not a PEM string but list"),
 ])
 def test_firebase_file_invalid(make_deployment, web, write_key_file, content, says):
     path = write_key_file(**content)
