@@ -17,6 +17,9 @@ from edupush_token.doctor.web import Answer
 from .factory import CONFIG_FILE, GATEWAY, FakeWeb, only
 
 STAND_IN = "http://127.0.0.1:8765/token"
+# PKCS#8 of version 0, algorithm OID 1.2.3.4 with NULL parameters, key bytes 01 02: cryptography
+# raises UnsupportedAlgorithm for it, which is no ValueError.
+UNKNOWN_ALGORITHM_KEY = "-----BEGIN PRIVATE KEY-----\nMBACAQAwBwYDKgMEBQAEAgEC\n-----END PRIVATE KEY-----\n"
 
 
 def test_sound_gateway_has_no_finding(make_deployment, web):
@@ -53,6 +56,7 @@ def test_firebase_file_not_set(make_deployment, web, options):
     (dict(type="authorized_user"), "is of type 'authorized_user', not a service-account key"),
     (dict(private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
      "has a private_key that does not load"),
+    (dict(private_key=UNKNOWN_ALGORITHM_KEY), "has a private_key that does not load (Unknown key type: 1.2.3.4)"),
     (dict(private_key=12345), "has a private_key that is not a PEM string but int"),
     (dict(private_key=["-----BEGIN PRIVATE KEY-----"]), "has a private_key that is not a PEM string but list"),
 ])
