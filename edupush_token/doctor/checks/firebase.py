@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Callable, List, Optional
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from ..deployment import Deployment, Gateway
@@ -129,9 +130,11 @@ def _read_service_account(path: Path):
     return None, account
 
 
-def _private_key_problem(pem: str) -> Optional[str]:
+def _private_key_problem(pem: object) -> Optional[str]:
+    if not isinstance(pem, str):  # JSON: a number, a list... has no .encode()
+        return f"has a private_key that is not a PEM string but {type(pem).__name__}"
     try:
         serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError) as problem:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as problem:
         return f"has a private_key that does not load ({problem})"
     return None

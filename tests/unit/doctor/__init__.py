@@ -1,0 +1,1 @@
+"""The doctor's checks on hand-built deployments: no eduMFA, no network."""
