@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 import requests
 
 from edupush_token.devtools.phone import HttpTransport
-from edupush_token.devtools.local_instance import DEMO_REALM, ServedInstance
+from edupush_token.devtools.local_instance import DEMO_REALM
+from edupush_token.devtools.served import ServedInstance
 
 from .environment import KINDS, PIN, BenchUser, Device, Environment, answer_accepted
 from .harness import BUILT_IN, OURS, BenchError, Row, Target, interleaved, say

@@ -71,7 +71,7 @@ class Policy:
     def describe(self) -> str:
         """The description with its default and bounds, as the policy editor shows it."""
         facts = []
-        if self.default not in (None, "", False):
+        if self.default not in (None, "", False) and " " not in str(self.default):
             facts.append(f"default {self.default}")
         if self.low is not None and self.high is not None:
             facts.append(f"{self.low} to {self.high}")

@@ -121,3 +121,8 @@ def phone_signature_valid(key: PhonePublicKey, text: str, signature: bytes) -> b
 
 def _strip_pem(pem: str) -> str:
     return "".join(line for line in pem.strip().splitlines() if not line.startswith("-----"))
+
+
+def signed_size(push: PushData, server_key_size: int) -> int:
+    """The push's size in Firebase's count once signed by a key of this size."""
+    return push.with_signature("A" * signature_length(server_key_size)).payload_size()

@@ -28,12 +28,8 @@ import os
 import pytest
 from support.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 
-from edupush_token.devtools.local_instance import (
-    ADMIN_USERNAME,
-    DEMO_REALM,
-    LocalInstance,
-    ServedInstance,
-)
+from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, LocalInstance
+from edupush_token.devtools.served import ServedInstance
 
 
 class AdminAPI:

@@ -66,7 +66,7 @@ def documented_policies() -> tuple[PolicyDoc, ...]:
             scope=scope,
             name=name,
             kind=entry["type"],
-            values=_allowed_values(name, entry),
+            values=_allowed_values(scope, name, entry),
             default=_default(scope, name, entry, defaults),
             description=str(entry["desc"]),
         )
@@ -94,45 +94,50 @@ def _quiet():
 
 
 def _observed_defaults() -> dict:
-    """(scope, policy) -> what the plugin uses when no policy sets it."""
+    """(scope, policy) -> what the plugin uses when no policy sets it, read through the plugin's own code."""
     from flask import g
 
-    from edumfa.lib.policy import SCOPE, PolicyClass, delete_policy, set_policy
-    from edupush_token.hosts.edumfa import policies
-    from edupush_token.hosts.edumfa.policies import Action
+    from edumfa.lib.policy import PolicyClass, delete_policy, set_policy
+    from edupush_token import catalogue
+    from edupush_token.hosts.edumfa.ports import Policies, gateway_exists
+    from edupush_token.service import settings
 
     for policy in PolicyClass().list_policies():
         delete_policy(policy["name"])
-    set_policy("docs-registration-url", scope=SCOPE.ENROLL, action=f"{Action.REGISTRATION_URL}={EXAMPLE_REGISTRATION_URL}")
+    set_policy("docs-registration-url", scope=catalogue.Scope.ENROLL.value,
+               action=f"{catalogue.REGISTRATION_URL.name}={EXAMPLE_REGISTRATION_URL}")
     g.policy_object, g.client_ip, g.serial = PolicyClass(), None, None
-    enrollment = policies.read_enrollment_settings(g, None)
-    auth = policies.read_auth_settings(g, None)
-    limits = policies.read_push_limits(g, None)
-    wait = policies.read_wait_seconds(g, None)
-    return {
-        (SCOPE.ENROLL, Action.REGISTRATION_URL): "none: required",
-        (SCOPE.ENROLL, Action.FIREBASE_CONFIG): enrollment.firebase_configuration,
-        (SCOPE.ENROLL, Action.TTL): enrollment.ttl_minutes,
-        (SCOPE.ENROLL, Action.SSL_VERIFY): _bit(enrollment.sslverify),
-        (SCOPE.ENROLL, Action.SERVER_KEY_SIZE): enrollment.server_key_size,
-        (SCOPE.AUTH, Action.MOBILE_TEXT): auth.question,
-        (SCOPE.AUTH, Action.MOBILE_TITLE): auth.title,
-        (SCOPE.AUTH, Action.SSL_VERIFY): _bit(auth.sslverify),
-        (SCOPE.AUTH, Action.WAIT): "off: no push_wait" if wait is None else wait,
-        (SCOPE.AUTH, Action.SYNCHRONOUS_DELIVERY): _on_off(policies.read_synchronous_delivery(g, None)),
-        (SCOPE.AUTH, Action.ALLOW_POLLING): policies.read_allow_polling(g, None),
+    reader = Policies(g, None)
+    enrollment = settings.enrollment_settings(reader, gateway_exists)
+    auth = settings.auth_settings(reader)
+    limits = settings.push_limits(reader)
+    wait = settings.wait_seconds(reader)
+    observed = {
+        catalogue.REGISTRATION_URL: "none: required",
+        catalogue.FIREBASE_CONFIG: enrollment.firebase_configuration,
+        catalogue.TTL: enrollment.ttl_minutes,
+        catalogue.ENROLL_SSL_VERIFY: _bit(enrollment.sslverify),
+        catalogue.SERVER_KEY_SIZE: enrollment.server_key_size,
+        catalogue.MOBILE_TEXT: auth.question,
+        catalogue.MOBILE_TITLE: auth.title,
+        catalogue.AUTH_SSL_VERIFY: _bit(auth.sslverify),
+        catalogue.WAIT: "off: no push_wait" if wait is None else wait,
+        catalogue.SYNCHRONOUS_DELIVERY: _on_off(settings.enabled(reader, catalogue.SYNCHRONOUS_DELIVERY)),
+        catalogue.ALLOW_POLLING: settings.allow_polling(lambda: reader, defined_anywhere=True).value,
         # The token class falls back on eduMFA's settings here (edumfa.cfg or the config table).
-        (SCOPE.AUTH, Action.CHALLENGE_VALIDITY): (
-            "EdupushplusChallengeValidityTime, else DefaultChallengeValidityTime, else 120"
+        catalogue.CHALLENGE_VALIDITY: (
+            f"{catalogue.Config.CHALLENGE_VALIDITY}, else {catalogue.Config.HOST_CHALLENGE_VALIDITY}, "
+            f"else {catalogue.DEFAULT_CHALLENGE_VALIDITY}"
         ),
-        (SCOPE.AUTH, Action.MAX_OPEN): limits.max_open,
-        (SCOPE.AUTH, Action.MIN_INTERVAL): _seconds(limits.min_interval),
-        (SCOPE.AUTH, Action.MAX_PER_HOUR): limits.max_per_hour,
-        (SCOPE.AUTH, Action.DECLINE_LIMIT): limits.decline_limit,
-        (SCOPE.AUTH, Action.DECLINE_WINDOW): _seconds(limits.decline_window),
-        (SCOPE.AUTH, Action.DECLINE_COOLDOWN): _seconds(limits.cooldown),
-        (SCOPE.AUTH, Action.COOLDOWN_ALLOWS_POLL): _on_off(policies.read_cooldown_allows_poll(g, None)),
+        catalogue.MAX_OPEN: limits.max_open,
+        catalogue.MIN_INTERVAL: _seconds(limits.min_interval),
+        catalogue.MAX_PER_HOUR: limits.max_per_hour,
+        catalogue.DECLINE_LIMIT: limits.decline_limit,
+        catalogue.DECLINE_WINDOW: _seconds(limits.decline_window),
+        catalogue.DECLINE_COOLDOWN: _seconds(limits.cooldown),
+        catalogue.COOLDOWN_ALLOWS_POLL: _on_off(settings.enabled(reader, catalogue.COOLDOWN_ALLOWS_POLL)),
     }
+    return {(policy.scope.value, policy.name): value for policy, value in observed.items()}
 
 
 def _bit(flag: bool) -> str:
@@ -147,21 +152,20 @@ def _seconds(span) -> int:
     return int(span.total_seconds())
 
 
-def _allowed_values(name: str, entry: dict) -> str:
-    from edupush_token.hosts.edumfa.policies import LIMIT_POLICIES, MAX_TTL_MINUTES, MAX_WAIT_SECONDS, Action
+def _allowed_values(scope: str, name: str, entry: dict) -> str:
+    from edupush_token import catalogue
 
-    if name == Action.FIREBASE_CONFIG:
-        return "poll only, or the identifier of an eduMFA Firebase gateway"
+    policy = catalogue.policy_named(name, catalogue.Scope(scope))
+    if policy is catalogue.FIREBASE_CONFIG:
+        return f"{catalogue.POLL_ONLY}, or the identifier of an eduMFA Firebase gateway"
     if "value" in entry:
         return ", ".join(str(value) for value in entry["value"])
-    bounds = {Action.TTL: (1, MAX_TTL_MINUTES), Action.WAIT: (1, MAX_WAIT_SECONDS)}
-    bounds.update({action: (low, high) for action, (_text, low, high) in LIMIT_POLICIES.items()})
-    if name in bounds:
-        return "{} to {}".format(*bounds[name])
+    if policy is not None and policy.low is not None:
+        return f"{policy.low} to {policy.high}"
     if entry["type"] == "bool":
         return "set or not set"
     if entry["type"] == "int":
-        log.warning("policy reference: no range known for the int policy %s; add it to %s", name, __file__)
+        log.warning("policy reference: no range known for the int policy %s; add it to the catalogue", name)
     return "text"
 
 

@@ -17,7 +17,8 @@ def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
     if demo is None:
         return 2
     from ..devtools.fake_fcm import FakeFCM
-    from ..devtools.local_instance import LocalInstance, ServedInstance
+    from ..devtools.local_instance import LocalInstance
+    from ..devtools.served import ServedInstance
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stops the server child too
     with FakeFCM(port=fcm_port) as fcm:

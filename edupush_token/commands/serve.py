@@ -35,7 +35,8 @@ def load_policy_sets(instance, sets: Sequence[str], public_url: str, progress: O
 
 def run(directory: Path, database_url: Optional[str], host: str, port: int, public_url: Optional[str],
         sets: Sequence[str], tls: Optional[tuple]) -> int:
-    from ..devtools.local_instance import DEMO_REALM, DEMO_USERS, make_server, serve_until_stopped
+    from ..devtools.local_instance import DEMO_REALM, DEMO_USERS
+    from ..devtools.served import make_server, serve_until_stopped
 
     try:
         instance = prepare(directory, database_url)

@@ -8,36 +8,25 @@ The directory holds everything the instance needs (config, keys, SQLite database
 user file, log), and ``edumfa.cfg`` locates files relative to itself, so a
 prepared directory can be copied (see :meth:`LocalInstance.clone`).
 
-Command line::
-
-    python -m edupush_token.devtools.local_instance serve --directory DIR --port N
+:mod:`.served` serves such a directory from a child process.
 """
 
-import argparse
 import contextlib
-import logging
 import os
 import re
 import secrets
 import shutil
-import signal
-import ssl
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
-from ..hosts.edumfa.app import all_loggers, create_edumfa_app
+from ..catalogue import EDUMFA_PLUGIN_MODULE
+from ..hosts.edumfa import provisioning
+from ..hosts.edumfa.app import create_edumfa_app
 
-PLUGIN_MODULE = "edupush_token.edumfa_plugin"
-THIS_MODULE = "edupush_token.devtools.local_instance"
+PLUGIN_MODULE = EDUMFA_PLUGIN_MODULE
 ADMIN_USERNAME = "admin"
 DEMO_REALM = "demo"
 DEMO_RESOLVER = "demo-users"
-LISTENING_PREFIX = "eduMFA listening on "
 
 CONFIG_FILE = "edumfa.cfg"
 DATABASE_FILE = "edumfa.sqlite"
@@ -163,14 +152,11 @@ class LocalInstance:
         with step("Loading eduMFA"):
             app = self.create_app()
         with app.app_context():
-            self._run_edumfa_setup_commands(app, step)
+            provisioning.run_setup_commands(app, step)
             with step("Checking the admin account and the demo realm"):
-                self._ensure_admin()
-                self._ensure_demo_realm()
-            from edumfa.models import db
-
-            db.session.remove()
-            db.engine.dispose()
+                provisioning.ensure_admin(ADMIN_USERNAME, self.admin_password, replace=self._admin_password is not None)
+                provisioning.ensure_realm(DEMO_REALM, DEMO_RESOLVER, self.users_file)
+            provisioning.close_database()
         return self
 
     def create_app(self):
@@ -263,152 +249,6 @@ class LocalInstance:
             )
         self.users_file.write_text("".join(lines))
 
-    def _run_edumfa_setup_commands(self, app, step):
-        """Keys and tables exactly as ``edumfa-manage`` makes them, by running its commands."""
-        from edumfa.commands.manage.core import create_audit_keys, create_enckey, create_tables
-
-        runner = app.test_cli_runner()
-
-        def run(command):
-            result = runner.invoke(command)
-            if result.exit_code != 0:
-                raise RuntimeError(
-                    f"edumfa-manage {command.name} failed ({result.exit_code}):\n{result.output}"
-                ) from result.exception
-
-        encfile = Path(app.config["EDUMFA_ENCFILE"])
-        if not encfile.exists():
-            with step("Generating the encryption key file"):
-                run(create_enckey)
-                encfile.chmod(0o600)
-        audit_key = Path(app.config["EDUMFA_AUDIT_KEY_PRIVATE"])
-        if not audit_key.exists():
-            with step("Generating the audit signing keys"):
-                run(create_audit_keys)
-                audit_key.chmod(0o600)
-        with step("Creating or checking the database tables"), _logging_restored_afterwards():
-            run(create_tables)
-
-    def _ensure_admin(self):
-        from edumfa.lib.auth import create_db_admin, db_admin_exist, verify_db_admin
-
-        if not db_admin_exist(ADMIN_USERNAME):
-            create_db_admin(ADMIN_USERNAME, password=self.admin_password)
-        elif self._admin_password is not None and not verify_db_admin(
-            ADMIN_USERNAME, self._admin_password
-        ):
-            create_db_admin(ADMIN_USERNAME, password=self._admin_password)
-
-    def _ensure_demo_realm(self):
-        from edumfa.lib.realm import realm_is_defined, set_default_realm, set_realm
-        from edumfa.lib.resolver import get_resolver_list, save_resolver
-
-        resolver = get_resolver_list(filter_resolver_name=DEMO_RESOLVER).get(DEMO_RESOLVER)
-        if resolver is None or resolver["data"].get("fileName") != str(self.users_file):
-            save_resolver(
-                {"resolver": DEMO_RESOLVER, "type": "passwdresolver", "fileName": str(self.users_file)}
-            )
-        if not realm_is_defined(DEMO_REALM):
-            set_realm(DEMO_REALM, [DEMO_RESOLVER])
-            set_default_realm(DEMO_REALM)
-
-
-class ServedInstance:
-    """Serve a directory's eduMFA over HTTP from a separate ``serve`` process.
-
-    ``with ServedInstance(directory) as url:`` gives the base URL once the server
-    answers.  The child picks a free port itself (``--port 0``) and reports it, so
-    there is no race for the port.  Its output goes to ``serve-stdout.log`` and
-    ``serve-stderr.log`` in the directory (a pipe nobody reads would eventually
-    block the server); stderr is quoted if the server fails to come up.
-    """
-
-    def __init__(self, directory, *, host="127.0.0.1", port=0, startup_timeout=60.0, tls=None):
-        self.directory = Path(directory).resolve()
-        self.host = host
-        self.port = port
-        self.tls = tls
-        self.startup_timeout = startup_timeout
-        self.url = None
-        self.process = None
-
-    def __enter__(self) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._stdout_path = self.directory / "serve-stdout.log"
-        self._stderr_path = self.directory / "serve-stderr.log"
-        command = [
-            sys.executable, "-m", THIS_MODULE,
-            "serve", "--directory", str(self.directory), "--host", self.host, "--port", str(self.port),
-        ]
-        if self.tls is not None:
-            certificate, key = self.tls
-            command += ["--tls-certificate", str(certificate), "--tls-key", str(key)]
-        with open(self._stdout_path, "wb") as stdout, open(self._stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
-        try:
-            self.url = self._wait_until_answering()
-        except BaseException:
-            self._stop()
-            raise
-        return self.url
-
-    def __exit__(self, *exc_info):
-        self._stop()
-
-    def _wait_until_answering(self) -> str:
-        deadline = time.monotonic() + self.startup_timeout
-        url = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"eduMFA server exited with code {self.process.returncode} before answering:\n"
-                    + self._stderr_tail()
-                )
-            if url is None:
-                url = self._reported_url()
-            if url is not None and _answers_http(url):
-                return url
-            time.sleep(0.05)
-        raise TimeoutError(
-            f"eduMFA server did not answer within {self.startup_timeout}s:\n" + self._stderr_tail()
-        )
-
-    def _reported_url(self):
-        for line in self._stdout_path.read_text(errors="replace").splitlines():
-            if line.startswith(LISTENING_PREFIX):
-                return line[len(LISTENING_PREFIX):].strip()
-        return None
-
-    def _stderr_tail(self, limit=4000) -> str:
-        return self._stderr_path.read_text(errors="replace")[-limit:]
-
-    def _stop(self):
-        stop_child(self.process, timeout=10)
-
-
-def stop_child(process, timeout: float) -> None:
-    """Terminate a child server if it still runs; kill it if it does not stop in ``timeout`` seconds."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _answers_http(url) -> bool:
-    # Our own child on loopback: its certificate may well be self-signed.
-    unverified = ssl._create_unverified_context() if url.startswith("https:") else None
-    try:
-        with urllib.request.urlopen(url + "/", timeout=2, context=unverified):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-
 
 def _write_private_file(path: Path, text: str):
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -417,79 +257,7 @@ def _write_private_file(path: Path, text: str):
 
 
 @contextlib.contextmanager
-def _logging_restored_afterwards():
-    """eduMFA's Alembic env.py (run by create_tables) calls ``fileConfig()``: it
-    disables all eduMFA loggers and adds a stderr handler to the root logger,
-    for the rest of the process.  Undo that."""
-    saved = [
-        (logger, logger.disabled, logger.level, list(logger.handlers), logger.propagate)
-        for logger in [logging.getLogger(), *all_loggers()]
-    ]
-    try:
-        yield
-    finally:
-        for logger in all_loggers():
-            logger.disabled = False
-        for logger, disabled, level, handlers, propagate in saved:
-            logger.disabled, logger.level, logger.handlers, logger.propagate = disabled, level, handlers, propagate
-
-
-def serve(directory, host="127.0.0.1", port=0, tls=None):
-    """Prepare ``directory`` if needed and serve it until SIGTERM or Ctrl-C."""
-    instance = LocalInstance(directory).prepare()
-    server = make_server(instance, host, port, tls)
-    print(f"{LISTENING_PREFIX}{server.url}", flush=True)
-    print(f"admin password: see {instance.directory / ADMIN_PASSWORD_FILE}", flush=True)
-    serve_until_stopped(server)
-
-
-def make_server(instance: LocalInstance, host: str, port: int, tls=None):
-    """Werkzeug's threaded server for the instance, bound (so its port is known), with ``.url``.
-
-    ``tls`` is a (certificate file, key file) pair for HTTPS.
-    """
-    from werkzeug.serving import make_server as werkzeug_server
-
-    server = werkzeug_server(host, port, instance.create_app(), threaded=True, ssl_context=tls)
-    server.url = f"{'https' if tls else 'http'}://{_url_host(host)}:{server.server_port}"
-    return server
-
-
-def serve_until_stopped(server) -> None:
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-@contextlib.contextmanager
 def _silently(title):
     yield
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m " + THIS_MODULE)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="serve an eduMFA directory over HTTP")
-    serve_parser.add_argument("--directory", required=True, help="instance directory (prepared if needed)")
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=5000, help="0 picks a free port")
-    serve_parser.add_argument("--tls-certificate", help="PEM certificate file: serve HTTPS")
-    serve_parser.add_argument("--tls-key", help="PEM key file of --tls-certificate")
-    args = parser.parse_args(argv)
-    if (args.tls_certificate is None) != (args.tls_key is None):
-        parser.error("--tls-certificate and --tls-key go together")
-    tls = (args.tls_certificate, args.tls_key) if args.tls_certificate else None
-    if args.command == "serve":
-        serve(args.directory, host=args.host, port=args.port, tls=tls)
-
-
-if __name__ == "__main__":
-    main()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, FrozenSet, List, Mapping, Optional, Tuple
 
-from .. import TOKEN_TYPE
-from ..delivery import POLL_ONLY
+from .. import catalogue
+from ..catalogue import POLL_ONLY, TOKEN_TYPE, Scope
 
-PLUGIN_MODULE = "edupush_token.edumfa_plugin"
-FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
-ENROLLMENT = "enrollment"
-AUTHENTICATION = "authentication"
+PLUGIN_MODULE = catalogue.EDUMFA_PLUGIN_MODULE
+FIREBASE_PROVIDER = catalogue.EDUMFA_FIREBASE_PROVIDER
+ENROLLMENT = Scope.ENROLL.value
+AUTHENTICATION = Scope.AUTH.value
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Deployment:
 
     def firebase_gateway_names(self) -> List[str]:
         """Gateways the enrollment policies send pushes through ("poll only" left out)."""
-        names = {value for _policy, value in self.action_values(ENROLLMENT, f"{TOKEN_TYPE}_firebase_configuration")}
+        names = {value for _policy, value in self.action_values(ENROLLMENT, catalogue.FIREBASE_CONFIG.name)}
         return sorted(name for name in names if name != POLL_ONLY)
 
 

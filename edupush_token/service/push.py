@@ -148,7 +148,7 @@ def _push_data(token: PushToken, auth: settings.AuthSettings, policies: PolicyRe
 
 def check_size(push: PushData, server_key_size: int) -> None:
     """Refuse a push Firebase would refuse, with the policies that make it too long."""
-    size = push.with_signature("A" * crypto.signature_length(server_key_size)).payload_size()
+    size = crypto.signed_size(push, server_key_size)
     if size > FCM_DATA_LIMIT:
         raise PushTooLarge(
             f"The push for this login would be {size} bytes, more than Firebase's {FCM_DATA_LIMIT}: shorten "

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from edupush_token.devtools.local_instance import CONFIG_FILE, stop_child
+from edupush_token.devtools.local_instance import CONFIG_FILE
+from edupush_token.devtools.served import stop_child
 
 LISTENING = re.compile(r"Listening at: (http://\S+)")
 HOOKS = Path(__file__).with_name("gunicorn_hooks.py")

@@ -20,7 +20,8 @@ import requests
 from support import PIN, audited_answers
 
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneToken
-from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS, ServedInstance
+from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS
+from edupush_token.devtools.served import ServedInstance
 
 pytestmark = pytest.mark.e2e
 

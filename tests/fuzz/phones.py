@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from support import PIN
 
+from edupush_token import catalogue
 from edupush_token.devtools.phone import b32_signature, dart_iso_timestamp, encode_form, pubkey_b64
 
 from .harness import ENDPOINT, Harness, result_value
@@ -34,10 +35,7 @@ def set_long_challenge_validity(admin):
 
 def no_decline_cooldown(admin):
     """Declines are part of the fuzzing; a decline cool-down would stop all later pushes."""
-    from edupush_token.hosts.edumfa.policies import Action
-
-    if hasattr(Action, "DECLINE_LIMIT"):
-        admin.set_policy("edupushplus-fuzz-no-cooldown", "authentication", f"{Action.DECLINE_LIMIT}=0")
+    admin.set_policy("edupushplus-fuzz-no-cooldown", "authentication", f"{catalogue.DECLINE_LIMIT.name}=0")
 
 
 class PhoneSide:

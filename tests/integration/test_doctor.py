@@ -30,7 +30,7 @@ from edupush_token.doctor.findings import Severity
 from edupush_token.doctor.web import Web
 from edupush_token.hosts.edumfa import policy_io
 from edupush_token.hosts.edumfa.app import app_context
-from edupush_token.devtools.local_instance import ServedInstance
+from edupush_token.devtools.served import ServedInstance
 
 FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 GATEWAY = "fcm"

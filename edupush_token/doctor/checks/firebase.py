@@ -10,11 +10,12 @@ from typing import Callable, List, Optional
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
+from ...catalogue import FIREBASE_SERVICE_ACCOUNT_OPTION
 from ..deployment import Deployment, Gateway
 from ..findings import Finding, error, note, warning
 from ..web import Answer
 
-JSON_CONFIG_OPTION = "JSON config file"
+JSON_CONFIG_OPTION = FIREBASE_SERVICE_ACCOUNT_OPTION
 SERVICE_ACCOUNT_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 

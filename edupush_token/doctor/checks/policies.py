@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Callable, List
 from urllib.parse import urlsplit
 
-from ... import TOKEN_TYPE
+from ... import catalogue
+from ...catalogue import TOKEN_TYPE
 from ...policy_sets import PLACEHOLDER_URL
 from ...wire import WireError
 from ...wire.dart_url import canonical_url
@@ -13,10 +14,10 @@ from ..deployment import AUTHENTICATION, ENROLLMENT, FIREBASE_PROVIDER, POLL_ONL
 from ..findings import Finding, error, warning
 from ..web import Answer
 
-REGISTRATION_URL = f"{TOKEN_TYPE}_registration_url"
-FIREBASE_CONFIGURATION = f"{TOKEN_TYPE}_firebase_configuration"
-SSL_VERIFY = f"{TOKEN_TYPE}_ssl_verify"
-ENDPOINT_PATH = f"/ttype/{TOKEN_TYPE}"
+REGISTRATION_URL = catalogue.REGISTRATION_URL.name
+FIREBASE_CONFIGURATION = catalogue.FIREBASE_CONFIG.name
+SSL_VERIFY = catalogue.ENROLL_SSL_VERIFY.name
+ENDPOINT_PATH = catalogue.ENDPOINT_PATH
 LOAD_HINT = "edupush-token policies load poll-only --public-url https://<your eduMFA> --config {config}"
 
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from typing import List
 
-from ... import TOKEN_TYPE
-from ...crypto import SERVER_KEY_SIZES, signature_length
+from ... import catalogue
+from ...catalogue import SERVER_KEY_SIZES
+from ...crypto import signed_size
 from ...wire import WireError
 from ...wire.push_data import FCM_DATA_LIMIT, PushData
 from ...wire.templates import MAX_VALUE_LENGTH, VARIABLES, check_template, render_template
 from ..deployment import AUTHENTICATION, ENROLLMENT, Deployment
 from ..findings import Finding, error
 
-TEXT = f"{TOKEN_TYPE}_text_on_mobile"
-TITLE = f"{TOKEN_TYPE}_title_on_mobile"
-REGISTRATION_URL = f"{TOKEN_TYPE}_registration_url"
-LONGEST_SERIAL = "X" * 40  # eduMFA's serial column
+TEXT = catalogue.MOBILE_TEXT.name
+TITLE = catalogue.MOBILE_TITLE.name
+REGISTRATION_URL = catalogue.REGISTRATION_URL.name
+DEFAULTS = {TEXT: str(catalogue.MOBILE_TEXT.default), TITLE: str(catalogue.MOBILE_TITLE.default)}
+LONGEST_SERIAL = "X" * catalogue.MAX_SERIAL_LENGTH
 LONGEST_CONTEXT = {name: "x" * MAX_VALUE_LENGTH for name in VARIABLES}
 
 
@@ -53,14 +55,15 @@ def _size_findings(deployment: Deployment, texts) -> List[Finding]:
     push = PushData(
         nonce="N" * 32, url=max(urls, key=len), serial=LONGEST_SERIAL,
         question=render_template(text, LONGEST_CONTEXT), title=render_template(title, LONGEST_CONTEXT),
-        sslverify="1", signature="S" * signature_length(max(SERVER_KEY_SIZES)),
+        sslverify="1", signature="",
     )
-    if push.payload_size() <= FCM_DATA_LIMIT:
+    size = signed_size(push, max(SERVER_KEY_SIZES))
+    if size <= FCM_DATA_LIMIT:
         return []
     culprits = [f"{action} of policy {policy!r}" for action, policy in ((TEXT, text_policy), (TITLE, title_policy)) if policy]
     return [error(
         "phone-text-too-long",
-        f"{' and '.join(culprits)} can make a push of {push.payload_size()} bytes, more than Firebase's "
+        f"{' and '.join(culprits)} can make a push of {size} bytes, more than Firebase's "
         f"{FCM_DATA_LIMIT}; such logins are refused.",
         "Shorten the text or title, or use fewer variables (each may stand for up to "
         f"{MAX_VALUE_LENGTH} characters).",
@@ -68,6 +71,7 @@ def _size_findings(deployment: Deployment, texts) -> List[Finding]:
 
 
 def _longest(texts, action: str):
-    """(policy, template) of the template of ``action`` that renders longest; ("", "") if none."""
+    """(policy, template) of the template of ``action`` that renders longest; ("", default) if none."""
     candidates = [(policy, template) for policy, name, template in texts if name == action]
-    return max(candidates, key=lambda item: len(render_template(item[1], LONGEST_CONTEXT)), default=("", ""))
+    return max(candidates, key=lambda item: len(render_template(item[1], LONGEST_CONTEXT)),
+               default=("", DEFAULTS[action]))

@@ -14,12 +14,12 @@ import runpy
 from pathlib import Path
 from typing import List, Optional
 
-from ... import TOKEN_TYPE
+from ... import catalogue
 from ..deployment import AUTHENTICATION, Deployment, WorkerSetup
 from ..findings import Finding, error, warning
 
-WAIT = f"{TOKEN_TYPE}_wait"
-SLOTS = "EDUPUSH_PUSH_WAIT_SLOTS"
+WAIT = catalogue.WAIT.name
+SLOTS = catalogue.Config.PUSH_WAIT_SLOTS
 GREEN_WORKERS = {"gevent", "eventlet", "gunicorn.workers.ggevent.GeventWorker",
                  "gunicorn.workers.geventlet.EventletWorker"}
 THREAD_WORKERS = {"gthread", "gunicorn.workers.gthread.ThreadWorker"}
