@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from .catalogue import DEFAULT_SERVER_KEY_SIZE, SERVER_KEY_SIZES
 from .wire.errors import WireError
 from .wire.push_data import PushData
 
@@ -24,8 +25,6 @@ PhonePublicKey = Union[rsa.RSAPublicKey, ec.EllipticCurvePublicKey]
 
 MIN_PHONE_RSA_BITS = 2048
 MAX_PHONE_RSA_BITS = 8192
-SERVER_KEY_SIZES = (2048, 3072, 4096)
-DEFAULT_SERVER_KEY_SIZE = 4096
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ class Login:
     context: LoginContext
     transaction_id: Optional[str] = None
     session: str = ""
-    sending: Sending = Sending.AFTER_REQUEST
+    waits_here: bool = False  # push_wait: the request waits for the answer, so its push leaves at once
     raise_on_failure: bool = False  # the host's "exception" option: a failed send is an error
 
 
@@ -95,7 +95,7 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
     if runtime.housekeeping_due():
         ports.store.housekeep()
     report = sending.deliver(ports, recipient, saved.id, sending.seconds_from_now(saved.expiration), push,
-                             login.sending)
+                             sending_for(policies, login.waits_here))
     message = auth.challenge_text
     if report.state is DeliveryState.FAILED:
         message += NOT_SENT

@@ -27,7 +27,7 @@ from ...catalogue import POLL_ONLY, TOKEN_TYPE, Info
 from ...errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ...lifecycle import ChallengeState
 from ...service import enrollment, push_wait, settings
-from ...service.push import HIDE_RESPONSE_INPUT, Login, LoginContext, PushToken, sending_for, start_push
+from ...service.push import HIDE_RESPONSE_INPUT, Login, LoginContext, PushToken, start_push
 from ...service.sending import Recipient
 from ...wire import requests as wire_requests
 from ...wire.enrollment_url import enrollment_url, render_label
@@ -215,7 +215,7 @@ class EdupushPlusTokenBase(TokenClass):
             context=_login_context(g, owner),
             transaction_id=transaction_id,
             session=options.get("session") or "",
-            sending=sending_for(reader, waits_here),
+            waits_here=waits_here,
             raise_on_failure=is_true(options.get("exception")),
         )
         try:

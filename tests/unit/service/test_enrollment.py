@@ -1,0 +1,80 @@
+"""Enrollment step 2: who may finish it, and with which keys."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from edupush_token.catalogue import Info
+from edupush_token.errors import RequestRefused
+from edupush_token.service import enrollment
+from edupush_token.wire.requests import EnrollmentFinish
+
+from .conftest import SERIAL
+from .fakes import Phone
+
+CREDENTIAL = "0123456789abcdef"
+
+
+@dataclass
+class Enrolling:
+    info_values: dict
+    id: int = 7
+    waiting: bool = True
+    completed: list = field(default_factory=list)
+
+    def waiting_for_phone(self) -> bool:
+        return self.waiting
+
+    def info(self, key: str) -> str:
+        return self.info_values.get(key, "")
+
+    def complete(self, phone_key, firebase_token, server_key) -> None:
+        self.completed.append((phone_key, firebase_token, server_key))
+
+
+@pytest.fixture
+def token(fakes):
+    started = enrollment.start(fakes.clock, ttl_minutes=10)
+    fakes.store.waiting.add(7)
+    return Enrolling({Info.ENROLLMENT_DEADLINE: started.deadline.isoformat(), Info.ENROLLMENT_CREDENTIAL: CREDENTIAL,
+                      Info.SERVER_KEY_SIZE: "2048"})
+
+
+def finish_message(credential: str = CREDENTIAL) -> EnrollmentFinish:
+    return EnrollmentFinish(SERIAL, credential, "firebase-token", Phone().public_key)
+
+
+def test_step_two_takes_a_pooled_key_and_asks_for_a_refill(fakes, token, server_key):
+    fakes.keys.pooled.append(server_key)
+    details = enrollment.finish(fakes.ports, token, finish_message())
+    [(_phone_key, firebase_token, used_key)] = token.completed
+    assert used_key is server_key and firebase_token == "firebase-token"
+    assert details["rollout_state"] == "enrolled" and details["public_key"]
+    assert fakes.keys.refills == [2048] and fakes.store.commits == 1
+
+
+def test_an_empty_pool_means_a_key_made_now(fakes, token):
+    enrollment.finish(fakes.ports, token, finish_message())
+    [(_phone_key, _firebase_token, made)] = token.completed
+    assert "PRIVATE KEY" in made.private_pem
+
+
+@pytest.mark.parametrize("spoil, reason", [
+    (lambda fakes, token: setattr(token, "waiting", False), "waiting"),
+    (lambda fakes, token: fakes.clock.advance(11 * 60), "expired"),
+    (lambda fakes, token: token.info_values.pop(Info.ENROLLMENT_DEADLINE), "expired"),
+    (lambda fakes, token: fakes.store.waiting.clear(), "waiting"),  # another phone claimed it first
+])
+def test_a_refused_step_two_completes_nothing(fakes, token, server_key, spoil, reason):
+    fakes.keys.pooled.append(server_key)
+    spoil(fakes, token)
+    with pytest.raises(RequestRefused, match=reason):
+        enrollment.finish(fakes.ports, token, finish_message())
+    assert token.completed == [] and fakes.store.commits == 0
+
+
+def test_a_wrong_credential_is_refused(fakes, token):
+    with pytest.raises(RequestRefused, match="credential"):
+        enrollment.finish(fakes.ports, token, finish_message("f" * 16))
+    with pytest.raises(RequestRefused, match="waiting"):
+        enrollment.finish(fakes.ports, None, finish_message())

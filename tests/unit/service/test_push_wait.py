@@ -1,0 +1,60 @@
+"""push_wait: how many waits a process may hold, and the wait itself."""
+
+import threading
+
+from edupush_token.catalogue import Config
+from edupush_token.lifecycle import ChallengeState
+from edupush_token.service import push_wait
+from edupush_token.waiting import answers
+
+from .fakes import FakeStore
+
+
+class NoWakeups:
+    class dialect:
+        name = "sqlite"
+
+
+def test_the_config_sets_the_slots_else_the_server_does():
+    assert push_wait.slots({Config.PUSH_WAIT_SLOTS: "3"}, {}).capacity == 3
+    werkzeug = {"SERVER_SOFTWARE": "Werkzeug/3.0", "wsgi.multithread": True}
+    assert push_wait.slots({}, werkzeug).capacity > 0
+    assert push_wait.slots({}, {"SERVER_SOFTWARE": "gunicorn/23", "wsgi.multithread": True}).capacity == 0
+
+
+def test_a_process_never_gives_away_more_slots_than_it_has():
+    slots = push_wait.slots({Config.PUSH_WAIT_SLOTS: "1"}, {})
+    assert push_wait.try_reserve(slots) and not push_wait.try_reserve(slots)
+    slots.give_back()
+    assert push_wait.try_reserve(slots)
+    slots.give_back()
+
+
+def test_a_wait_ends_when_the_answer_is_announced(fakes, phone):
+    saved = fakes.store.create_push("EDPP0001", None, _push(), 60, "", None)
+    row = fakes.store.rows[saved.id]
+
+    def answer():
+        row.accepted = True
+        answers.notify(saved.transaction_id)
+
+    threading.Timer(0.05, answer).start()
+    outcome = push_wait.wait_for_answer(fakes.store, fakes.clock, NoWakeups, "EDPP0001", saved.transaction_id, 5)
+    assert outcome is ChallengeState.ACCEPTED
+
+
+def test_an_unanswered_wait_times_out_and_a_vanished_challenge_counts_as_expired(fakes):
+    store: FakeStore = fakes.store
+    saved = store.create_push("EDPP0001", None, _push(), 60, "", None)
+    assert push_wait.wait_for_answer(store, fakes.clock, NoWakeups, "EDPP0001", saved.transaction_id, 0.05) is None
+    store.consume_transaction(saved.transaction_id)
+    assert push_wait.wait_for_answer(store, fakes.clock, NoWakeups, "EDPP0001", saved.transaction_id, 1) is (
+        ChallengeState.EXPIRED
+    )
+
+
+def _push():
+    from edupush_token.wire.push_data import PushData
+
+    return PushData.unsigned(nonce="N", url="https://x.example/", serial="EDPP0001", question="q", title="t",
+                             sslverify=True)
