@@ -71,6 +71,8 @@ def sign_for_phone(private_pem: str, text: str) -> str:
     private_key = serialization.load_pem_private_key(
         private_pem.encode(), password=None, unsafe_skip_rsa_key_validation=True
     )
+    if not isinstance(private_key, rsa.RSAPrivateKey):
+        raise TypeError("server keys are RSA keys")
     signature = private_key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     return base64.b32encode(signature).decode()
 

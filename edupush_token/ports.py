@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from .catalogue import Scope
 from .crypto import ServerKeyPair
@@ -22,8 +22,7 @@ from .wire.push_data import PushData
 if TYPE_CHECKING:
     from .storage.challenges import PhoneSideToken, SavedChallenge, StoredChallenge
 
-T = TypeVar("T")
-Runner = Callable[[Callable[[], T]], T]
+Runner = Callable[[Callable[[], Any]], Any]  # runs a function in the host's context
 
 
 class PolicyReader(Protocol):

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 Result = TypeVar("Result")
 
@@ -73,7 +73,7 @@ class Server:
     green: bool = False  # gevent or eventlet monkey-patched sockets
 
     @classmethod
-    def from_environ(cls, environ: dict, green: bool = False) -> "Server":
+    def from_environ(cls, environ: Mapping[str, Any], green: bool = False) -> "Server":
         return cls(str(environ.get("SERVER_SOFTWARE", "")), bool(environ.get("wsgi.multithread")), green)
 
 

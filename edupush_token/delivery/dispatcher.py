@@ -19,10 +19,12 @@ from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
 
-Task = Callable[[], None]
+Task = Callable[[], object]
 
 
 class Dispatcher:
+    _queue: list[tuple[float, int, Task]]
+
     def __init__(self, workers: int = 2, capacity: int = 1000, name: str = "edupushplus-delivery"):
         self.workers = workers
         self.capacity = capacity
@@ -74,7 +76,7 @@ class Dispatcher:
 
     def _reset(self) -> None:
         self._condition = threading.Condition()
-        self._queue: list = []
+        self._queue = []
         self._order = itertools.count()
         self._threads: list[threading.Thread] = []
         self._running = 0

@@ -107,7 +107,7 @@ class FirebaseSender:
     """Sends single pushes; classifies every failure as transient or permanent."""
 
     def __init__(self) -> None:
-        self._apps: dict = {}
+        self._apps: dict[tuple[int, FirebaseGateway], firebase_admin.App] = {}
         self._lock = threading.Lock()
 
     def send(self, gateway: FirebaseGateway, push: PushData, registration_token: str) -> SendResult:

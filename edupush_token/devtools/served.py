@@ -135,7 +135,7 @@ def make_server(instance: LocalInstance, host: str, port: int, tls=None):
     from werkzeug.serving import make_server as werkzeug_server
 
     server = werkzeug_server(host, port, instance.create_app(), threaded=True, ssl_context=tls)
-    server.url = f"{'https' if tls else 'http'}://{_url_host(host)}:{server.server_port}"
+    server.url = f"{'https' if tls else 'http'}://{_url_host(host)}:{server.server_port}"  # type: ignore[attr-defined]
     return server
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from .. import crypto, lifecycle
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
@@ -31,7 +31,7 @@ def start(clock: Clock, ttl_minutes: int) -> EnrollmentStart:
     return EnrollmentStart(lifecycle.new_enrollment_credential(), lifecycle.enrollment_deadline(now, ttl_minutes))
 
 
-def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests.EnrollmentFinish) -> dict:
+def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests.EnrollmentFinish) -> dict[str, Any]:
     """Check the phone's step 2, give the token its keys, and return what the app needs."""
     if token is None or not token.waiting_for_phone():
         raise RequestRefused(NOT_WAITING)
@@ -51,7 +51,7 @@ def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests
     return _details(message.serial, server_key)
 
 
-def _details(serial: str, server_key: ServerKeyPair) -> dict:
+def _details(serial: str, server_key: ServerKeyPair) -> dict[str, Any]:
     return {
         "public_key": crypto.public_key_for_app(server_key.public_pem),
         "rollout_state": RolloutState.ENROLLED.value,

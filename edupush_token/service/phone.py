@@ -8,7 +8,7 @@ changes nothing.  Enrollment step 2 is in :mod:`.enrollment`.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from .. import crypto, lifecycle
 from ..catalogue import AllowPolling
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 NOT_VERIFIED = "Could not verify the signature."
 POLLING_DENIED = "Polling is not allowed for this token."
 
-Reply = tuple[bool, dict]
+Reply = tuple[bool, dict[str, Any]]
 
 
 def receive_answer(ports: Ports, message: wire_requests.ChallengeAnswer) -> Reply:
@@ -64,7 +64,7 @@ def _audit_answer(audit: Audit, message: wire_requests.ChallengeAnswer) -> None:
         audit.note_in_request("push accepted", "accepted on the phone")
 
 
-def serve_poll(ports: Ports, message: wire_requests.Poll, allow: Callable[[], AllowPolling]) -> list[dict]:
+def serve_poll(ports: Ports, message: wire_requests.Poll, allow: Callable[[], AllowPolling]) -> list[dict[str, Any]]:
     """The token's open pushes, each signed once; polling may be denied by policy or per token."""
     token, _none = ports.store.phone_side(message.serial)
     allowed = allow()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Optional
 
 from .. import catalogue, crypto, lifecycle, runtime
@@ -109,17 +109,17 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
 def host_validity(ports: Ports) -> int:
     """The host's challenge validity for this token type, as its config sets it."""
     default = ports.config.get(catalogue.Config.HOST_CHALLENGE_VALIDITY, catalogue.DEFAULT_CHALLENGE_VALIDITY)
-    return int(ports.config.get(catalogue.Config.CHALLENGE_VALIDITY, default))  # type: ignore[call-overload]
+    return int(str(ports.config.get(catalogue.Config.CHALLENGE_VALIDITY, default)))
 
 
-def _refusal(token: PushToken, policies: PolicyReader, ports: Ports, validity: int, now) -> Optional[Refusal]:
+def _refusal(token: PushToken, policies: PolicyReader, ports: Ports, validity: int, now: datetime) -> Optional[Refusal]:
     limits = settings.push_limits(policies)
     since = now - max(limits.history_needed, timedelta(seconds=validity))
     return check_push(limits, ports.store.push_history(token.id, token.recipient.serial, since), now)
 
 
 def _push_data(token: PushToken, auth: settings.AuthSettings, policies: PolicyReader, context: LoginContext,
-               now) -> PushData:
+               now: datetime) -> PushData:
     variables = {
         "client_ip": context.client_ip,
         "user_agent": context.user_agent,

@@ -33,7 +33,7 @@ def slots(config: HostConfig, environ: Mapping[str, Any]) -> WaitSlots:
     """This process's wait slots, sized by the host's config or by what the WSGI server reveals."""
     configured = config.get(Config.PUSH_WAIT_SLOTS)
     if configured is not None:
-        capacity = max(0, int(configured))  # type: ignore[call-overload]
+        capacity = max(0, int(str(configured)))
     else:
         capacity = wait_slots_for(Server.from_environ(dict(environ), green=_green_threads()))
     return runtime.wait_slots(capacity)

@@ -15,6 +15,7 @@ import enum
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 from .. import runtime
@@ -98,9 +99,9 @@ def deliver(ports: Ports, recipient: Recipient, challenge_id: int, expiration_de
     return queue()
 
 
-def seconds_from_now(expiration: object) -> float:
+def seconds_from_now(expiration: datetime) -> float:
     """A challenge's aware-UTC expiry as a ``time.time()`` deadline."""
-    return time.time() + (expiration - utc_now()).total_seconds()  # type: ignore[operator]
+    return time.time() + (expiration - utc_now()).total_seconds()
 
 
 Record = Callable[[DeliveryReport, PushData], None]

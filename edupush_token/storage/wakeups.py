@@ -15,7 +15,7 @@ import logging
 import select
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 import sqlalchemy
 
@@ -27,11 +27,11 @@ RECONNECT_SECONDS = 1.0
 LISTEN_TIMEOUT_SECONDS = 2.0
 
 
-def supported(engine) -> bool:
-    return engine.dialect.name == "postgresql"
+def supported(engine: Any) -> bool:
+    return bool(engine.dialect.name == "postgresql")
 
 
-def update_announcing(session, statement, transaction_id: str) -> int:
+def update_announcing(session: Any, statement: Any, transaction_id: str) -> int:
     """Run a conditional UPDATE; if it changes a row, the wake-up for ``transaction_id`` is queued.
 
     On PostgreSQL the NOTIFY rides in the UPDATE's own statement (a
@@ -39,7 +39,7 @@ def update_announcing(session, statement, transaction_id: str) -> int:
     sent only if the answer's transaction commits.  Returns the rows changed.
     """
     if not supported(session.get_bind()):
-        return session.execute(statement).rowcount
+        return int(session.execute(statement).rowcount)
     changed = statement.returning(*statement.table.primary_key).cte("changed")
     return len(session.execute(sqlalchemy.select(sqlalchemy.func.pg_notify(CHANNEL, transaction_id)).select_from(changed)).all())
 
@@ -47,7 +47,7 @@ def update_announcing(session, statement, transaction_id: str) -> int:
 class Listener:
     """One LISTEN connection of this process to one database, alive while waits need it."""
 
-    def __init__(self, engine, on_wakeup: Callable[[str], None]) -> None:
+    def __init__(self, engine: Any, on_wakeup: Callable[[str], None]) -> None:
         self._engine = engine
         self._on_wakeup = on_wakeup
         self._lock = threading.Lock()
@@ -55,7 +55,7 @@ class Listener:
         self._last_use = time.monotonic()
         self._listening = threading.Event()
         self._first_try_over = threading.Event()  # listening, or failed once: don't hold waits up
-        self._thread: threading.Thread | None = None
+        self._thread: Optional[threading.Thread] = None
 
     @contextlib.contextmanager
     def in_use(self) -> Iterator[bool]:

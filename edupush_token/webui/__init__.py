@@ -51,7 +51,7 @@ class Template:
 
 
 def packaged_template(name: str) -> str:
-    return resources.files(__name__).joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files(__name__).joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def views_folder(static_folder) -> Path:

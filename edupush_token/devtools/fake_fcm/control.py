@@ -60,7 +60,7 @@ class FakeFCMControl:
         Waits up to ``wait`` seconds for the first one; pass the last record's ``seq`` as
         ``after`` next time.
         """
-        query = {"after": after, "wait": wait}
+        query: dict[str, object] = {"after": after, "wait": wait}
         if registration_token is not None:
             query["token"] = registration_token
         if include_failed:

@@ -115,7 +115,7 @@ class FakeFCM:
                   times: Optional[int] = 1, retry_after: Optional[Union[str, int]] = None,
                   hang: Optional[float] = None, body: Optional[dict] = None) -> Fault:
         """Queue a fault for the next ``times`` requests to ``endpoint`` (FIFO per endpoint)."""
-        fault = Fault(endpoint, status, error_code, times, retry_after, hang, body)
+        fault = Fault(endpoint, status, error_code, times, None if retry_after is None else str(retry_after), hang, body)
         with self._lock:
             self._faults[endpoint].append(fault)
         return fault

@@ -93,7 +93,7 @@ def _utc_now() -> datetime:
 
 def _error_message(response: HttpResponse) -> str:
     try:
-        return str(response.json["result"]["error"]["message"])
+        return str((response.json or {})["result"]["error"]["message"])
     except (KeyError, TypeError):
         return response.text[:200] or "no error message"
 
@@ -270,7 +270,8 @@ class EmulatedPhone:
         self.requests.append(request)
         return request
 
-    def _drop(self, reason: str) -> None:
+    def _drop(self, reason: str) -> Optional[PushRequest]:
+        """Forget a push the app would not show, saying why; returns None for the caller."""
         self.last_drop_reason = reason
         return None
 
@@ -286,7 +287,7 @@ class EmulatedPhone:
             raise PhoneError(_error_message(response), response.status)
         self.last_drop_reason = None
         try:
-            items = response.json["result"]["value"]
+            items = (response.json or {})["result"]["value"]
         except (KeyError, TypeError):
             items = None
         if not isinstance(items, list):

@@ -108,14 +108,14 @@ class HttpTransport(_EncodingTransport):
     def _connect(self, scheme: str, authority: str) -> http.client.HTTPConnection:
         parts = urlsplit(f"{scheme}://{authority}")
         if scheme == "http":
-            return http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+            return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=self.timeout)
         if scheme == "https":
             context = ssl.create_default_context()
             if not self.verify_tls:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
             return http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=self.timeout, context=context
+                parts.hostname or "", parts.port, timeout=self.timeout, context=context
             )
         raise ValueError(f"unsupported scheme {scheme!r}")
 

@@ -23,7 +23,7 @@ def check_clock(answers: Sequence[Answer]) -> List[Finding]:
             "Pass --clock-reference https://<a server you trust>, or check that NTP (chrony, systemd-timesyncd) runs.",
         )]
     # Our clock minus theirs; the median so one wrong server cannot decide.
-    offset = statistics.median(answer.local_time - answer.server_time for answer in dated)
+    offset = statistics.median(answer.local_time - answer.server_time for answer in dated if answer.server_time)
     if abs(offset) <= WARN_SECONDS:
         return []
     direction = "ahead of" if offset > 0 else "behind"

@@ -51,7 +51,7 @@ def effective_worker_class(setup: WorkerSetup) -> str:
         return "green"
     if worker_class in SYNC_WORKERS:
         return "sync"
-    return worker_class
+    return str(worker_class)
 
 
 def check_workers(deployment: Deployment, setup: WorkerSetup) -> List[Finding]:

@@ -20,13 +20,13 @@ from ...errors import Forbidden, PolicyValueError, RequestRefused, WireError
 from ...ports import Ports
 from ...service import enrollment, phone, settings
 from ...wire import requests as wire_requests
-from .ports import Policies, defined_anywhere, edumfa_ports
+from .ports import Policies, Store, defined_anywhere, edumfa_ports
 
 
 def handle(request: Any, g: Any) -> tuple:
     """eduMFA's /ttype dispatch calls this with the Flask request."""
     ports = edumfa_ports(g)
-    ports.store.ensure_tables()
+    Store().ensure_tables()
     try:
         if request.method == "GET":
             message = wire_requests.parse_poll(request.all_data)

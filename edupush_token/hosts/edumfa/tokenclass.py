@@ -32,7 +32,7 @@ from ...service.sending import Recipient
 from ...wire import requests as wire_requests
 from ...wire.enrollment_url import enrollment_url, render_label
 from . import endpoint, policies
-from .ports import Policies, edumfa_ports, gateway_exists
+from .ports import Policies, Store, edumfa_ports, gateway_exists
 
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
 WAIT_SLOT = f"{TOKEN_TYPE}_wait_slot"
@@ -157,7 +157,7 @@ class EdupushPlusTokenBase(TokenClass):
         params.update(_enrollment_params(g, user_obj))
         token = init_token(dict(params, type=TOKEN_TYPE, genkey=1), user=user_obj)
         validity = int(token.get_tokeninfo(Info.TTL)) * 60
-        transaction_id = edumfa_ports().store.create_enrollment_challenge(token.token.serial, validity)
+        transaction_id = Store().create_enrollment_challenge(token.token.serial, validity)
         init_detail = token.get_init_detail(params=params, user=user_obj)
         entry = {
             "transaction_id": transaction_id,
@@ -209,7 +209,7 @@ class EdupushPlusTokenBase(TokenClass):
         g = options.get("g")
         owner = options.get("user") or self.user
         ports = edumfa_ports(g)
-        ports.store.ensure_tables()
+        Store().ensure_tables()
         reader = Policies(g, owner)
         login = Login(
             context=_login_context(g, owner),
