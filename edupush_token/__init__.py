@@ -1,19 +1,21 @@
 """edupush-token: a hardened, wire-compatible push token type for eduMFA.
 
-The package is layered so that each layer can be read and tested on its own:
+The package is layered so that each layer can be read and tested on its own
+(the README's "Layout" has the whole tree):
 
-- ``wire``: the eduPUSH wire format as the eduMFA Authenticator app speaks it
-  (pure functions and plain data, no I/O);
-- ``crypto``: key handling, server signatures, phone signature checks;
-- ``lifecycle``: what a challenge or an enrollment may do next;
-- ``delivery``: how a push leaves the server;
-- ``waiting``: how a push_wait login learns of the phone's answer;
+- ``catalogue`` and ``errors``: every name and number, and the one error root;
+- ``wire``, ``crypto``, ``lifecycle``, ``limits``, ``waiting``: pure decisions
+  and formats, no I/O;
+- ``service``: the decisions of each request, talking to the host only
+  through ``ports``;
+- ``storage``, ``delivery``, ``runtime``: the database, Firebase and the
+  per-process objects;
 - ``hosts.edumfa``: the eduMFA adapter, and the only place that imports eduMFA;
 - ``edumfa_plugin``: the module admins list, defining the token class.
 """
 
-__version__ = "0.1.0"
-
 from .catalogue import TOKEN_TYPE
+
+__version__ = "0.1.0"
 
 __all__ = ["TOKEN_TYPE", "__version__"]

@@ -7,9 +7,10 @@ import sys
 import time
 from pathlib import Path
 
+from ..catalogue import Config
 from .serve import prepare
 
-FCM_URL = "EDUPUSH_FCM_URL"  # the demo's own edumfa.cfg follows the stand-in, whose port may change
+FCM_URL = Config.FCM_URL  # the demo's own edumfa.cfg follows the stand-in, whose port may change
 
 
 def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:

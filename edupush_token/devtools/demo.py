@@ -17,7 +17,7 @@ from typing import Iterator, Optional
 import requests
 import segno
 
-from .. import policy_sets
+from .. import catalogue, policy_sets
 from .fake_fcm import FakeFCM
 from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
 
@@ -25,17 +25,17 @@ USER = "alice"
 REALM = "demo"
 PIN = "1234"
 GATEWAY = "demo-fcm"
-FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+FIREBASE_PROVIDER = catalogue.EDUMFA_FIREBASE_PROVIDER
 POLICY_SET = "edupushplus-poll-only"
 # What the demo changes in the ready set: pushes through the local FCM stand-in,
 # plain HTTP on loopback, short QR lifetime, and pushes in quick succession.
 DEMO_ACTIONS = {
-    "enrollment": {
-        "edupushplus_firebase_configuration": GATEWAY, "edupushplus_ssl_verify": "0", "edupushplus_ttl": "10",
+    catalogue.Scope.ENROLL.value: {
+        catalogue.FIREBASE_CONFIG.name: GATEWAY, catalogue.ENROLL_SSL_VERIFY.name: "0", catalogue.TTL.name: "10",
     },
-    "authentication": {
-        "edupushplus_ssl_verify": "0", "edupushplus_text_on_mobile": "Log in to the demo?",
-        "edupushplus_min_interval": "0",
+    catalogue.Scope.AUTH.value: {
+        catalogue.AUTH_SSL_VERIFY.name: "0", catalogue.MOBILE_TEXT.name: "Log in to the demo?",
+        catalogue.MIN_INTERVAL.name: "0",
     },
 }
 
@@ -151,7 +151,7 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
         story.say(f"polltransaction: {status['detail']['challenge_status']}; login: REJECT")
 
     with story.step("A legacy application with push_wait: one /validate/check that waits for the phone"):
-        edumfa.admin("POST", "/policy/edupushplus-push-wait", scope="authentication", realm=REALM, action="edupushplus_wait=20")
+        edumfa.admin("POST", "/policy/edupushplus-push-wait", scope="authentication", realm=REALM, action=f"{catalogue.WAIT.name}=20")
         answered = threading.Thread(target=lambda: phone.accept(_push_from_firebase(phone, token, fcm)))
         started = time.perf_counter()
         answered.start()

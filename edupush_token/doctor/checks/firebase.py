@@ -10,7 +10,7 @@ from typing import Callable, List, Optional
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from ...catalogue import FIREBASE_SERVICE_ACCOUNT_OPTION
+from ...catalogue import FIREBASE_SERVICE_ACCOUNT_OPTION, Config
 from ..deployment import Deployment, Gateway
 from ..findings import Finding, error, note, warning
 from ..web import Answer
@@ -95,12 +95,12 @@ def token_uris(deployment: Deployment) -> List[str]:
 
 
 def check_fcm_url(deployment: Deployment) -> List[Finding]:
-    url = deployment.settings.get("EDUPUSH_FCM_URL")
+    url = deployment.settings.get(Config.FCM_URL)
     if not url:
         return []
     return [warning(
         "fcm-url-overridden",
-        f"EDUPUSH_FCM_URL = {url!r}: pushes go there instead of Firebase (a setting for tests and demos).",
+        f"{Config.FCM_URL} = {url!r}: pushes go there instead of Firebase (a setting for tests and demos).",
         f"Remove EDUPUSH_FCM_URL from {deployment.config_file} so pushes reach phones.",
     )]
 
