@@ -13,25 +13,39 @@ server limits how often a user is asked:
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
+from . import catalogue
+
 HOUR = timedelta(hours=1)
-COOLDOWN = "decline cool-down"
-OPEN_REQUESTS = "open requests"
-MIN_INTERVAL = "minimum interval"
-HOURLY_CAP = "hourly cap"
+
+
+def _default(policy: catalogue.Policy) -> int:
+    return int(policy.default or 0)
+
+
+class Limit(str, enum.Enum):
+    """The limit that refused a push, as the audit log names it."""
+
+    COOLDOWN = "decline cool-down"
+    OPEN_REQUESTS = "open requests"
+    MIN_INTERVAL = "minimum interval"
+    HOURLY_CAP = "hourly cap"
 
 
 @dataclass(frozen=True)
 class PushLimits:
-    max_open: int = 1
-    min_interval: timedelta = timedelta(seconds=5)
-    max_per_hour: int = 30
-    decline_limit: int = 3
-    decline_window: timedelta = timedelta(minutes=10)
-    cooldown: timedelta = timedelta(minutes=15)
+    """The limits in force; the defaults are the catalogue's."""
+
+    max_open: int = _default(catalogue.MAX_OPEN)
+    min_interval: timedelta = timedelta(seconds=_default(catalogue.MIN_INTERVAL))
+    max_per_hour: int = _default(catalogue.MAX_PER_HOUR)
+    decline_limit: int = _default(catalogue.DECLINE_LIMIT)
+    decline_window: timedelta = timedelta(seconds=_default(catalogue.DECLINE_WINDOW))
+    cooldown: timedelta = timedelta(seconds=_default(catalogue.DECLINE_COOLDOWN))
 
     @property
     def history_needed(self) -> timedelta:
@@ -52,7 +66,7 @@ class PushHistory:
 class Refusal:
     """Why no push may be sent now, and from when one may be."""
 
-    limit: str
+    limit: Limit
     message: str
     retry_at: Optional[datetime]
 
@@ -62,14 +76,14 @@ def check_push(limits: PushLimits, history: PushHistory, now: datetime) -> Optio
     cooling_until = cooldown_end(limits, history.declines)
     if cooling_until is not None and now < cooling_until:
         return Refusal(
-            COOLDOWN,
+            Limit.COOLDOWN,
             f"Push logins are paused until {cooling_until:%H:%M} UTC because recent requests "
             "were declined on the phone.",
             cooling_until,
         )
     if history.open_on_token >= limits.max_open:
         return Refusal(
-            OPEN_REQUESTS,
+            Limit.OPEN_REQUESTS,
             "A login request is already waiting on your phone: answer it there, or try again "
             "when it has expired.",
             None,
@@ -79,10 +93,10 @@ def check_push(limits: PushLimits, history: PushHistory, now: datetime) -> Optio
     # too; without an interval it must not count as one pushed too early.
     if limits.min_interval > timedelta(0) and recent and now - recent[-1] < limits.min_interval:
         retry_at = recent[-1] + limits.min_interval
-        return Refusal(MIN_INTERVAL, f"Please wait {_seconds(retry_at - now)} seconds before the next push login.", retry_at)
+        return Refusal(Limit.MIN_INTERVAL, f"Please wait {_seconds(retry_at - now)} seconds before the next push login.", retry_at)
     if len(recent) >= limits.max_per_hour:
         retry_at = recent[len(recent) - limits.max_per_hour] + HOUR
-        return Refusal(HOURLY_CAP, f"Too many push logins in the last hour; try again at {retry_at:%H:%M} UTC.", retry_at)
+        return Refusal(Limit.HOURLY_CAP, f"Too many push logins in the last hour; try again at {retry_at:%H:%M} UTC.", retry_at)
     return None
 
 

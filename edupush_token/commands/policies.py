@@ -39,8 +39,8 @@ def load_into(config_file, policies: Sequence[dict]):
 
 def describe(outcome) -> str:
     if outcome.changed_fields:
-        return f"{outcome.outcome} ({', '.join(outcome.changed_fields)})"
-    return outcome.outcome
+        return f"{outcome.outcome.value} ({', '.join(outcome.changed_fields)})"
+    return outcome.outcome.value
 
 
 def load(config_file: str, sources: Sequence[str], public_url: Optional[str]) -> int:

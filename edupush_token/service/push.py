@@ -15,7 +15,7 @@ from .. import catalogue, crypto, lifecycle, runtime
 from ..catalogue import POLL_ONLY
 from ..delivery import DeliveryState
 from ..errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
-from ..limits import COOLDOWN, Refusal, check_push
+from ..limits import Limit, Refusal, check_push
 from ..ports import PolicyReader, Ports
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.templates import render_template
@@ -81,10 +81,10 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
     now = ports.clock.now()
     refusal = _refusal(token, policies, ports, validity, now)
     if refusal is not None:
-        log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit)
-        ports.audit.record_event("push refused", token.recipient.serial, f"{refusal.limit} limit: {refusal.message}",
-                                  False, refusal.limit)
-        if not (refusal.limit == COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
+        log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit.value)
+        ports.audit.record_event("push refused", token.recipient.serial, f"{refusal.limit.value} limit: {refusal.message}",
+                                  False, refusal.limit.value)
+        if not (refusal.limit is Limit.COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
             return PushOutcome(False, refusal.message, login.transaction_id)
         gateway_name = POLL_ONLY
     push = _push_data(token, auth, policies, login.context, now)

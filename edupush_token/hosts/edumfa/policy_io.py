@@ -8,6 +8,7 @@ config timestamp, which makes every node reload) untouched the second time.
 from __future__ import annotations
 
 import contextlib
+import enum
 import io
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
@@ -15,15 +16,18 @@ from typing import List, Optional, Sequence
 from ... import TOKEN_TYPE
 from ... import policy_sets
 
-ADDED = "added"
-UPDATED = "updated"
-UNCHANGED = "unchanged"
+
+
+class Outcome(str, enum.Enum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
 class LoadOutcome:
     name: str
-    outcome: str
+    outcome: Outcome
     changed_fields: tuple = ()
 
 
@@ -35,11 +39,11 @@ def load(policies: Sequence[dict]) -> List[LoadOutcome]:
     for wanted in policies:
         [stored] = get_conf_policy(wanted["name"]) or [None]
         if stored is None:
-            outcome = LoadOutcome(wanted["name"], ADDED)
+            outcome = LoadOutcome(wanted["name"], Outcome.ADDED)
         else:
             changed = policy_sets.differences(wanted, stored)
-            outcome = LoadOutcome(wanted["name"], UPDATED if changed else UNCHANGED, tuple(changed))
-        if outcome.outcome != UNCHANGED:
+            outcome = LoadOutcome(wanted["name"], Outcome.UPDATED if changed else Outcome.UNCHANGED, tuple(changed))
+        if outcome.outcome is not Outcome.UNCHANGED:
             with contextlib.redirect_stdout(io.StringIO()):  # its click.echo lines; we report ourselves
                 import_conf_policy([wanted], update=True)
         outcomes.append(outcome)
