@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 NOT_SENT = " The push notification could not be sent; open the app to find the login request."
 NOT_PUSHED = " No push was sent: open the app to find the login request."
-HIDE_RESPONSE_INPUT = {"attributes": {"hideResponseInput": True}}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,17 @@ def test_triggerchallenge_creates_a_poll_challenge(enrolled, trigger):
     assert challenge["transaction_id"] == detail["transaction_id"]
 
 
+def test_no_two_challenges_share_the_reply_eduMFA_writes_their_transaction_id_into(app, enroll, make_phone):
+    """eduMFA stores each transaction id in the dict create_challenge returns: a shared one
+    handed concurrent logins each other's transaction ids (found by the 200-login e2e test)."""
+    from edumfa.lib.token import get_one_token
+
+    serials = [enroll(user=user, on_phone=make_phone()).serial for user in ("alice", "bob")]
+    with app.test_request_context():
+        replies = [get_one_token(serial=serial).create_challenge()[3] for serial in serials]
+    assert replies[0] == replies[1] and replies[0] is not replies[1]
+
+
 def test_validate_check_with_the_pin_creates_a_challenge(enrolled, validate):
     status, body = validate(**{"pass": PIN})
     assert status == 200

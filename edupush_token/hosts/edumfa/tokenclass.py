@@ -27,7 +27,7 @@ from ...catalogue import POLL_ONLY, TOKEN_TYPE, Info
 from ...errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ...lifecycle import ChallengeState
 from ...service import enrollment, push_wait, settings
-from ...service.push import HIDE_RESPONSE_INPUT, Login, LoginContext, PushToken, start_push
+from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import Recipient
 from ...wire import requests as wire_requests
 from ...wire.enrollment_url import enrollment_url, render_label
@@ -227,7 +227,8 @@ class EdupushPlusTokenBase(TokenClass):
         if not outcome.created:
             return False, outcome.message, transaction_id, {}
         message = outcome.message + (push_wait.REFUSED if options.get(WAIT_REFUSED) else "")
-        return True, message, outcome.transaction_id, HIDE_RESPONSE_INPUT
+        # A new dict each time: eduMFA writes the transaction id into it.
+        return True, message, outcome.transaction_id, {"attributes": {"hideResponseInput": True}}
 
     def _push_token(self) -> PushToken:
         recipient = Recipient(
