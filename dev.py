@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Developer entry point that needs nothing but python3.
 
-    python3 dev.py test [pytest arguments]   run the test suite
+    python3 dev.py test [pytest arguments]   lint (ruff), type-check (mypy), then run the test suite
     python3 dev.py demo [demo arguments]     run the demo
     python3 dev.py bench [bench arguments]   run the benchmark (docs/benchmarks.md)
 
@@ -57,6 +57,15 @@ def ensure_venv(extras):
     STAMP.write_text(wanted + "\n" + " ".join(extras) + "\n")
 
 
+def check(command):
+    """Run ``command`` to completion; stop here if it fails."""
+    say(" ".join(command))
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode != 0:
+        say(f"{Path(command[0]).name} failed")
+        sys.exit(result.returncode)
+
+
 def run(command):
     """Become ``command``, so its exit code and signals need no relaying."""
     say(" ".join(command))
@@ -71,6 +80,9 @@ def main(argv):
     command, extra = argv[0], argv[1:]
     ensure_venv({"test": ["test"], "demo": ["dev"], "bench": ["test", "bench"]}[command])
     if command == "test":
+        check([str(venv_executable("ruff")), "check", "."])
+        check([str(venv_executable("ruff")), "format", "--check", "."])
+        check([str(venv_executable("mypy"))])
         run([str(venv_executable("python")), "-m", "pytest", *extra])
     if command == "bench":
         run([str(venv_executable("python")), "-m", "bench", *extra])

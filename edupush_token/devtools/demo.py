@@ -18,6 +18,7 @@ import requests
 import segno
 
 from .. import catalogue, policy_sets
+from ..errors import EdupushError
 from .fake_fcm import FakeFCM
 from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
 
@@ -40,7 +41,7 @@ DEMO_ACTIONS = {
 }
 
 
-class DemoFailed(Exception):
+class DemoFailed(EdupushError):
     """A step of the demo did not turn out as the protocol says it must."""
 
 

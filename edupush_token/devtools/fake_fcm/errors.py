@@ -5,6 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, Dict, Optional, Tuple
 
+from ...errors import EdupushError
+
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST_TYPE = "type.googleapis.com/google.rpc.BadRequest"
 ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"
@@ -112,7 +114,7 @@ def error_code_of(body: Any) -> Optional[str]:
     return error.get("status")
 
 
-class OAuthError(Exception):
+class OAuthError(EdupushError):
     """A refusal of the token endpoint, in Google's OAuth error shape."""
 
     def __init__(self, error: str, description: str, status: int = 400):

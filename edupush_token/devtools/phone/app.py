@@ -10,6 +10,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from ...errors import EdupushError
 from .dart import URI_RE, dart_canonical_url, dart_iso_timestamp, parse_query_dart_style, percent_decode
 from .keys import load_server_public_key, pubkey_b64, push_signed_text, server_signature_is_valid, sign
 from .transports import HttpResponse, Transport
@@ -25,7 +26,7 @@ PUSH_STRING_FIELDS = ("nonce", "url", "serial", "title", "sslverify", "signature
 _INT_RE = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
 
 
-class PhoneError(Exception):
+class PhoneError(EdupushError):
     """The server said no, or broke the protocol where the app would give up."""
 
     def __init__(self, message: str, status: Optional[int] = None):
