@@ -323,8 +323,15 @@ def dispose(app):
         db.engine.dispose()
 
 
-def trigger(admin: Admin, user: BenchUser, serial: str) -> float:
-    """Seconds of one /validate/triggerchallenge for ``user``; it must have challenged exactly ``serial``."""
+class Triggered(NamedTuple):
+    """One /validate/triggerchallenge: how long it took and the login it started."""
+
+    seconds: float
+    transaction_id: str
+
+
+def trigger(admin: Admin, user: BenchUser, serial: str) -> Triggered:
+    """One /validate/triggerchallenge for ``user``; it must have challenged exactly ``serial``."""
     body = {"user": user.name, "realm": DEMO_REALM}
     response, seconds = time_call(
         lambda: admin.client.post("/validate/triggerchallenge", json=body, headers=admin.headers))
@@ -333,7 +340,17 @@ def trigger(admin: Admin, user: BenchUser, serial: str) -> float:
     if response.status_code != 200 or challenged != [serial]:
         raise BenchError(f"triggerchallenge for {user.name}: HTTP {response.status_code}: "
                          f"{response.get_data(as_text=True)[:500]}")
-    return seconds
+    return Triggered(seconds, detail.get("transaction_id", ""))
+
+
+def finish_login(admin: Admin, user: BenchUser, transaction_id: str) -> None:
+    """The application's /validate/check after an accept: it must log in, and its challenge is gone."""
+    body = {"user": user.name, "realm": DEMO_REALM, "pass": "", "transaction_id": transaction_id}
+    response = admin.client.post("/validate/check", json=body)
+    result = (response.get_json(silent=True) or {}).get("result", {})
+    if response.status_code != 200 or result.get("authentication") != "ACCEPT":
+        raise BenchError(f"/validate/check for {user.name}'s accepted login: HTTP {response.status_code}: "
+                         f"{response.get_data(as_text=True)[:500]}")
 
 
 def answer_accepted(device: Device, request, who: str) -> None:

@@ -106,7 +106,7 @@ def percentile(values, fraction: float) -> float:
 
 @dataclass(frozen=True)
 class Target:
-    """What issue 5 asks of a row: a ratio ours / built-in, or an absolute time of ours."""
+    """What an issue asks of a row: a ratio ours / built-in, or an absolute time of ours."""
 
     statistic: str  # "median" or "p95"
     limit: float

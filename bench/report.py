@@ -29,7 +29,7 @@ def markdown(setup: dict, rows: List[Row], problems: List[str], chart_name=None)
         f"{machine['load_average_before']} before the run; shared, so compare the ratios.",
         "",
         "| Workload | n | built-in median | built-in p95 | ours median | ours p95 "
-        "| ratio median | ratio p95 | issue 5 target | met |",
+        "| ratio median | ratio p95 | target | met |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:

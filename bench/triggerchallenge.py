@@ -44,7 +44,7 @@ def run(environment: Environment, calls: int, warmup: int, latency: float) -> Li
         say(f"triggerchallenge: {calls} logins per series with the FCM stand-in answering after "
             f"{seconds * 1000:g} ms")
         environment.fcm.set_latency(send=seconds)
-        steps = {variant: login_step(environment, variant, device) for variant, device in devices.items()}
+        steps = {variant: login_step(environment, USERS[variant], device) for variant, device in devices.items()}
         samples = interleaved(steps, calls, warmup)
         if not runtime.deliveries.wait_idle(DRAIN_SECONDS):
             raise BenchError(f"our dispatcher did not finish its sends within {DRAIN_SECONDS:g} s")
@@ -57,14 +57,19 @@ def run(environment: Environment, calls: int, warmup: int, latency: float) -> Li
     return rows + [answers]
 
 
-def login_step(environment: Environment, variant: str, device: Device):
-    user = USERS[variant]
+def login_step(environment: Environment, user: BenchUser, device: Device):
+    """One login of ``user``: the trigger, the phone's poll for it and its accept, each timed.
+
+    The poll is the first one to see this login request, so it is the poll
+    that signs a push nobody has signed yet (ours, poll-only).
+    """
 
     def step():
-        trigger_seconds = trigger(environment.admin, user, device.serial)
+        triggered = trigger(environment.admin, user, device.serial)
         [request] = poll_expecting(device, 1, user.name)
+        poll_seconds = device.transport.seconds
         answer_accepted(device, request, user.name)
-        return {"trigger": trigger_seconds, "answer": device.transport.seconds}
+        return {"trigger": triggered.seconds, "poll": poll_seconds, "answer": device.transport.seconds}
 
     return step
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = {
-    "enroll-pool-full", "enroll-pool-empty", "poll-10-open", "poll-none-open", "push-wait",
-    "trigger-fcm-0ms", "answer",
+    "enroll-pool-full", "enroll-pool-empty", "poll-10-open", "poll-10-open-first", "poll-none-open",
+    "push-wait", "trigger-fcm-0ms", "answer", "trigger-poll-only", "poll-first-1-open",
 }
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
