@@ -26,7 +26,14 @@ from collections import deque
 from typing import List
 
 from .environment import (
-    KINDS, BenchUser, Device, Environment, answer_accepted, finish_login, poll_expecting, trigger,
+    KINDS,
+    BenchUser,
+    Device,
+    Environment,
+    answer_accepted,
+    finish_login,
+    poll_expecting,
+    trigger,
 )
 from .harness import BUILT_IN, OURS, BenchError, Row, Target, interleaved, say
 
@@ -39,27 +46,36 @@ USERS = {BUILT_IN: BenchUser("poll-builtin", poll_only=True), OURS: BenchUser("p
 def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
     devices = {kind.variant: environment.enroll(USERS[kind.variant], kind) for kind in KINDS}
     say(f"poll: {calls} polls per token type with no open login request")
-    empty = interleaved({variant: poll_step(device, 0) for variant, device in devices.items()},
-                        calls, warmup)
+    empty = interleaved({variant: poll_step(device, 0) for variant, device in devices.items()}, calls, warmup)
     logins = {variant: OpenLogins(environment, USERS[variant], device) for variant, device in devices.items()}
     for open_logins in logins.values():
         for _ in range(OPEN_CHALLENGES):
             open_logins.start()
     say(f"poll: {calls} polls per token type with {OPEN_CHALLENGES} open login requests, all served before")
-    steady = interleaved({variant: poll_step(device, OPEN_CHALLENGES) for variant, device in devices.items()},
-                         calls, warmup)
+    steady = interleaved(
+        {variant: poll_step(device, OPEN_CHALLENGES) for variant, device in devices.items()}, calls, warmup
+    )
     say(f"poll: {calls} polls per token type with {OPEN_CHALLENGES} open login requests, one of them new")
-    fresh = interleaved({variant: open_logins.renew_and_poll for variant, open_logins in logins.items()},
-                        calls, warmup)
+    fresh = interleaved({variant: open_logins.renew_and_poll for variant, open_logins in logins.items()}, calls, warmup)
     return [
-        Row("poll-10-open", f"Phone poll, poll-only, {OPEN_CHALLENGES} open login requests, all served "
-            "before (steady state)",
-            {variant: parts["poll"] for variant, parts in steady.items()}, Target("median", 0.3)),
-        Row("poll-10-open-first", f"Phone poll, poll-only, {OPEN_CHALLENGES} open login requests, the first "
+        Row(
+            "poll-10-open",
+            f"Phone poll, poll-only, {OPEN_CHALLENGES} open login requests, all served before (steady state)",
+            {variant: parts["poll"] for variant, parts in steady.items()},
+            Target("median", 0.3),
+        ),
+        Row(
+            "poll-10-open-first",
+            f"Phone poll, poll-only, {OPEN_CHALLENGES} open login requests, the first "
             "poll after a new one (ours signs it in this poll)",
-            {variant: parts["poll"] for variant, parts in fresh.items()}),
-        Row("poll-none-open", "Phone poll, no open login request",
-            {variant: parts["poll"] for variant, parts in empty.items()}, Target("median", 1.0)),
+            {variant: parts["poll"] for variant, parts in fresh.items()},
+        ),
+        Row(
+            "poll-none-open",
+            "Phone poll, no open login request",
+            {variant: parts["poll"] for variant, parts in empty.items()},
+            Target("median", 1.0),
+        ),
     ]
 
 
@@ -76,8 +92,10 @@ def poll_step(device: Device, expected: int):
         response = device.transport.response
         served = len(((response.json or {}).get("result") or {}).get("value") or [])
         if response.status != 200 or served != expected:
-            raise BenchError(f"poll of {device.serial} served {served} login requests, not {expected}: "
-                             f"HTTP {response.status}: {response.text[:300]}")
+            raise BenchError(
+                f"poll of {device.serial} served {served} login requests, not {expected}: "
+                f"HTTP {response.status}: {response.text[:300]}"
+            )
         return {"poll": device.transport.seconds}
 
     return step
@@ -99,8 +117,7 @@ class OpenLogins:
         seconds = self.device.transport.seconds
         served = len(self.device.transport.response.json["result"]["value"])
         if served != len(self.open) + 1:
-            raise BenchError(f"poll of {self.device.serial} served {served} login requests, "
-                             f"not {len(self.open) + 1}")
+            raise BenchError(f"poll of {self.device.serial} served {served} login requests, not {len(self.open) + 1}")
         self.open.append((request, triggered.transaction_id))
         return seconds
 

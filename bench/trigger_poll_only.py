@@ -36,9 +36,15 @@ def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
     steps = {variant: login_step(environment, USERS[variant], device) for variant, device in devices.items()}
     samples = interleaved(steps, calls, warmup)
     return [
-        Row("trigger-poll-only", "/validate/triggerchallenge, both tokens poll-only",
-            {variant: parts["trigger"] for variant, parts in samples.items()}, Target("median", 1.0)),
-        Row("poll-first-1-open", "Phone's first poll after a poll-only trigger, 1 open login request "
-            "(ours signs it in this poll)",
-            {variant: parts["poll"] for variant, parts in samples.items()}),
+        Row(
+            "trigger-poll-only",
+            "/validate/triggerchallenge, both tokens poll-only",
+            {variant: parts["trigger"] for variant, parts in samples.items()},
+            Target("median", 1.0),
+        ),
+        Row(
+            "poll-first-1-open",
+            "Phone's first poll after a poll-only trigger, 1 open login request (ours signs it in this poll)",
+            {variant: parts["poll"] for variant, parts in samples.items()},
+        ),
     ]
