@@ -26,8 +26,9 @@ FAST_SERVER_KEY_SIZE = catalogue.SERVER_KEY_SIZE.low
 
 def fast_enrollment(registration_url: str, more: Optional[Mapping[Policy, Any]] = None) -> str:
     """Enrollment actions: phones register at ``registration_url``, server keys are fast to make, then ``more``."""
-    return actions({catalogue.REGISTRATION_URL: registration_url, catalogue.SERVER_KEY_SIZE: FAST_SERVER_KEY_SIZE,
-                    **(more or {})})
+    return actions(
+        {catalogue.REGISTRATION_URL: registration_url, catalogue.SERVER_KEY_SIZE: FAST_SERVER_KEY_SIZE, **(more or {})}
+    )
 
 
 # The push-bombing limits at their loosest, so that tests may trigger in quick succession.

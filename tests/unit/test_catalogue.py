@@ -70,6 +70,7 @@ def keys_of(names: type) -> dict:
 
 # --------------------------------------------------------------------------- the names, spelled out
 
+
 def test_the_policy_names_admins_write():
     assert sorted((policy.scope.value, policy.name) for policy in catalogue.POLICIES) == POLICY_NAMES
 
@@ -91,15 +92,19 @@ def test_the_other_names_in_admins_configs_and_on_enrolled_phones():
 
 # --------------------------------------------------------------------------- describe, lookups, bounds
 
-@pytest.mark.parametrize("facts, described", [
-    (dict(default=30, low=1, high=1000), "Pushes per hour (default 30; 1 to 1000)."),
-    (dict(low=1, high=300), "Pushes per hour (1 to 300)."),
-    (dict(default="many"), "Pushes per hour (default many)."),
-    (dict(default="as many as needed"), "Pushes per hour."),  # a default with spaces is left out
-    (dict(default=False), "Pushes per hour."),
-    (dict(default=""), "Pushes per hour."),
-    (dict(), "Pushes per hour."),
-])
+
+@pytest.mark.parametrize(
+    "facts, described",
+    [
+        (dict(default=30, low=1, high=1000), "Pushes per hour (default 30; 1 to 1000)."),
+        (dict(low=1, high=300), "Pushes per hour (1 to 300)."),
+        (dict(default="many"), "Pushes per hour (default many)."),
+        (dict(default="as many as needed"), "Pushes per hour."),  # a default with spaces is left out
+        (dict(default=False), "Pushes per hour."),
+        (dict(default=""), "Pushes per hour."),
+        (dict(), "Pushes per hour."),
+    ],
+)
 def test_describe_adds_the_default_and_the_bounds(facts, described):
     assert Policy("example", Scope.AUTH, Kind.INT, "Pushes per hour", **facts).describe() == described
 
