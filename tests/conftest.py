@@ -28,6 +28,7 @@ import os
 import pytest
 from support.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 
+from edupush_token.catalogue import Config
 from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, LocalInstance
 from edupush_token.devtools.served import ServedInstance
 
@@ -100,10 +101,10 @@ class AdminAPI:
 CHEAP_PASSWORD_HASHING = {"EDUMFA_HASH_ALGO_PARAMS": {"argon2__rounds": 1, "argon2__memory_cost": 1024}}
 # The Flask test client reports a server that serves one request at a time,
 # where push_wait would be refused; in tests, other threads play the phone.
-PUSH_WAIT_SLOTS = {"EDUPUSH_PUSH_WAIT_SLOTS": 4}
+PUSH_WAIT_SLOTS = {Config.PUSH_WAIT_SLOTS: 4}
 # One pooled key per key size keeps the pool in use without a background
 # thread generating eight keys for every test's fresh database.
-SMALL_KEY_POOL = {"EDUPUSH_KEY_POOL_SIZE": 1}
+SMALL_KEY_POOL = {Config.KEY_POOL_SIZE: 1}
 TEST_SETTINGS = {**CHEAP_PASSWORD_HASHING, **PUSH_WAIT_SLOTS, **SMALL_KEY_POOL}
 
 

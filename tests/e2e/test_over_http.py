@@ -7,8 +7,10 @@ import time
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from support import PIN
+from support import PIN, action, fast_enrollment
 
+from edupush_token import catalogue
+from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneError
 
 pytestmark = pytest.mark.e2e
@@ -16,16 +18,15 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def registration_url(served):
-    return f"{served}/ttype/edupushplus"
+    return served + ENDPOINT_PATH
 
 
 @pytest.fixture
 def policies(served_admin, registration_url):
     served_admin.set_policy(
-        "edupushplus-enrollment", "enrollment",
-        f"edupushplus_registration_url={registration_url}, edupushplus_server_key_size=2048, edupushplus_ssl_verify=0",
+        "edupushplus-enrollment", "enrollment", fast_enrollment(registration_url, {catalogue.ENROLL_SSL_VERIFY: 0}),
     )
-    served_admin.set_policy("edupushplus-authentication", "authentication", "edupushplus_ssl_verify=0")
+    served_admin.set_policy("edupushplus-authentication", "authentication", action(catalogue.AUTH_SSL_VERIFY, 0))
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def phone():
 
 @pytest.fixture
 def enrolled(served_admin, policies, phone):
-    detail = served_admin.post("/token/init", {"type": "edupushplus", "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
+    detail = served_admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
     pending = phone.scan(detail["pushurl"]["value"])
     assert 400 <= phone.ios_probe(pending).status < 500
     return phone.enroll(pending)
@@ -71,7 +72,7 @@ def test_the_unencoded_poll_of_the_app_is_understood(served, enrolled):
 
 
 def test_push_wait_over_http(served, served_admin, enrolled, phone):
-    served_admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=20")
+    served_admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, 20))
 
     def answer():
         deadline = time.monotonic() + 15
@@ -90,7 +91,7 @@ def test_push_wait_over_http(served, served_admin, enrolled, phone):
 
 
 def test_refusals_over_http_are_json_4xx(served, enrolled, phone):
-    response = requests.post(f"{served}/ttype/edupushplus", data={"nonce": "N", "serial": enrolled.serial, "signature": "!!"}, timeout=30)
+    response = requests.post(served + ENDPOINT_PATH, data={"nonce": "N", "serial": enrolled.serial, "signature": "!!"}, timeout=30)
     assert response.status_code == 400
     assert response.json()["result"]["status"] is False
     impostor = dataclasses.replace(enrolled, private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048))

@@ -17,8 +17,10 @@ from typing import Optional
 
 import pytest
 import requests
-from support import PIN, audited_answers
+from support import PERMISSIVE_LIMITS, PIN, action, actions, audited_answers, fast_enrollment
 
+from edupush_token import catalogue
+from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneToken
 from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS
 from edupush_token.devtools.served import ServedInstance
@@ -26,11 +28,11 @@ from edupush_token.devtools.served import ServedInstance
 pytestmark = pytest.mark.e2e
 
 LOGINS = 200
-TOKENS = 25  # edupushplus_max_open_requests allows at most 10 open requests per token
+TOKENS = 25  # catalogue.MAX_OPEN allows at most MAX_OPEN.high open requests per token
 HANG_GUARD_SECONDS = 600
 PHONE_POLL_INTERVAL = 0.5
 RELYING_APP_POLL_INTERVAL = 1.0
-WAITING_LOGINS = 30  # twice gunicorn's 4 x 4 handlers, at most 10 open requests on each of 3 tokens
+WAITING_LOGINS = 30  # twice gunicorn's 4 x 4 handlers, at most MAX_OPEN.high open requests on each of 3 tokens
 PUSH_WAIT_SECONDS = 60
 TIMEOUT = 120  # per HTTP request: a loaded server may queue one for a while
 # The relying application opens a connection per request.  With kept-alive
@@ -57,19 +59,15 @@ class Login:
 
 
 def set_up_policies(admin, url):
-    admin.set_policy(
-        "edupushplus-enrollment", "enrollment",
-        f"edupushplus_registration_url={url}/ttype/edupushplus, edupushplus_server_key_size=2048",
-    )
+    admin.set_policy("edupushplus-enrollment", "enrollment", fast_enrollment(url + ENDPOINT_PATH))
     admin.set_policy(
         "edupushplus-limits", "authentication",
-        "edupushplus_max_open_requests=10, edupushplus_min_interval=0, edupushplus_max_per_hour=1000, "
-        "edupushplus_challenge_validity=600",
+        actions({**PERMISSIVE_LIMITS, catalogue.CHALLENGE_VALIDITY: catalogue.CHALLENGE_VALIDITY.high}),
     )
 
 
 def enroll_phone(admin, user) -> Phone:
-    detail = admin.post("/token/init", {"type": "edupushplus", "genkey": 1, "user": user, "realm": DEMO_REALM, "pin": PIN})["detail"]
+    detail = admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": user, "realm": DEMO_REALM, "pin": PIN})["detail"]
     device = EmulatedPhone(HttpTransport(timeout=TIMEOUT), key_size=2048)
     return Phone(device, device.enroll(device.scan(detail["pushurl"]["value"])), user)
 
@@ -192,7 +190,7 @@ def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(gunic
     """More waits than handlers: each worker keeps a thread for the phone, and the rest fall back."""
     admin = admin_over_http(gunicorn_served, gunicorn_instance)
     set_up_policies(admin, gunicorn_served)
-    admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={PUSH_WAIT_SECONDS}")
+    admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, PUSH_WAIT_SECONDS))
     phones = [enroll_phone(admin, user.username) for user in DEMO_USERS]
     log_in_once_with_every_token(gunicorn_served, admin, phones)
     started = time.monotonic()
@@ -209,11 +207,11 @@ def test_push_wait_on_two_gunicorn_sync_workers_falls_back_instead_of_deadlockin
     gunicorn's WSGI environ (no EDUPUSH_PUSH_WAIT_SLOTS): every wait is
     refused at once, and the applications finish by transaction_id.
     """
-    instance = make_postgres_instance(EDUPUSH_PUSH_WAIT_SLOTS=None)  # None: let the plugin find out
+    instance = make_postgres_instance(**{Config.PUSH_WAIT_SLOTS: None})  # None: let the plugin find out
     with gunicorn(instance.directory, workers=2, worker_class="sync") as url:
         admin = admin_over_http(url, instance)
         set_up_policies(admin, url)
-        admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={PUSH_WAIT_SECONDS}")
+        admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, PUSH_WAIT_SECONDS))
         phones = [enroll_phone(admin, user.username) for user in DEMO_USERS[:2]]
         started = time.monotonic()
         logins, _answers = run_logins(phones, lambda phone: log_in_with_push_wait(url, phone, started + HANG_GUARD_SECONDS), phones)
@@ -232,9 +230,9 @@ def test_push_wait_on_one_node_ends_when_the_phone_answers_on_another(postgres_i
             ServedInstance(second_node(postgres_instance, tmp_path / "node-b")) as node_b:
         admin = admin_over_http(node_a, postgres_instance)
         set_up_policies(admin, node_b)
-        admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={PUSH_WAIT_SECONDS}")
+        admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, PUSH_WAIT_SECONDS))
         phone = enroll_phone(admin, "alice")
-        assert phone.token.url == f"{node_b}/ttype/edupushplus"
+        assert phone.token.url == node_b + ENDPOINT_PATH
 
         started = time.monotonic()
         [login], [(answer, _replay)] = run_logins(

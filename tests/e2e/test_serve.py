@@ -10,6 +10,8 @@ import time
 import pytest
 import requests
 
+from edupush_token import catalogue
+
 pytestmark = pytest.mark.e2e
 
 SERVING = re.compile(r"^eduMFA is serving at (\S+)$")
@@ -52,8 +54,8 @@ def test_serves_a_ready_edumfa_and_a_second_start_reuses_it(tmp_path):
         token = requests.post(f"{url}/auth", json={"username": "admin", "password": password}, timeout=30).json()
         policy = requests.get(f"{url}/policy/edupushplus-enrollment", timeout=30,
                               headers={"Authorization": token["result"]["value"]["token"]}).json()
-        registration_url = policy["result"]["value"][0]["action"]["edupushplus_registration_url"]
-        assert registration_url == f"{url}/ttype/edupushplus"
+        registration_url = policy["result"]["value"][0]["action"][catalogue.REGISTRATION_URL.name]
+        assert registration_url == url + catalogue.ENDPOINT_PATH
         assert f"  phones register at {registration_url}" in lines
     finally:
         stop(process)
@@ -64,7 +66,7 @@ def test_serves_a_ready_edumfa_and_a_second_start_reuses_it(tmp_path):
         assert not any("Generating" in line for line in lines)
         assert "    policy edupushplus-enrollment: updated (action)" in lines
         assert "    policy edupushplus-authentication: unchanged" in lines
-        assert "  phones register at https://mfa.example.edu/ttype/edupushplus" in lines
+        assert f"  phones register at https://mfa.example.edu{catalogue.ENDPOINT_PATH}" in lines
     finally:
         stop(process)
 

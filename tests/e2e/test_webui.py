@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from edupush_token.catalogue import ENDPOINT_PATH, ENROLL_SSL_VERIFY
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport
 from edupush_token.edumfa_plugin import EdupushPlusTokenClass
 from edupush_token.hosts.edumfa.webui_folder import static_folder
+from support import fast_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -50,8 +52,7 @@ def instance(instance):
 @pytest.fixture
 def policies(served, served_admin):
     served_admin.set_policy(
-        "edupushplus-enrollment", "enrollment",
-        f"edupushplus_registration_url={served}/ttype/edupushplus, edupushplus_server_key_size=2048, edupushplus_ssl_verify=0",
+        "edupushplus-enrollment", "enrollment", fast_enrollment(served + ENDPOINT_PATH, {ENROLL_SSL_VERIFY: 0}),
     )
 
 

@@ -19,6 +19,8 @@ from integration.conftest import (  # noqa: F401
     trigger,
 )
 
+from edupush_token.catalogue import Config
+
 from .harness import ErrorCapture, Harness
 from .phones import FuzzSetup, Phones, PhoneSide, no_decline_cooldown, set_long_challenge_validity
 from .session import REPORT_FILE, STATS
@@ -55,7 +57,7 @@ def fuzz_setup(request, client, instance, admin, enrolled, enroll, make_phone, t
     harness = Harness(request.node.name, client, instance, server_errors)
     alice = PhoneSide(harness, enrolled, trigger, "alice")
     bob_phone = PhoneSide(harness, enroll(user="bob", on_phone=make_phone(key_type="ec")), trigger, "bob")
-    admin.post("/system/setConfig", {"EdupushplusChallengeValidityTime": "1"})
+    admin.post("/system/setConfig", {Config.CHALLENGE_VALIDITY: "1"})
     expired_nonce, _ = alice.new_challenge()
     expires = time.monotonic() + 1.1
     set_long_challenge_validity(admin)

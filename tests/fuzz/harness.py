@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from hypothesis import note
 
+from edupush_token.catalogue import ENDPOINT_PATH
+
 from .session import COLLECT_500S, STATS
 
 if TYPE_CHECKING:
     from .phones import Phones
 
-ENDPOINT = "/ttype/edupushplus"
+ENDPOINT = ENDPOINT_PATH
 # Tables that change with every request, refused or not; and the server key
 # pool, which a background thread refills at any moment.
 VOLATILE_TABLES = {

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Tuple
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
-from support import PIN
+from support import PIN, action
 
 from edupush_token import catalogue
 from edupush_token.devtools.phone import b32_signature, dart_iso_timestamp, encode_form, pubkey_b64
@@ -30,12 +30,12 @@ def phone_sign(private_key, text: str) -> str:
 
 
 def set_long_challenge_validity(admin):
-    admin.post("/system/setConfig", {"EdupushplusChallengeValidityTime": str(CHALLENGE_VALIDITY_SECONDS)})
+    admin.post("/system/setConfig", {catalogue.Config.CHALLENGE_VALIDITY: str(CHALLENGE_VALIDITY_SECONDS)})
 
 
 def no_decline_cooldown(admin):
     """Declines are part of the fuzzing; a decline cool-down would stop all later pushes."""
-    admin.set_policy("edupushplus-fuzz-no-cooldown", "authentication", f"{catalogue.DECLINE_LIMIT.name}=0")
+    admin.set_policy("edupushplus-fuzz-no-cooldown", "authentication", action(catalogue.DECLINE_LIMIT, 0))
 
 
 class PhoneSide:

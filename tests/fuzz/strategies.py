@@ -11,6 +11,7 @@ from typing import Any, List, Optional, Tuple
 
 from hypothesis import strategies as st
 
+from edupush_token.catalogue import WAIT
 from edupush_token.devtools.phone import dart_iso_timestamp, encode_form
 
 from .harness import Req
@@ -18,7 +19,7 @@ from .harness import Req
 PROTOCOL_NAMES = [
     "serial", "nonce", "signature", "decline", "timestamp", "new_fb_token", "fbtoken", "pubkey",
     "enrollment_credential", "user", "realm", "pass", "transaction_id", "state", "type", "question",
-    "title", "url", "sslverify", "v", "ttl", "edupushplus_wait", "presence_answer", "require_presence",
+    "title", "url", "sslverify", "v", "ttl", WAIT.name, "presence_answer", "require_presence",
     "decline_reason", "capabilities", "capabilities_signature", "version", "otponly", "resolver",
 ]
 

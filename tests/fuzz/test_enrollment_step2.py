@@ -11,7 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from edupush_token.catalogue import TTL, Info
 from edupush_token.devtools.phone import FlaskClientTransport, load_server_public_key, pubkey_b64
+from support import action
 
 from .harness import ENDPOINT, Req, assert_json_refusal, assert_unchanged, db_diff, describe_diff, result_value
 from .keys import KeyZoo, random_spki
@@ -43,7 +45,7 @@ def test_mutated_enrollment_requests(fuzz_setup, start_enrollment):
     Firebase token (then a new enrollment is started for the next example).
     """
     harness, phones, admin = fuzz_setup.harness, fuzz_setup.phones, fuzz_setup.admin
-    admin.set_policy("edupushplus-fuzz-ttl", "enrollment", "edupushplus_ttl=1440")
+    admin.set_policy("edupushplus-fuzz-ttl", "enrollment", action(TTL, TTL.high))
     from edupush_token.devtools.phone import EmulatedPhone
 
     app_phone = EmulatedPhone(FlaskClientTransport(harness.client), key_size=2048)
@@ -75,7 +77,7 @@ def test_mutated_enrollment_requests(fuzz_setup, start_enrollment):
         if known_500(req, pairs):
             return
         errors_before = harness.errors.count
-        response, _ = harness.send(req, "POST /ttype/edupushplus (mutated enrollment)")
+        response, _ = harness.send(req, f"POST {ENDPOINT} (mutated enrollment)")
         if response.status_code != 200:
             assert_json_refusal(harness, req, response, errors_before)
             assert_unchanged(harness, req, response, state["db"], state["poll"], phones, errors_before)
@@ -120,13 +122,13 @@ def check_enrollment(harness, req, response, genuine, pairs, before_db, serial):
     if token["rollout_state"] != "enrolled":
         fail(f"rollout_state is {token['rollout_state']!r} after a successful step 2")
     info = {row["Key"]: row["Value"] for row in after_db["tokeninfo"] if row["token_id"] == token["id"]}
-    if info.get("firebase_token") not in sent.get("fbtoken", []):
-        fail(f"stored Firebase token {info.get('firebase_token')!r}, sent {sent.get('fbtoken')!r}")
-    stored_key = serialization.load_der_public_key(base64.b64decode(info["public_key_smartphone"]))
+    if info.get(Info.FIREBASE_TOKEN) not in sent.get("fbtoken", []):
+        fail(f"stored Firebase token {info.get(Info.FIREBASE_TOKEN)!r}, sent {sent.get('fbtoken')!r}")
+    stored_key = serialization.load_der_public_key(base64.b64decode(info[Info.PHONE_KEY]))
     sent_keys = [_lenient_key(value) for value in sent.get("pubkey", [])]
     if not any(key is not None and _same_key(key, stored_key) for key in sent_keys):
         fail(f"stored phone key is none of the sent ones: {sent.get('pubkey')!r}")
-    if "enrollment_credential" in info:
+    if Info.ENROLLMENT_CREDENTIAL in info:
         fail("the enrollment credential is still there after enrollment")
     other_tokens = {row["id"] for row in after_db["token"] if row["serial"] != serial}
     for table, (gone, came) in diff.items():

@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from edupush_token.catalogue import Info
 from edupush_token.devtools.phone import dart_iso_timestamp
 
-from .harness import assert_json_refusal, assert_unchanged, db_diff, describe_diff, result_value
+from .harness import ENDPOINT, assert_json_refusal, assert_unchanged, db_diff, describe_diff, result_value
 from .known_500s import known_500
 from .mutations import (
     PLACEHOLDER,
@@ -76,7 +77,7 @@ def test_mutated_phone_requests(fuzz_setup):
         if known_500(req, pairs):
             return
         errors_before = harness.errors.count
-        response, _ = harness.send(req, f"{req.method} /ttype/edupushplus (mutated {kind})")
+        response, _ = harness.send(req, f"{req.method} {ENDPOINT} (mutated {kind})")
         value = result_value(response)
         if response.status_code != 200:
             assert_json_refusal(harness, req, response, errors_before)
@@ -126,7 +127,8 @@ def check_signed_change(harness, req, response, kind, signed, before_db, after_d
         for row in diff["tokeninfo"][0] + diff["tokeninfo"][1] if "tokeninfo" in diff else []:
             if row["token_id"] not in token_ids:
                 fail("a Firebase-token update changed another token")
-        stored = [row["Value"] for row in after_db["tokeninfo"] if row["token_id"] in token_ids and row["Key"] == "firebase_token"]
+        stored = [row["Value"] for row in after_db["tokeninfo"]
+                  if row["token_id"] in token_ids and row["Key"] == Info.FIREBASE_TOKEN]
         if stored != [signed["new_fb_token"]]:
             fail(f"the stored Firebase token is {stored!r}, the phone signed {signed['new_fb_token']!r}")
 

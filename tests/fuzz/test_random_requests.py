@@ -50,7 +50,7 @@ def test_random_posts_are_refused_without_a_trace(fuzz_setup):
         if known_500(req, pairs):
             return
         errors_before = harness.errors.count
-        response, _ = harness.send(req, "POST /ttype/edupushplus (random)")
+        response, _ = harness.send(req, f"POST {ENDPOINT} (random)")
         assert_json_refusal(harness, req, response, errors_before)
         assert_unchanged(harness, req, response, state["db"], state["poll"], phones, errors_before)
 
@@ -86,7 +86,7 @@ def test_random_polls_are_refused_without_a_trace(fuzz_setup):
         if known_500(req, pairs):
             return
         errors_before = harness.errors.count
-        response, _ = harness.send(req, f"{method} /ttype/edupushplus (random)")
+        response, _ = harness.send(req, f"{method} {ENDPOINT} (random)")
         if method in ROUTER_REFUSED_METHODS:
             # Flask's router refuses these before eduMFA sees them, with its own HTML 405.
             if response.status_code != 405:

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support import PIN
 
+from edupush_token.catalogue import TOKEN_TYPE, WAIT
+
 from .harness import Req, assert_json_refusal
 from .known_500s import CORE_STRING_PARAMETERS, known_500
 from .mutations import build_phone_request
@@ -59,8 +61,8 @@ def validate_values(transactions: Transactions, serials: List[str]):
         "state": tid,
         "current_transaction": current,
         "serial": st.sampled_from(serials + [""]) | random_text,
-        "type": st.sampled_from(["edupushplus", "edupush", "push", "hotp", ""]) | random_text,
-        "edupushplus_wait": st.sampled_from(["1", "30", "300", "-1", "0", "1e9", "abc", ""]) | random_text,
+        "type": st.sampled_from([TOKEN_TYPE, "edupush", "push", "hotp", ""]) | random_text,
+        WAIT.name: st.sampled_from(["1", "30", "300", "-1", "0", "1e9", "abc", ""]) | random_text,
         "otponly": st.sampled_from(["1", "0"]),
         "push_wait": st.sampled_from(["5", "30"]),
     }

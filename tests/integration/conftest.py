@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from support import PIN, REGISTRATION_URL
+from support import PERMISSIVE_LIMITS, PIN, REGISTRATION_URL, actions, fast_enrollment
 
+from edupush_token.catalogue import TOKEN_TYPE
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
-
-
-PERMISSIVE_LIMITS = "edupushplus_max_open_requests=10, edupushplus_min_interval=0, edupushplus_max_per_hour=1000"
 
 
 @pytest.fixture
@@ -25,12 +23,8 @@ def push_policies(admin):
     The push-bombing limits are relaxed here so that tests can trigger in quick
     succession; the tests of the limits set their own (policy "edupushplus-limits").
     """
-    admin.set_policy(
-        "edupushplus-enrollment",
-        "enrollment",
-        f"edupushplus_registration_url={REGISTRATION_URL}, edupushplus_server_key_size=2048",
-    )
-    admin.set_policy("edupushplus-limits", "authentication", PERMISSIVE_LIMITS)
+    admin.set_policy("edupushplus-enrollment", "enrollment", fast_enrollment(REGISTRATION_URL))
+    admin.set_policy("edupushplus-limits", "authentication", actions(PERMISSIVE_LIMITS))
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ def start_enrollment(admin, push_policies):
     """Enrollment step 1 for a user; returns eduMFA's /token/init detail."""
 
     def start(user="alice", pin=PIN, **params):
-        body = {"type": "edupushplus", "genkey": 1, "user": user, "realm": "demo", "pin": pin, **params}
+        body = {"type": TOKEN_TYPE, "genkey": 1, "user": user, "realm": "demo", "pin": pin, **params}
         return admin.post("/token/init", body)["detail"]
 
     return start

@@ -4,8 +4,10 @@ import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from support import PIN, REGISTRATION_URL
+from support import PIN, REGISTRATION_URL, action, actions
 
+from edupush_token import catalogue
+from edupush_token.catalogue import ENDPOINT_PATH, MOBILE_TEXT, MOBILE_TITLE, TOKEN_TYPE, Config, Info
 from edupush_token.devtools.phone import PhoneError, dart_iso_timestamp
 
 pytestmark = pytest.mark.both_engines
@@ -16,7 +18,7 @@ def test_triggerchallenge_creates_a_poll_challenge(enrolled, trigger):
     assert detail["transaction_id"]
     [challenge] = detail["multi_challenge"]
     assert challenge["client_mode"] == "poll"
-    assert challenge["type"] == "edupushplus"
+    assert challenge["type"] == TOKEN_TYPE
     assert challenge["serial"] == enrolled.serial
     assert challenge["transaction_id"] == detail["transaction_id"]
 
@@ -50,16 +52,16 @@ def test_the_phone_polls_a_correctly_signed_push(enrolled, trigger):
     [request] = enrolled.phone.poll(enrolled.token)
     assert request.serial == enrolled.serial
     assert request.url == REGISTRATION_URL
-    assert request.sslverify == "1"
-    assert request.question == "Do you want to confirm the login?"
-    assert request.title == "eduMFA"
+    assert request.sslverify == catalogue.AUTH_SSL_VERIFY.default
+    assert request.question == MOBILE_TEXT.default
+    assert request.title == MOBILE_TITLE.default
     assert len(base64.b32decode(request.nonce + "=" * (-len(request.nonce) % 8))) * 8 >= 160
 
 
 def test_texts_on_the_phone_come_from_policies_and_are_signed(admin, enrolled, trigger):
     admin.set_policy(
         "edupushplus-texts", "authentication",
-        "edupushplus_text_on_mobile=Log in to the library?, edupushplus_title_on_mobile=Uni, edupushplus_ssl_verify=0",
+        actions({MOBILE_TEXT: "Log in to the library?", MOBILE_TITLE: "Uni", catalogue.AUTH_SSL_VERIFY: 0}),
     )
     trigger()
     [request] = enrolled.phone.poll(enrolled.token)
@@ -124,7 +126,7 @@ def test_a_wrong_signature_is_refused_and_changes_nothing(enrolled, trigger, cli
     transaction_id = trigger()["transaction_id"]
     [request] = enrolled.phone.poll(enrolled.token)
     forged = base64.b32encode(b"\x00" * 256).decode()
-    response = client.post("/ttype/edupushplus", data={"nonce": request.nonce, "serial": request.serial, "signature": forged})
+    response = client.post(ENDPOINT_PATH, data={"nonce": request.nonce, "serial": request.serial, "signature": forged})
     assert response.status_code == 400
     assert client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
     assert len(_raw_poll(enrolled)) == 1
@@ -147,18 +149,18 @@ def test_a_signature_from_another_tokens_phone_is_refused(enroll, make_phone, tr
 def test_undecodable_or_short_signatures_are_a_4xx(enrolled, trigger, client, signature):
     trigger()
     [request] = enrolled.phone.poll(enrolled.token)
-    response = client.post("/ttype/edupushplus", data={"nonce": request.nonce, "serial": request.serial, "signature": signature})
+    response = client.post(ENDPOINT_PATH, data={"nonce": request.nonce, "serial": request.serial, "signature": signature})
     assert response.status_code == 400
 
 
 def test_an_answer_for_an_unknown_nonce_is_refused(enrolled, client):
     signature = base64.b32encode(b"\x01" * 256).decode()
-    response = client.post("/ttype/edupushplus", data={"nonce": "UNKNOWN", "serial": enrolled.serial, "signature": signature})
+    response = client.post(ENDPOINT_PATH, data={"nonce": "UNKNOWN", "serial": enrolled.serial, "signature": signature})
     assert response.status_code == 400  # the signature cannot match
 
 
 def test_expired_challenges_are_not_served_nor_accepted(admin, enrolled, trigger, client, monkeypatch):
-    admin.post("/system/setConfig", {"EdupushplusChallengeValidityTime": "1"})
+    admin.post("/system/setConfig", {Config.CHALLENGE_VALIDITY: "1"})
     transaction_id = trigger()["transaction_id"]
     [request] = enrolled.phone.poll(enrolled.token)
     later = datetime.now(timezone.utc) + timedelta(seconds=2)
@@ -189,7 +191,7 @@ def test_poll_within_the_clock_window_works(enrolled, trigger):
 def test_poll_with_a_wrong_signature_is_refused(enrolled, client):
     timestamp = dart_iso_timestamp(datetime.now(timezone.utc))
     signature = base64.b32encode(b"\x02" * 256).decode()
-    response = client.get(f"/ttype/edupushplus?serial={enrolled.serial}&timestamp={timestamp}&signature={signature}")
+    response = client.get(f"{ENDPOINT_PATH}?serial={enrolled.serial}&timestamp={timestamp}&signature={signature}")
     assert response.status_code == 400
 
 
@@ -201,9 +203,9 @@ def test_poll_with_a_wrong_signature_is_refused(enrolled, client):
     ("token", "True", True),
 ])
 def test_the_polling_policy_works_as_in_edumfa(admin, enrolled, setting, tokeninfo_value, allowed):
-    admin.set_policy("edupushplus-polling", "authentication", f"edupushplus_allow_polling={setting}")
+    admin.set_policy("edupushplus-polling", "authentication", action(catalogue.ALLOW_POLLING, setting))
     if tokeninfo_value is not None:
-        admin.post(f"/token/info/{enrolled.serial}/polling_allowed", {"value": tokeninfo_value})
+        admin.post(f"/token/info/{enrolled.serial}/{Info.POLLING_ALLOWED}", {"value": tokeninfo_value})
     if allowed:
         assert enrolled.phone.poll(enrolled.token) == []
     else:
@@ -214,7 +216,7 @@ def test_the_polling_policy_works_as_in_edumfa(admin, enrolled, setting, tokenin
 
 def test_a_polling_policy_for_one_user_applies_to_that_users_tokens_only(admin, enroll, make_phone):
     alice, bob = enroll("alice", on_phone=make_phone()), enroll("bob", on_phone=make_phone())
-    admin.set_policy("edupushplus-polling", "authentication", "edupushplus_allow_polling=deny", user="alice")
+    admin.set_policy("edupushplus-polling", "authentication", action(catalogue.ALLOW_POLLING, "deny"), user="alice")
     with pytest.raises(PhoneError):
         alice.phone.poll(alice.token)
     assert bob.phone.poll(bob.token) == []
@@ -223,7 +225,7 @@ def test_a_polling_policy_for_one_user_applies_to_that_users_tokens_only(admin, 
 def test_the_phone_updates_its_firebase_token(enrolled, tokeninfo):
     response = enrolled.phone.update_firebase_token(enrolled.token, "new-registration")
     assert response.status == 200
-    assert tokeninfo(enrolled.serial)["info"]["firebase_token"] == "new-registration"
+    assert tokeninfo(enrolled.serial)["info"][Info.FIREBASE_TOKEN] == "new-registration"
 
 
 @pytest.mark.parametrize("skew, accepted", [(timedelta(minutes=4), True), (timedelta(minutes=6), False), (-timedelta(minutes=6), False)])
@@ -231,18 +233,18 @@ def test_firebase_token_updates_have_a_five_minute_window(enrolled, tokeninfo, s
     enrolled.phone.clock = lambda: datetime.now(timezone.utc) + skew
     response = enrolled.phone.update_firebase_token(enrolled.token, "new-registration")
     assert (response.status == 200) is accepted
-    assert (tokeninfo(enrolled.serial)["info"]["firebase_token"] == "new-registration") is accepted
+    assert (tokeninfo(enrolled.serial)["info"][Info.FIREBASE_TOKEN] == "new-registration") is accepted
 
 
 def test_a_forged_firebase_token_update_is_refused(enrolled, client, tokeninfo):
     timestamp = dart_iso_timestamp(datetime.now(timezone.utc))
     signature = base64.b32encode(b"\x03" * 256).decode()
     response = client.post(
-        "/ttype/edupushplus",
+        ENDPOINT_PATH,
         data={"new_fb_token": "attacker", "serial": enrolled.serial, "timestamp": timestamp, "signature": signature},
     )
     assert response.status_code == 400
-    assert tokeninfo(enrolled.serial)["info"]["firebase_token"] != "attacker"
+    assert tokeninfo(enrolled.serial)["info"][Info.FIREBASE_TOKEN] != "attacker"
 
 
 def test_a_token_waiting_for_enrollment_gets_no_challenge(start_enrollment, trigger):
@@ -268,8 +270,8 @@ def _wait_until(moment):
 def test_the_texts_carry_the_logins_context_and_are_signed(admin, enrolled, client):
     admin.set_policy(
         "edupushplus-texts", "authentication",
-        {"edupushplus_text_on_mobile": "{user}@{realm} from {client_ip} with {user_agent} at {time}?",
-         "edupushplus_title_on_mobile": "Login {date}"},
+        {MOBILE_TEXT.name: "{user}@{realm} from {client_ip} with {user_agent} at {time}?",
+         MOBILE_TITLE.name: "Login {date}"},
     )
     client.post("/validate/triggerchallenge", json={"user": "alice", "realm": "demo"},
                 headers={"Authorization": admin.token, "User-Agent": "LibraryPortal/2.1"})
@@ -280,16 +282,16 @@ def test_the_texts_carry_the_logins_context_and_are_signed(admin, enrolled, clie
 
 
 def test_a_template_with_an_unknown_variable_is_a_clear_error(admin, enrolled):
-    admin.set_policy("edupushplus-texts", "authentication", "edupushplus_text_on_mobile=Your PIN is {pin}")
+    admin.set_policy("edupushplus-texts", "authentication", action(MOBILE_TEXT, "Your PIN is {pin}"))
     body = admin.request("POST", "/validate/triggerchallenge", {"user": "alice", "realm": "demo"}, expect=403)
     assert "{pin}" in body["result"]["error"]["message"]
 
 
 def test_a_text_per_language_with_edumfas_policy_conditions(admin, enrolled, client):
     """The request's (or the user's) locale picks the text; the unconditioned policy is the fallback."""
-    admin.set_policy("edupushplus-text-en", "authentication", {"edupushplus_text_on_mobile": "Log in?"}, priority=2)
+    admin.set_policy("edupushplus-text-en", "authentication", {MOBILE_TEXT.name: "Log in?"}, priority=2)
     admin.set_policy(
-        "edupushplus-text-de", "authentication", {"edupushplus_text_on_mobile": "Anmelden?"}, priority=1,
+        "edupushplus-text-de", "authentication", {MOBILE_TEXT.name: "Anmelden?"}, priority=1,
         conditions=[["HTTP Request header", "Accept-Language", "matches", "de.*", True]],
     )
     questions = []

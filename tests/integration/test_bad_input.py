@@ -4,6 +4,8 @@ import base64
 
 import pytest
 
+from edupush_token.catalogue import ENDPOINT_PATH
+
 SIGNATURE = base64.b32encode(b"\x01" * 512).decode()
 TIMESTAMP = "2026-11-23T19:14:54.146982Z"
 
@@ -48,27 +50,27 @@ def assert_clean_refusal(response):
 
 @pytest.mark.parametrize("form", BAD_POSTS)
 def test_bad_form_posts(client, enrolled, form):
-    assert_clean_refusal(client.post("/ttype/edupushplus", data=form))
+    assert_clean_refusal(client.post(ENDPOINT_PATH, data=form))
 
 
 @pytest.mark.parametrize("form", BAD_POSTS[1:])
 def test_bad_json_posts(client, enrolled, form):
-    assert_clean_refusal(client.post("/ttype/edupushplus", json=form))
+    assert_clean_refusal(client.post(ENDPOINT_PATH, json=form))
 
 
 @pytest.mark.parametrize("value", [["a"], {"a": 1}, 5, None, True])
 def test_non_string_values(client, enrolled, value):
     form = {"nonce": value, "serial": enrolled.serial, "signature": SIGNATURE}
-    assert_clean_refusal(client.post("/ttype/edupushplus", json=form))
+    assert_clean_refusal(client.post(ENDPOINT_PATH, json=form))
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
 def test_bad_polls(client, enrolled, query):
-    assert_clean_refusal(client.get("/ttype/edupushplus?" + query.replace("X", enrolled.serial, 1)))
+    assert_clean_refusal(client.get(ENDPOINT_PATH + "?" + query.replace("X", enrolled.serial, 1)))
 
 
 def test_text_plain_garbage(client, enrolled):
-    assert_clean_refusal(client.post("/ttype/edupushplus", data=b"\xff\xfe garbage", content_type="text/plain"))
+    assert_clean_refusal(client.post(ENDPOINT_PATH, data=b"\xff\xfe garbage", content_type="text/plain"))
 
 
 def test_unknown_transaction_id_at_validate_check(enrolled, validate):

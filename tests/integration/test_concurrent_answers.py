@@ -8,8 +8,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from support import audited_answers
+from support import action, audited_answers
 
+from edupush_token.catalogue import DECLINE_LIMIT
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport
 
 pytestmark = pytest.mark.both_engines
@@ -25,7 +26,7 @@ RACES = {
 
 @pytest.fixture(autouse=True)
 def declines_never_pause_pushes(admin, push_policies):
-    admin.set_policy("edupushplus-declines", "authentication", "edupushplus_decline_limit=0")
+    admin.set_policy("edupushplus-declines", "authentication", action(DECLINE_LIMIT, 0))
 
 
 def answer_together(app, enrolled, request, answers):

@@ -20,9 +20,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from support import action
 from support.tls import self_signed_certificate
 
-from edupush_token import webui
+from edupush_token import catalogue, webui
+from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
 from edupush_token.devtools.fake_fcm import FakeFCM, generate_service_account, write_service_account
 from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
@@ -32,7 +34,6 @@ from edupush_token.hosts.edumfa import policy_io
 from edupush_token.hosts.edumfa.app import app_context
 from edupush_token.devtools.served import ServedInstance
 
-FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 GATEWAY = "fcm"
 GTHREAD_8 = WorkerSetup("gthread", 8, "test")
 
@@ -85,7 +86,7 @@ def configure(instance):
 
 @pytest.fixture
 def registration_url(tls_server):
-    return tls_server[0] + "/ttype/edupushplus"
+    return tls_server[0] + ENDPOINT_PATH
 
 
 @pytest.fixture
@@ -93,8 +94,8 @@ def enrollment_policy(admin, registration_url):
     """A sound enrollment policy; ``extra`` adds or overrides actions."""
 
     def set_policy(url=None, extra=""):
-        action = f"edupushplus_registration_url={url or registration_url}"
-        admin.set_policy("edupushplus-enrollment", "enrollment", action + (f", {extra}" if extra else ""))
+        registration = action(catalogue.REGISTRATION_URL, url or registration_url)
+        admin.set_policy("edupushplus-enrollment", "enrollment", registration + (f", {extra}" if extra else ""))
 
     return set_policy
 
@@ -104,14 +105,15 @@ def firebase_gateway(admin, enrollment_policy, fcm, tmp_path):
     """A Firebase gateway whose key file the test may spoil; returns the key file's path."""
     path = tmp_path / "service-account.json"
     fcm.create_service_account(path)
-    admin.post("/smsgateway", {"name": GATEWAY, "module": FIREBASE_MODULE, "option.JSON config file": str(path)})
-    enrollment_policy(extra=f"edupushplus_firebase_configuration={GATEWAY}")
+    admin.post("/smsgateway", {"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+                               f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(path)})
+    enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, GATEWAY))
     return path
 
 
 @pytest.fixture
 def push_wait(admin):
-    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=20")
+    admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, 20))
 
 
 def closed_port_url(path="/"):
@@ -155,7 +157,7 @@ def skewed_server():
 
 def test_a_clean_deployment_has_no_error_and_exits_zero(instance, admin, firebase_gateway, push_wait, configure, tls_server,
                                                         own_static_folder):
-    configure(EDUPUSH_PUSH_WAIT_SLOTS=7)
+    configure(**{Config.PUSH_WAIT_SLOTS: 7})
     webui.install(own_static_folder)
     result = subprocess.run(
         [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file), "--json",
@@ -170,14 +172,14 @@ def test_a_clean_deployment_has_no_error_and_exits_zero(instance, admin, firebas
 
 
 def test_the_text_report_names_problem_and_fix_and_exits_one(instance, enrollment_policy):
-    enrollment_policy(url="http://mfa.invalid/ttype/edupushplus")
+    enrollment_policy(url=f"http://mfa.invalid{ENDPOINT_PATH}")
     result = subprocess.run(
         [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file), "--timeout", "2"],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 1
     assert "ERROR registration URL: [registration-url-not-https]" in result.stdout
-    assert "fix: Serve eduMFA over HTTPS and set https://mfa.invalid/ttype/edupushplus." in result.stdout
+    assert f"fix: Serve eduMFA over HTTPS and set https://mfa.invalid{ENDPOINT_PATH}." in result.stdout
     assert result.stdout.rstrip().endswith("NOT READY")
 
 
@@ -189,7 +191,7 @@ def test_plugin_not_registered(doctor, configure):
 
 
 def test_token_module_that_does_not_import(doctor, configure):
-    configure(EDUMFA_TOKEN_MODULES=["edupush_token.edumfa_plugin", "edupush_token.no_such_plugin"])
+    configure(EDUMFA_TOKEN_MODULES=[catalogue.EDUMFA_PLUGIN_MODULE, "edupush_token.no_such_plugin"])
     report = doctor()
     assert "token-module-not-importable" in codes(report, Severity.ERROR)
     assert "plugin-not-registered" not in codes(report)
@@ -251,19 +253,19 @@ def test_no_enrollment_policy(doctor):
 
 
 def test_placeholder_of_the_ready_set(doctor, enrollment_policy):
-    enrollment_policy(url="https://edumfa.example.org/ttype/edupushplus")
+    enrollment_policy(url=f"https://edumfa.example.org{ENDPOINT_PATH}")
     report = doctor()
     assert "registration-url-placeholder" in codes(report, Severity.ERROR)
     assert "registration-url-unreachable" not in codes(report)
 
 
 @pytest.mark.parametrize("make_url, code, severity", [
-    (lambda base: base.replace("https:", "http:") + "/ttype/edupushplus", "registration-url-not-https", Severity.ERROR),
-    (lambda base: base + "/ttype/edupushplus?tenant=1", "registration-url-query", Severity.ERROR),
-    (lambda base: base + "/ttype/%65dupushplus", "registration-url-not-canonical", Severity.WARNING),
-    (lambda base: base + "/edupushplus", "registration-url-path", Severity.WARNING),
-    (lambda base: "ftp://127.0.0.1/ttype/edupushplus", "registration-url-invalid", Severity.ERROR),
-    (lambda base: closed_port_url("/ttype/edupushplus"), "registration-url-unreachable", Severity.ERROR),
+    (lambda base: base.replace("https:", "http:") + ENDPOINT_PATH, "registration-url-not-https", Severity.ERROR),
+    (lambda base: base + ENDPOINT_PATH + "?tenant=1", "registration-url-query", Severity.ERROR),
+    (lambda base: base + ENDPOINT_PATH.replace("t", "%74", 1), "registration-url-not-canonical", Severity.WARNING),
+    (lambda base: base + "/" + TOKEN_TYPE, "registration-url-path", Severity.WARNING),
+    (lambda base: "ftp://127.0.0.1" + ENDPOINT_PATH, "registration-url-invalid", Severity.ERROR),
+    (lambda base: closed_port_url(ENDPOINT_PATH), "registration-url-unreachable", Severity.ERROR),
     (lambda base: base + "/ttype/hotp", "registration-url-not-edupushplus", Severity.ERROR),
 ])
 def test_registration_url(doctor, enrollment_policy, tls_server, make_url, code, severity):
@@ -286,26 +288,27 @@ def test_sound_registration_url_has_no_finding(doctor, enrollment_policy):
 def test_unknown_action_and_action_in_the_wrong_scope(doctor, instance, enrollment_policy):
     """The REST API refuses unknown action names; eduMFA's importer (edumfa-manage) does not."""
     enrollment_policy()
+    typo = catalogue.MOBILE_TEXT.name[:-1]
     with app_context(instance.config_file):
         policy_io.load([
-            {"name": "typo", "scope": "authentication", "action": "edupushplus_text_on_mobil=Hi"},
-            {"name": "misplaced", "scope": "enrollment", "action": "edupushplus_wait=20"},
+            {"name": "typo", "scope": "authentication", "action": f"{typo}=Hi"},
+            {"name": "misplaced", "scope": "enrollment", "action": action(catalogue.WAIT, 20)},
         ])
     problems = [finding.problem for finding in doctor().findings if finding.code == "unknown-action"]
     assert len(problems) == 2
-    assert any("edupushplus_text_on_mobil" in problem for problem in problems)
-    assert any("edupushplus_wait" in problem and "'misplaced'" in problem for problem in problems)
+    assert any(typo in problem for problem in problems)
+    assert any(catalogue.WAIT.name in problem and "'misplaced'" in problem for problem in problems)
 
 
 def test_tls_verification_off(doctor, enrollment_policy):
-    enrollment_policy(extra="edupushplus_ssl_verify=0")
+    enrollment_policy(extra=action(catalogue.ENROLL_SSL_VERIFY, 0))
     assert "ssl-verify-off" in codes(doctor(), Severity.WARNING)
 
 
 @pytest.mark.parametrize("texts, code", [
-    ("edupushplus_text_on_mobile=Login from {ip}?", "phone-text-invalid"),
-    ("edupushplus_title_on_mobile=Login {user", "phone-text-invalid"),
-    ("edupushplus_text_on_mobile=" + "{user_agent} " * 40, "phone-text-too-long"),
+    (action(catalogue.MOBILE_TEXT, "Login from {ip}?"), "phone-text-invalid"),
+    (action(catalogue.MOBILE_TITLE, "Login {user"), "phone-text-invalid"),
+    (action(catalogue.MOBILE_TEXT, "{user_agent} " * 40), "phone-text-too-long"),
 ])
 def test_phone_texts_that_would_refuse_logins(doctor, enrollment_policy, admin, texts, code):
     enrollment_policy()
@@ -316,7 +319,7 @@ def test_phone_texts_that_would_refuse_logins(doctor, enrollment_policy, admin, 
 def test_phone_texts_with_context_that_fit(doctor, enrollment_policy, admin):
     enrollment_policy()
     admin.set_policy("edupushplus-texts", "authentication",
-                     "edupushplus_text_on_mobile=Log in {user} from {client_ip} with {user_agent}?")
+                     action(catalogue.MOBILE_TEXT, "Log in {user} from {client_ip} with {user_agent}?"))
     assert not {"phone-text-invalid", "phone-text-too-long"} & codes(doctor())
 
 
@@ -348,21 +351,22 @@ def test_web_ui_templates_of_another_version(doctor, enrollment_policy, own_stat
 # --------------------------------------------------------------------------- Firebase
 
 def test_gateway_named_by_the_policy_does_not_exist(doctor, enrollment_policy):
-    enrollment_policy(extra="edupushplus_firebase_configuration=nowhere")
+    enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, "nowhere"))
     assert "firebase-gateway-missing" in codes(doctor(), Severity.ERROR)
 
 
 def test_gateway_of_another_provider(doctor, admin, enrollment_policy):
     admin.post("/smsgateway", {"name": "sms", "module": "edumfa.lib.smsprovider.SipgateSMSProvider.SipgateSMSProvider",
                                "option.USERNAME": "u", "option.PASSWORD": "p"})
-    enrollment_policy(extra="edupushplus_firebase_configuration=sms")
+    enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, "sms"))
     assert "firebase-gateway-wrong-type" in codes(doctor(), Severity.ERROR)
 
 
 def test_gateway_without_key_file_option(doctor, admin, enrollment_policy):
     """eduMFA stores the gateway, then fails its own check of the file with a 500."""
-    admin.request("POST", "/smsgateway", json={"name": GATEWAY, "module": FIREBASE_MODULE, "option.other": "x"}, expect=500)
-    enrollment_policy(extra=f"edupushplus_firebase_configuration={GATEWAY}")
+    admin.request("POST", "/smsgateway", json={"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+                                               "option.other": "x"}, expect=500)
+    enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, GATEWAY))
     assert "firebase-file-not-set" in codes(doctor(), Severity.ERROR)
 
 
@@ -400,14 +404,14 @@ def test_token_endpoint_unreachable(doctor, firebase_gateway):
 
 
 def test_poll_only_is_a_note(doctor, enrollment_policy):
-    enrollment_policy(extra="edupushplus_firebase_configuration=poll only")
+    enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, catalogue.POLL_ONLY))
     report = doctor()
     assert "poll-only" in codes(report, Severity.NOTE)
 
 
 def test_fcm_url_left_from_a_test_setup(doctor, configure, enrollment_policy):
     enrollment_policy()
-    configure(EDUPUSH_FCM_URL="http://127.0.0.1:8765")
+    configure(**{Config.FCM_URL: "http://127.0.0.1:8765"})
     assert "fcm-url-overridden" in codes(doctor(), Severity.WARNING)
 
 
@@ -440,25 +444,25 @@ def test_clock_without_reference(doctor, enrollment_policy):
 
 @pytest.mark.parametrize("setup, settings, code, severity", [
     (WorkerSetup(), {}, "worker-class-unknown", Severity.WARNING),
-    (WorkerSetup("sync", 1, "test"), {"EDUPUSH_PUSH_WAIT_SLOTS": 7}, "push-wait-sync-worker", Severity.ERROR),
+    (WorkerSetup("sync", 1, "test"), {Config.PUSH_WAIT_SLOTS: 7}, "push-wait-sync-worker", Severity.ERROR),
     (GTHREAD_8, {}, "push-wait-slots-missing", Severity.ERROR),
-    (GTHREAD_8, {"EDUPUSH_PUSH_WAIT_SLOTS": 0}, "push-wait-slots-missing", Severity.ERROR),
-    (WorkerSetup("gthread", 1, "test"), {"EDUPUSH_PUSH_WAIT_SLOTS": 1}, "push-wait-too-few-threads", Severity.ERROR),
-    (GTHREAD_8, {"EDUPUSH_PUSH_WAIT_SLOTS": 8}, "push-wait-slots-too-many", Severity.WARNING),
-    (GTHREAD_8, {"EDUPUSH_PUSH_WAIT_SLOTS": "many"}, "push-wait-slots-invalid", Severity.ERROR),
+    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 0}, "push-wait-slots-missing", Severity.ERROR),
+    (WorkerSetup("gthread", 1, "test"), {Config.PUSH_WAIT_SLOTS: 1}, "push-wait-too-few-threads", Severity.ERROR),
+    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 8}, "push-wait-slots-too-many", Severity.WARNING),
+    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: "many"}, "push-wait-slots-invalid", Severity.ERROR),
     (WorkerSetup("tornado", 1, "test"), {}, "worker-class-unrecognised", Severity.WARNING),
 ])
 def test_worker_unsuitable_for_push_wait(doctor, push_wait, configure, setup, settings, code, severity):
-    configure(remove=["EDUPUSH_PUSH_WAIT_SLOTS"], **settings)
+    configure(remove=[Config.PUSH_WAIT_SLOTS], **settings)
     assert code in codes(doctor(setup), severity)
 
 
 @pytest.mark.parametrize("setup, settings", [
-    (GTHREAD_8, {"EDUPUSH_PUSH_WAIT_SLOTS": 7}),
+    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 7}),
     (WorkerSetup("gevent", None, "test"), {}),
 ])
 def test_worker_suitable_for_push_wait(doctor, push_wait, configure, setup, settings):
-    configure(remove=["EDUPUSH_PUSH_WAIT_SLOTS"], **settings)
+    configure(remove=[Config.PUSH_WAIT_SLOTS], **settings)
     assert not {code for code in codes(doctor(setup)) if "worker" in code or "push-wait" in code}
 
 
@@ -469,7 +473,7 @@ def test_sync_worker_without_push_wait_is_fine(doctor, enrollment_policy):
 
 def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, configure, tmp_path, tls_server):
     """gunicorn turns sync with threads > 1 into gthread, so the slots are what is missing."""
-    configure(remove=["EDUPUSH_PUSH_WAIT_SLOTS"])
+    configure(remove=[Config.PUSH_WAIT_SLOTS])
     config = tmp_path / "gunicorn.conf.py"
     config.write_text("workers = 4\nworker_class = 'sync'\nthreads = 4\n")
     result = subprocess.run(
@@ -479,4 +483,4 @@ def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, 
     )
     found = {finding["code"]: finding for check in json.loads(result.stdout)["checks"] for finding in check["findings"]}
     assert "push-wait-slots-missing" in found and "push-wait-sync-worker" not in found
-    assert "EDUPUSH_PUSH_WAIT_SLOTS = 3" in found["push-wait-slots-missing"]["fix"]
+    assert f"{Config.PUSH_WAIT_SLOTS} = 3" in found["push-wait-slots-missing"]["fix"]

@@ -2,18 +2,23 @@
 
 import pytest
 
+from edupush_token import catalogue
+from edupush_token.catalogue import TOKEN_TYPE
+
+ENROLL_AT_LOGIN = f"enroll_via_multichallenge={TOKEN_TYPE.upper()}"
+
 
 @pytest.fixture
 def enroll_at_login(admin, push_policies):
     admin.set_policy("passthru", "authentication", "passthru=userstore")
-    admin.set_policy("edupushplus-enroll-at-login", "authentication", "enroll_via_multichallenge=EDUPUSHPLUS")
+    admin.set_policy("edupushplus-enroll-at-login", "authentication", ENROLL_AT_LOGIN)
 
 
 def test_a_user_without_a_token_enrolls_at_login(enroll_at_login, validate, phone, client, tokeninfo):
     _status, body = validate(**{"pass": "alice-password"})
     assert body["result"]["authentication"] == "CHALLENGE"
     [challenge] = body["detail"]["multi_challenge"]
-    assert challenge["type"] == "edupushplus"
+    assert challenge["type"] == TOKEN_TYPE
     assert challenge["client_mode"] == "poll"
     assert challenge["image"].startswith("data:image/png;base64,")
     transaction_id = challenge["transaction_id"]
@@ -38,7 +43,7 @@ def test_the_enrolled_token_then_serves_push_logins(enroll_at_login, validate, p
 
 def test_enroll_at_login_needs_the_registration_url_policy(admin, validate):
     admin.set_policy("passthru", "authentication", "passthru=userstore")
-    admin.set_policy("edupushplus-enroll-at-login", "authentication", "enroll_via_multichallenge=EDUPUSHPLUS")
+    admin.set_policy("edupushplus-enroll-at-login", "authentication", ENROLL_AT_LOGIN)
     status, body = validate(**{"pass": "alice-password"})
     assert status == 403
-    assert "edupushplus_registration_url" in body["result"]["error"]["message"]
+    assert catalogue.REGISTRATION_URL.name in body["result"]["error"]["message"]

@@ -7,8 +7,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from support import PIN, REGISTRATION_URL, qr_query
+from support import PIN, REGISTRATION_URL, action, actions, qr_query
 
+from edupush_token import catalogue
+from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, TTL, Info
 from edupush_token.devtools.phone import PhoneError, pubkey_b64
 
 pytestmark = pytest.mark.both_engines
@@ -25,8 +27,8 @@ def test_step_one_answers_like_the_builtin_token(start_enrollment):
     assert query["v"] == "1"
     assert query["url"] == REGISTRATION_URL
     assert query["serial"] == detail["serial"]
-    assert query["sslverify"] == "1"
-    assert query["ttl"] == "10"
+    assert query["sslverify"] == catalogue.ENROLL_SSL_VERIFY.default
+    assert query["ttl"] == str(TTL.default)
     assert query["enrollment_credential"] == detail["enrollment_credential"]
     assert len(bytes.fromhex(detail["enrollment_credential"])) * 8 >= 160
 
@@ -36,7 +38,8 @@ def test_each_enrollment_gets_its_own_credential(start_enrollment):
 
 
 def test_registration_url_is_sent_in_dart_canonical_form(admin, start_enrollment, phone):
-    admin.set_policy("edupushplus-enrollment", "enrollment", "edupushplus_registration_url=HTTPS://EduMFA.Example.ORG:443/x/../ttype/edupushplus")
+    admin.set_policy("edupushplus-enrollment", "enrollment",
+                     action(catalogue.REGISTRATION_URL, f"HTTPS://EduMFA.Example.ORG:443/x/..{ENDPOINT_PATH}"))
     qr_url = start_enrollment()["pushurl"]["value"]
     assert qr_query(qr_url)["url"] == REGISTRATION_URL
     assert phone.scan(qr_url).url == REGISTRATION_URL
@@ -46,7 +49,8 @@ def test_policies_shape_the_qr_code(admin, start_enrollment, phone):
     admin.set_policy(
         "edupushplus-qr",
         "enrollment",
-        "edupushplus_ttl=3, edupushplus_ssl_verify=0, tokenlabel={user}@{realm}, tokenissuer={givenname}'s MFA, edupushplus_force_app_pin",
+        ", ".join([actions({TTL: 3, catalogue.ENROLL_SSL_VERIFY: 0}), "tokenlabel={user}@{realm}",
+                   "tokenissuer={givenname}'s MFA", action(catalogue.FORCE_APP_PIN)]),
     )
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     assert (pending.ttl_minutes, pending.sslverify, pending.force_pin) == (3, False, True)
@@ -55,26 +59,26 @@ def test_policies_shape_the_qr_code(admin, start_enrollment, phone):
 
 
 def test_request_parameters_cannot_override_policies(start_enrollment):
-    detail = start_enrollment(edupushplus_registration_url="https://evil.example/x", edupushplus_ttl=9999)
+    detail = start_enrollment(**{catalogue.REGISTRATION_URL.name: "https://evil.example/x", TTL.name: 9999})
     query = qr_query(detail["pushurl"]["value"])
-    assert (query["url"], query["ttl"]) == (REGISTRATION_URL, "10")
+    assert (query["url"], query["ttl"]) == (REGISTRATION_URL, str(TTL.default))
 
 
 def test_enrollment_needs_a_registration_url_policy(admin):
-    body = admin.request("POST", "/token/init", {"type": "edupushplus", "genkey": 1, "user": "alice", "realm": "demo"}, expect=403)
-    assert "edupushplus_registration_url" in body["result"]["error"]["message"]
+    body = admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}, expect=403)
+    assert catalogue.REGISTRATION_URL.name in body["result"]["error"]["message"]
 
 
-@pytest.mark.parametrize("bad_url", ["https://edumfa.example.org/ttype/edupushplus?a=b", "ftp://edumfa.example.org/x"])
+@pytest.mark.parametrize("bad_url", [REGISTRATION_URL + "?a=b", "ftp://edumfa.example.org/x"])
 def test_unusable_registration_urls_are_refused(admin, bad_url):
-    admin.set_policy("edupushplus-enrollment", "enrollment", f"edupushplus_registration_url={bad_url}")
-    body = admin.request("POST", "/token/init", {"type": "edupushplus", "genkey": 1, "user": "alice", "realm": "demo"}, expect=403)
-    assert "edupushplus_registration_url" in body["result"]["error"]["message"]
+    admin.set_policy("edupushplus-enrollment", "enrollment", action(catalogue.REGISTRATION_URL, bad_url))
+    body = admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}, expect=403)
+    assert catalogue.REGISTRATION_URL.name in body["result"]["error"]["message"]
 
 
 @pytest.mark.parametrize("serial", ["PUSH&1", "PUSH+1", "PUSH%1", "PUSH#1"])
 def test_serials_the_app_cannot_put_in_a_url_are_refused(admin, push_policies, serial):
-    admin.request("POST", "/token/init", {"type": "edupushplus", "genkey": 1, "serial": serial, "user": "alice", "realm": "demo"}, expect=400)
+    admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "serial": serial, "user": "alice", "realm": "demo"}, expect=400)
 
 
 def test_the_phone_enrolls_with_an_rsa_4096_key_like_the_app(make_phone, start_enrollment, tokeninfo):
@@ -83,19 +87,19 @@ def test_the_phone_enrolls_with_an_rsa_4096_key_like_the_app(make_phone, start_e
     info = tokeninfo(token.serial)
     assert info["rollout_state"] == "enrolled"
     assert info["active"] is True
-    assert info["info"]["public_key_smartphone"] == pubkey_b64(token.private_key)
-    assert info["info"]["firebase_token"] == phone.firebase_token
-    assert info["info"]["public_key_server"].startswith("-----BEGIN RSA PUBLIC KEY-----")
-    assert "PRIVATE" not in info["info"]["private_key_server"]
-    assert info["info"]["private_key_server.type"] == "password"
-    assert "enrollment_credential" not in info["info"]
+    assert info["info"][Info.PHONE_KEY] == pubkey_b64(token.private_key)
+    assert info["info"][Info.FIREBASE_TOKEN] == phone.firebase_token
+    assert info["info"][Info.SERVER_PUBLIC_KEY].startswith("-----BEGIN RSA PUBLIC KEY-----")
+    assert "PRIVATE" not in info["info"][Info.SERVER_PRIVATE_KEY]
+    assert info["info"][f"{Info.SERVER_PRIVATE_KEY}.type"] == "password"
+    assert Info.ENROLLMENT_CREDENTIAL not in info["info"]
 
 
 def test_the_answer_carries_a_pkcs1_key_on_one_line(client, start_enrollment, phone):
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     response = client.post(
-        "/ttype/edupushplus",
+        ENDPOINT_PATH,
         data={"enrollment_credential": pending.enrollment_credential, "serial": pending.serial, "fbtoken": "fb", "pubkey": pubkey_b64(key)},
     )
     assert response.status_code == 200
@@ -122,11 +126,11 @@ def test_urlsafe_base64_keys_are_accepted(client, phone, start_enrollment, token
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     urlsafe = pubkey_b64(key).replace("+", "-").replace("/", "_")
     response = client.post(
-        "/ttype/edupushplus",
+        ENDPOINT_PATH,
         data={"enrollment_credential": pending.enrollment_credential, "serial": pending.serial, "fbtoken": "fb", "pubkey": urlsafe},
     )
     assert response.status_code == 200
-    assert tokeninfo(pending.serial)["info"]["public_key_smartphone"] == pubkey_b64(key)
+    assert tokeninfo(pending.serial)["info"][Info.PHONE_KEY] == pubkey_b64(key)
 
 
 def test_ios_empty_post_gets_a_clean_4xx_and_spoils_nothing(client, start_enrollment, phone, tokeninfo):
@@ -154,22 +158,22 @@ def test_wrong_credential_is_refused_and_the_token_still_waits(start_enrollment,
 def test_a_replayed_step_two_is_refused(start_enrollment, phone, tokeninfo):
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     token = phone.enroll(pending)
-    server_key = tokeninfo(token.serial)["info"]["public_key_server"]
+    server_key = tokeninfo(token.serial)["info"][Info.SERVER_PUBLIC_KEY]
     with pytest.raises(PhoneError) as replay:
         phone.enroll(pending)
     assert replay.value.status == 400
-    assert tokeninfo(token.serial)["info"]["public_key_server"] == server_key
+    assert tokeninfo(token.serial)["info"][Info.SERVER_PUBLIC_KEY] == server_key
 
 
 def test_step_two_for_an_unknown_serial_is_refused(client):
-    response = client.post("/ttype/edupushplus", data={"enrollment_credential": "c", "serial": "EDPP404", "fbtoken": "f", "pubkey": "k"})
+    response = client.post(ENDPOINT_PATH, data={"enrollment_credential": "c", "serial": "EDPP404", "fbtoken": "f", "pubkey": "k"})
     assert response.status_code == 400
 
 
 def test_step_two_after_the_qr_codes_ttl_is_refused(admin, start_enrollment, phone, tokeninfo):
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
-    admin.post(f"/token/info/{pending.serial}/enrollment_deadline", {"value": past})
+    admin.post(f"/token/info/{pending.serial}/{Info.ENROLLMENT_DEADLINE}", {"value": past})
     with pytest.raises(PhoneError) as late:
         phone.enroll(pending)
     assert late.value.status == 400 and "expired" in late.value.message
@@ -189,7 +193,7 @@ def test_the_phone_cannot_set_the_token_pin(client, start_enrollment, phone, val
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     client.post(
-        "/ttype/edupushplus",
+        ENDPOINT_PATH,
         data={"enrollment_credential": pending.enrollment_credential, "serial": pending.serial, "fbtoken": "fb", "pubkey": pubkey_b64(key), "pin": "evil"},
     )
     assert validate(**{"pass": "evil"})[1]["result"]["value"] is False
@@ -197,4 +201,4 @@ def test_the_phone_cannot_set_the_token_pin(client, start_enrollment, phone, val
 
 
 def test_phone_data_cannot_be_passed_to_token_init(admin, push_policies):
-    admin.request("POST", "/token/init", {"type": "edupushplus", "genkey": 1, "pubkey": "MII", "user": "alice", "realm": "demo"}, expect=400)
+    admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "pubkey": "MII", "user": "alice", "realm": "demo"}, expect=400)

@@ -4,14 +4,20 @@ import threading
 import time
 
 import pytest
-from support import PIN
+from support import PIN, action
 
 from edupush_token.devtools.fake_fcm import FakeFCM
-from edupush_token import runtime
+from edupush_token import catalogue, runtime
+from edupush_token.catalogue import Config, Info
 from edupush_token.hosts.edumfa.ports import Store
 
 GATEWAY = "fcm-test"
-FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+
+
+def create_gateway(admin, service_account):
+    """eduMFA's Firebase gateway ``GATEWAY`` with this service-account key file (created or replaced)."""
+    admin.post("/smsgateway", {"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+                               f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(service_account)})
 
 
 @pytest.fixture
@@ -25,10 +31,10 @@ def firebase(app, admin, push_policies, fake_fcm, tmp_path):
     """An eduMFA Firebase gateway pointing at the stand-in, and the policy that uses it."""
     account = tmp_path / "service-account.json"
     fake_fcm.create_service_account(account)
-    app.config["EDUPUSH_FCM_URL"] = fake_fcm.base_url
-    app.config["EDUPUSH_FCM_TIMEOUT"] = 1.0
-    admin.post("/smsgateway", {"name": GATEWAY, "module": FIREBASE_MODULE, "option.JSON config file": str(account)})
-    admin.set_policy("edupushplus-firebase", "enrollment", f"edupushplus_firebase_configuration={GATEWAY}")
+    app.config[Config.FCM_URL] = fake_fcm.base_url
+    app.config[Config.FCM_TIMEOUT] = 1.0
+    create_gateway(admin, account)
+    admin.set_policy("edupushplus-firebase", "enrollment", action(catalogue.FIREBASE_CONFIG, GATEWAY))
     yield fake_fcm
     runtime.deliveries.wait_idle(15)
 
@@ -56,13 +62,14 @@ def test_the_push_reaches_the_phone_with_the_message_eduMFA_sends(app, pushed, p
     trigger()
     message = firebase.wait_for_message(pushed.firebase_token, timeout=15)
     assert phone.receive_push(message["data"]) is not None, phone.last_drop_reason
-    assert message["notification"] == {"title": "eduMFA", "body": "Do you want to confirm the login?"}
+    assert message["notification"] == {"title": catalogue.MOBILE_TITLE.default, "body": catalogue.MOBILE_TEXT.default}
     assert message["android"]["priority"] == "high"
-    assert message["android"]["ttl"] == "120s"
+    assert message["android"]["ttl"] == f"{catalogue.DEFAULT_CHALLENGE_VALIDITY}s"
     apns = message["apns"]
     assert apns["headers"]["apns-priority"] == "10"
     assert apns["headers"]["apns-push-type"] == "alert"
-    assert int(apns["headers"]["apns-expiration"]) - time.time() == pytest.approx(120, abs=10)
+    lifetime = int(apns["headers"]["apns-expiration"]) - time.time()
+    assert lifetime == pytest.approx(catalogue.DEFAULT_CHALLENGE_VALIDITY, abs=10)
     assert apns["payload"]["aps"]["category"] == "PUSH_AUTHENTICATION"
     record = delivery_of(app, pushed.serial)
     assert (record.delivery_state, record.delivery_attempts) == ("sent", 1)
@@ -80,7 +87,7 @@ def test_polls_serve_the_push_exactly_as_it_was_sent(app, pushed, phone, firebas
 
 
 def test_a_slow_firebase_does_not_delay_the_login_request(app, pushed, firebase, trigger):
-    app.config["EDUPUSH_FCM_TIMEOUT"] = 5.0
+    app.config[Config.FCM_TIMEOUT] = 5.0
     firebase.set_latency(send=2.0)
     started = time.monotonic()
     trigger()
@@ -108,7 +115,7 @@ def test_the_push_is_queued_once_the_logins_request_has_written_its_audit_entry(
 
 
 def test_a_push_wait_login_sends_its_push_while_it_waits(app, admin, pushed, phone, firebase):
-    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=20")
+    admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, 20))
     outcome = {}
 
     def log_in():
@@ -171,7 +178,7 @@ def test_the_sdk_does_not_retry_behind_our_back(app, pushed, firebase, trigger):
 
 
 def test_no_retry_outlives_the_challenge(app, admin, pushed, firebase, trigger):
-    admin.post("/system/setConfig", {"EdupushplusChallengeValidityTime": "2"})
+    admin.post("/system/setConfig", {Config.CHALLENGE_VALIDITY: "2"})
     firebase.add_fault("send", error_code="UNAVAILABLE", retry_after="5", times=None)
     trigger()
     record = delivery_of(app, pushed.serial)
@@ -199,7 +206,7 @@ def test_bad_credentials_are_reported(app, admin, pushed, firebase, trigger, tmp
 
     stranger = tmp_path / "unknown-account.json"
     write_service_account(stranger, generate_service_account("edupush-demo", firebase.token_uri))
-    admin.post("/smsgateway", {"name": GATEWAY, "module": FIREBASE_MODULE, "option.JSON config file": str(stranger)})
+    create_gateway(admin, stranger)
     trigger()
     record = delivery_of(app, pushed.serial)
     assert record.delivery_state == "failed"
@@ -211,7 +218,7 @@ def test_unregistered_marks_the_registration_dead_and_a_token_update_revives_it(
     trigger()
     assert delivery_of(app, pushed.serial).delivery_state == "failed"
     info = tokeninfo(pushed.serial)["info"]
-    assert info["firebase_token_state"] == "unregistered"
+    assert info[Info.REGISTRATION_STATE] == "unregistered"
     audit = admin.get("/audit/", params={"serial": pushed.serial, "action": "*delivery*"})["result"]["value"]["auditdata"]
     assert any("UnregisteredError" in entry["info"] for entry in audit)
 
@@ -220,22 +227,22 @@ def test_unregistered_marks_the_registration_dead_and_a_token_update_revives_it(
     assert len(phone.poll(pushed)) == 2
 
     assert phone.update_firebase_token(pushed, "fresh-registration").status == 200
-    assert "firebase_token_state" not in tokeninfo(pushed.serial)["info"]
+    assert Info.REGISTRATION_STATE not in tokeninfo(pushed.serial)["info"]
     trigger()
     assert delivery_of(app, pushed.serial).delivery_state == "sent"
     assert firebase.wait_for_message("fresh-registration", timeout=15)
 
 
 def test_texts_too_large_for_firebase_are_refused_when_the_challenge_is_built(app, admin, pushed, firebase):
-    admin.set_policy("edupushplus-texts", "authentication", "edupushplus_text_on_mobile=" + "x" * 3900)
+    admin.set_policy("edupushplus-texts", "authentication", action(catalogue.MOBILE_TEXT, "x" * 3900))
     body = admin.request("POST", "/validate/triggerchallenge", {"user": "alice", "realm": "demo"}, expect=400)
     assert "4096" in body["result"]["error"]["message"]
-    assert "edupushplus_text_on_mobile" in body["result"]["error"]["message"]
+    assert catalogue.MOBILE_TEXT.name in body["result"]["error"]["message"]
     assert firebase.messages == []
 
 
 def test_synchronous_delivery_puts_the_error_in_the_response(app, admin, pushed, firebase, validate):
-    admin.set_policy("edupushplus-sync", "authentication", "edupushplus_synchronous_delivery")
+    admin.set_policy("edupushplus-sync", "authentication", action(catalogue.SYNCHRONOUS_DELIVERY))
     firebase.add_fault("send", error_code="INVALID_ARGUMENT", times=None)
     _status, body = validate(**{"pass": PIN})
     assert "could not be sent" in body["detail"]["message"]
@@ -245,7 +252,7 @@ def test_synchronous_delivery_puts_the_error_in_the_response(app, admin, pushed,
 
 
 def test_synchronous_delivery_sends_before_answering(app, admin, pushed, firebase, validate):
-    admin.set_policy("edupushplus-sync", "authentication", "edupushplus_synchronous_delivery")
+    admin.set_policy("edupushplus-sync", "authentication", action(catalogue.SYNCHRONOUS_DELIVERY))
     _status, body = validate(**{"pass": PIN})
     assert body["result"]["authentication"] == "CHALLENGE"
     assert len([m for m in firebase.messages if m["status"] == 200]) == 1

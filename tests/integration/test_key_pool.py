@@ -6,6 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from sqlalchemy import select
+from support import FAST_SERVER_KEY_SIZE
 
 from edupush_token import runtime
 from edupush_token.catalogue import Config
@@ -14,7 +15,7 @@ from edupush_token.storage.schema import server_key
 
 pytestmark = pytest.mark.both_engines
 
-KEY_SIZE = 2048  # what push_policies sets
+KEY_SIZE = FAST_SERVER_KEY_SIZE  # what push_policies sets
 
 
 @pytest.fixture

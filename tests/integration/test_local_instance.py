@@ -7,9 +7,8 @@ import stat
 import pytest
 import requests
 
+from edupush_token.catalogue import TOKEN_TYPE
 from edupush_token.devtools.local_instance import DEMO_USERS, LocalInstance
-
-PLUGIN_TYPE = "edupushplus"
 
 
 def test_admin_can_authenticate(client, instance):
@@ -82,7 +81,7 @@ def test_extra_config_reaches_the_app(tmp_path):
 
 def test_plugin_token_type_is_registered(admin):
     enrollment_rights = admin.get("/policy/defs/admin")["result"]["value"]
-    assert "enroll" + PLUGIN_TYPE.upper() in enrollment_rights
+    assert "enroll" + TOKEN_TYPE.upper() in enrollment_rights
 
 
 @pytest.mark.e2e

@@ -7,8 +7,10 @@ import json
 import pytest
 
 from edupush_token import policy_sets
+from edupush_token.catalogue import ENDPOINT_PATH, REGISTRATION_URL, WAIT
 from edupush_token.cli import main
 from edupush_token.hosts.edumfa.app import app_context
+from support import action
 
 PUBLIC_URL = "https://mfa.example.edu"
 
@@ -54,7 +56,7 @@ def test_load_adds_the_ready_set_with_the_public_url(cli, instance, admin):
     assert code == 0
     assert out.splitlines() == ["edupushplus-enrollment: added", "edupushplus-authentication: added"]
     [policy] = admin.get("/policy/edupushplus-enrollment")["result"]["value"]
-    assert policy["action"]["edupushplus_registration_url"] == f"{PUBLIC_URL}/ttype/edupushplus"
+    assert policy["action"][REGISTRATION_URL.name] == f"{PUBLIC_URL}{ENDPOINT_PATH}"
 
 
 def test_loading_twice_changes_nothing(cli, instance):
@@ -71,17 +73,17 @@ def test_loading_twice_changes_nothing(cli, instance):
 
 def test_loading_restores_what_an_admin_changed(cli, instance, admin):
     cli("policies", "load", "push-wait", "--config", instance.config_file)
-    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=60", realm="demo")
+    admin.set_policy("edupushplus-push-wait", "authentication", action(WAIT, 60), realm="demo")
     code, out, _err = cli("policies", "load", "push-wait", "--config", instance.config_file)
     assert (code, out.strip()) == (0, "edupushplus-push-wait: updated (action)")
     [policy] = admin.get("/policy/edupushplus-push-wait")["result"]["value"]
-    assert policy["action"] == {"edupushplus_wait": "20"}
+    assert policy["action"] == {WAIT.name: "20"}
     assert policy["realm"] == ["demo"]  # eduMFA's importer keeps fields the file does not set
 
 
 def test_export_then_load_round_trips(cli, instance, admin, tmp_path):
     cli("policies", "load", "poll-only", "push-wait", "--public-url", PUBLIC_URL, "--config", instance.config_file)
-    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=30", realm="demo",
+    admin.set_policy("edupushplus-push-wait", "authentication", action(WAIT, 30), realm="demo",
                      priority=3, client="10.0.0.0/8")
     admin.post("/policy/disable/edupushplus-push-wait")
     admin.set_policy("unrelated", "authentication", "otppin=userstore")
@@ -91,7 +93,7 @@ def test_export_then_load_round_trips(cli, instance, admin, tmp_path):
     entries = {policy["name"]: policy for policy in json.loads(exported.read_text())["policy"]}
     assert set(entries) == {"edupushplus-enrollment", "edupushplus-authentication", "edupushplus-push-wait"}
     assert entries["edupushplus-push-wait"] == {
-        "name": "edupushplus-push-wait", "scope": "authentication", "action": "edupushplus_wait=30",
+        "name": "edupushplus-push-wait", "scope": "authentication", "action": action(WAIT, 30),
         "active": False, "priority": 3, "realm": "demo", "client": "10.0.0.0/8",
     }
     before = stored_policies(instance)
@@ -140,14 +142,14 @@ def test_edumfa_manage_export_format_loads(cli, instance, tmp_path, admin):
     """What `edumfa-manage config export -t policy` writes: a Python literal with True/False/None."""
     literal = tmp_path / "policies.py"
     literal.write_text(repr({"policy": [{
-        "name": "from-manage", "scope": "authentication", "action": {"edupushplus_wait": "15"},
+        "name": "from-manage", "scope": "authentication", "action": {WAIT.name: "15"},
         "active": True, "check_all_resolvers": False, "realm": ["demo"], "time": "", "conditions": [],
         "priority": 1, "adminrealm": [], "user": [], "client": [], "resolver": [], "edumfanode": [], "adminuser": [],
     }]}))
     code, out, _err = cli("policies", "load", literal, "--config", instance.config_file)
     assert (code, out.strip()) == (0, "from-manage: added")
     [policy] = admin.get("/policy/from-manage")["result"]["value"]
-    assert policy["action"] == {"edupushplus_wait": "15"} and policy["realm"] == ["demo"]
+    assert policy["action"] == {WAIT.name: "15"} and policy["realm"] == ["demo"]
 
 
 def test_list_shows_the_ready_sets(cli):

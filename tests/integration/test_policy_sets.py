@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from support import PIN
 
+from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, WAIT
+from edupush_token.policy_sets import PLACEHOLDER_URL
+
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 POLICY_FILES = sorted(POLICY_DIR.glob("*.json"))
 
@@ -52,11 +55,11 @@ def test_loading_is_repeatable(app, admin):
 
 def test_poll_only_set_enrolls_and_logs_in(app, admin, phone, validate):
     import_with_edumfa(app, POLICY_DIR / "edupushplus-poll-only.json")
-    detail = admin.post("/token/init", {"type": "edupushplus", "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
+    detail = admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
     token = phone.enroll(phone.scan(detail["pushurl"]["value"]))
     _status, body = validate(**{"pass": PIN})
     [request] = phone.poll(token)
-    assert request.url == "https://edumfa.example.org/ttype/edupushplus"
+    assert request.url == PLACEHOLDER_URL + ENDPOINT_PATH
     phone.accept(request)
     _status, done = validate(**{"pass": "", "transaction_id": body["detail"]["transaction_id"]})
     assert done["result"]["authentication"] == "ACCEPT"
@@ -65,4 +68,4 @@ def test_poll_only_set_enrolls_and_logs_in(app, admin, phone, validate):
 def test_push_wait_set_sets_twenty_seconds(app, admin):
     import_with_edumfa(app, POLICY_DIR / "edupushplus-push-wait.json")
     [policy] = admin.get("/policy/edupushplus-push-wait")["result"]["value"]
-    assert policy["action"] == {"edupushplus_wait": "20"}
+    assert policy["action"] == {WAIT.name: "20"}

@@ -3,7 +3,20 @@
 from datetime import datetime, timedelta
 
 import pytest
-from support import PIN
+from support import PIN, action, actions
+
+from edupush_token import catalogue
+from edupush_token.catalogue import (
+    DECLINE_COOLDOWN,
+    DECLINE_LIMIT,
+    DECLINE_WINDOW,
+    MAX_OPEN,
+    MAX_PER_HOUR,
+    MIN_INTERVAL,
+)
+
+# The open-requests limit and the minimum interval at their loosest, out of the way of the limit under test.
+LOOSE = {MAX_OPEN: MAX_OPEN.high, MIN_INTERVAL: MIN_INTERVAL.low}
 
 
 @pytest.fixture
@@ -36,7 +49,7 @@ def test_defaults_refuse_a_second_push_while_one_is_open(admin, enrolled, valida
 
 
 def test_answering_the_open_request_allows_the_next(admin, enrolled, validate, limits):
-    limits("edupushplus_max_open_requests=1, edupushplus_min_interval=0")
+    limits(actions({**LOOSE, MAX_OPEN: 1}))
     validate(**{"pass": PIN})
     [request] = enrolled.phone.poll(enrolled.token)
     enrolled.phone.accept(request)
@@ -44,7 +57,7 @@ def test_answering_the_open_request_allows_the_next(admin, enrolled, validate, l
 
 
 def test_minimum_interval_between_pushes(enrolled, validate, limits):
-    limits("edupushplus_max_open_requests=10, edupushplus_min_interval=60")
+    limits(actions({**LOOSE, MIN_INTERVAL: 60}))
     validate(**{"pass": PIN})
     _status, body = validate(**{"pass": PIN})
     assert refused(body)
@@ -53,7 +66,7 @@ def test_minimum_interval_between_pushes(enrolled, validate, limits):
 
 def test_hourly_cap_per_user(enroll, make_phone, validate, limits, trigger):
     second_token = enroll("alice", on_phone=make_phone())
-    limits("edupushplus_max_open_requests=10, edupushplus_min_interval=0, edupushplus_max_per_hour=3")
+    limits(actions({**LOOSE, MAX_PER_HOUR: 3}))
     bodies = [validate(**{"pass": PIN})[1] for _ in range(3)]
     assert [body["result"]["authentication"] for body in bodies] == ["CHALLENGE", "CHALLENGE", "REJECT"]
     assert "Too many push logins" in bodies[-1]["detail"]["message"]
@@ -61,8 +74,8 @@ def test_hourly_cap_per_user(enroll, make_phone, validate, limits, trigger):
 
 
 def test_declines_pause_pushes_and_are_audited_as_possible_attacks(admin, enrolled, validate, limits):
-    limits("edupushplus_max_open_requests=10, edupushplus_min_interval=0, edupushplus_decline_limit=2, "
-           "edupushplus_decline_window=600, edupushplus_decline_cooldown=900")
+    limits(actions({**LOOSE, DECLINE_LIMIT: 2,
+                    DECLINE_WINDOW: DECLINE_WINDOW.default, DECLINE_COOLDOWN: DECLINE_COOLDOWN.default}))
     for _ in range(2):
         validate(**{"pass": PIN})
         [request] = enrolled.phone.poll(enrolled.token)
@@ -77,8 +90,7 @@ def test_declines_pause_pushes_and_are_audited_as_possible_attacks(admin, enroll
 
 
 def test_during_the_cool_down_a_user_may_still_approve_by_polling_if_allowed(admin, app, enrolled, validate, limits):
-    limits("edupushplus_max_open_requests=10, edupushplus_min_interval=0, edupushplus_decline_limit=1, "
-           "edupushplus_cooldown_allows_poll")
+    limits(actions({**LOOSE, DECLINE_LIMIT: 1, catalogue.COOLDOWN_ALLOWS_POLL: True}))
     validate(**{"pass": PIN})
     enrolled.phone.decline(enrolled.phone.poll(enrolled.token)[0])
     status, body = validate(**{"pass": PIN})
@@ -91,9 +103,9 @@ def test_during_the_cool_down_a_user_may_still_approve_by_polling_if_allowed(adm
 
 
 def test_push_wait_is_refused_at_once_by_a_limit(admin, enrolled, validate, limits):
-    limits("edupushplus_max_open_requests=1")
+    limits(action(MAX_OPEN, 1))
     validate(**{"pass": PIN})  # leaves one request open
-    admin.set_policy("edupushplus-push-wait", "authentication", "edupushplus_wait=20")
+    admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, 20))
     started = datetime.now()
     _status, body = validate(**{"pass": PIN})
     assert refused(body)
@@ -101,7 +113,7 @@ def test_push_wait_is_refused_at_once_by_a_limit(admin, enrolled, validate, limi
 
 
 def test_the_message_timeout_is_a_policy_of_its_own(admin, enrolled, trigger, limits):
-    limits("edupushplus_challenge_validity=30")
+    limits(action(catalogue.CHALLENGE_VALIDITY, 30))
     trigger()
     [challenge] = admin.get(f"/token/challenges/{enrolled.serial}")["result"]["value"]["challenges"]
     lifetime = _parse(challenge["expiration"]) - _parse(challenge["timestamp"])
@@ -109,10 +121,10 @@ def test_the_message_timeout_is_a_policy_of_its_own(admin, enrolled, trigger, li
 
 
 def test_limit_policies_are_validated(admin, enrolled, validate, limits):
-    limits("edupushplus_max_per_hour=0")
+    limits(action(MAX_PER_HOUR, MAX_PER_HOUR.low - 1))
     status, body = validate(**{"pass": PIN})
     assert status == 403
-    assert "edupushplus_max_per_hour" in body["result"]["error"]["message"]
+    assert MAX_PER_HOUR.name in body["result"]["error"]["message"]
 
 
 def _parse(text):

@@ -4,8 +4,10 @@ import threading
 import time
 
 import pytest
-from support import PIN
+from support import PIN, action, actions
 
+from edupush_token import catalogue
+from edupush_token.catalogue import MAX_OPEN, MIN_INTERVAL, Config
 from edupush_token.devtools.phone import FlaskClientTransport
 
 pytestmark = pytest.mark.both_engines
@@ -37,7 +39,7 @@ def answering_phone(app, enrolled):
 @pytest.fixture
 def push_wait(admin):
     def set_wait(seconds):
-        admin.set_policy("edupushplus-push-wait", "authentication", f"edupushplus_wait={seconds}")
+        admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, seconds))
 
     return set_wait
 
@@ -74,7 +76,7 @@ def test_a_wrong_pin_rejects_without_a_push(push_wait, enrolled, validate):
 
 
 def test_the_client_cannot_switch_push_wait_on(enrolled, validate):
-    body, elapsed = timed_check(validate, **{"pass": PIN, "edupushplus_wait": "30"})
+    body, elapsed = timed_check(validate, **{"pass": PIN, catalogue.WAIT.name: "30"})
     assert body["result"]["authentication"] == "CHALLENGE"
     assert elapsed < 5
 
@@ -89,7 +91,7 @@ def test_an_accepted_push_wait_challenge_is_used_up(push_wait, answering_phone, 
 
 
 def test_without_a_handler_to_spare_push_wait_falls_back_to_challenge_response(app, push_wait, enrolled, validate):
-    app.config["EDUPUSH_PUSH_WAIT_SLOTS"] = 0  # as under gunicorn's sync worker
+    app.config[Config.PUSH_WAIT_SLOTS] = 0  # as under gunicorn's sync worker
     push_wait(20)
     body, elapsed = timed_check(validate, **{"pass": PIN})
     assert elapsed < 5
@@ -102,7 +104,7 @@ def test_without_a_handler_to_spare_push_wait_falls_back_to_challenge_response(a
 
 
 def test_waits_beyond_the_slots_are_refused_at_once(app, admin, push_wait, answering_phone, enrolled, validate):
-    app.config["EDUPUSH_PUSH_WAIT_SLOTS"] = 1
+    app.config[Config.PUSH_WAIT_SLOTS] = 1
     push_wait(20)
     started = threading.Event()
     results = {}
@@ -133,7 +135,7 @@ def wait_until_a_challenge_is_open(admin, serial, timeout=10):
 
 
 def test_a_wait_slot_is_given_back_when_the_request_ends(app, push_wait, answering_phone, validate):
-    app.config["EDUPUSH_PUSH_WAIT_SLOTS"] = 1
+    app.config[Config.PUSH_WAIT_SLOTS] = 1
     push_wait(20)
     for _login in range(3):
         phone = answering_phone("accept")
@@ -149,7 +151,7 @@ def test_a_waiting_login_costs_the_database_about_one_query_a_second(app, admin,
     from edumfa.models import db
 
     admin.set_policy("edupushplus-loose", "authentication",
-                     "edupushplus_min_interval=0, edupushplus_max_open_requests=10")
+                     actions({MIN_INTERVAL: MIN_INTERVAL.low, MAX_OPEN: MAX_OPEN.high}))
     with app.app_context():
         engine = db.engine
 

@@ -6,6 +6,8 @@ import sqlite3
 import pytest
 from support import PIN
 
+from edupush_token.catalogue import Info
+
 FIREBASE_TOKEN = "fb-registration-" + "Zq7Xw2" * 20
 
 
@@ -41,7 +43,7 @@ def test_a_full_flow_leaks_no_secret(everything_logged, app, instance, start_enr
     assert len(private_key_lines) > 20
     for line in private_key_lines:
         assert line not in database and line not in logs
-    assert "PRIVATE KEY" not in stored["private_key_server"]
+    assert "PRIVATE KEY" not in stored[Info.SERVER_PRIVATE_KEY]
 
 
 def _server_private_key(app, serial):
@@ -49,4 +51,4 @@ def _server_private_key(app, serial):
     from edumfa.lib.token import get_one_token
 
     with app.app_context():
-        return get_one_token(serial=serial).get_tokeninfo("private_key_server")
+        return get_one_token(serial=serial).get_tokeninfo(Info.SERVER_PRIVATE_KEY)

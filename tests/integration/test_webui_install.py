@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from edupush_token import webui
+from edupush_token.catalogue import TOKEN_TYPE
 from edupush_token.cli import main
 from edupush_token.hosts.edumfa.webui_folder import static_folder
 
@@ -126,4 +127,4 @@ def test_without_a_config_file_it_is_edumfas_built_in_folder(edumfa_static_folde
 
 
 def test_the_web_ui_offers_edupushplus_for_enrollment(admin):
-    assert "edupushplus" in admin.get("/auth/rights")["result"]["value"]
+    assert TOKEN_TYPE in admin.get("/auth/rights")["result"]["value"]

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from edupush_token.catalogue import Config
 from edupush_token.doctor.checks.firebase import GOOGLE_TOKEN_URI
 from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
@@ -37,7 +38,7 @@ def test_sound_deployment_passes_every_check(make_deployment, web, read_as):
 
 
 def test_findings_are_collected_per_check(make_deployment, read_as):
-    read_as(make_deployment(settings={"EDUPUSH_FCM_URL": "http://127.0.0.1:8765"}))
+    read_as(make_deployment(settings={Config.FCM_URL: "http://127.0.0.1:8765"}))
     web = FakeWeb({URL: endpoint_answer(URL, offset=-60)})
     report = examine(CONFIG_FILE, web, clock_references=[URL])
     assert {title: [finding.code for finding in findings] for title, findings in report.results if findings} == {

@@ -2,6 +2,7 @@
 
 import pytest
 
+from edupush_token.catalogue import Config
 from edupush_token.doctor.checks.firebase import (
     GOOGLE_TOKEN_URI,
     JSON_CONFIG_OPTION,
@@ -99,11 +100,11 @@ def test_firebase_token_uri_not_google(make_deployment, web, write_key_file):
 
 def test_pushes_go_to_firebase(make_deployment):
     assert check_fcm_url(make_deployment()) == []
-    assert check_fcm_url(make_deployment(settings={"EDUPUSH_FCM_URL": ""})) == []
+    assert check_fcm_url(make_deployment(settings={Config.FCM_URL: ""})) == []
 
 
 def test_fcm_url_overridden(make_deployment):
-    finding = only(check_fcm_url(make_deployment(settings={"EDUPUSH_FCM_URL": STAND_IN})), "fcm-url-overridden",
+    finding = only(check_fcm_url(make_deployment(settings={Config.FCM_URL: STAND_IN})), "fcm-url-overridden",
                    Severity.WARNING)
-    assert f"EDUPUSH_FCM_URL = {STAND_IN!r}: pushes go there instead of Firebase" in finding.problem
-    assert f"Remove EDUPUSH_FCM_URL from {CONFIG_FILE}" in finding.fix
+    assert f"{Config.FCM_URL} = {STAND_IN!r}: pushes go there instead of Firebase" in finding.problem
+    assert f"Remove {Config.FCM_URL} from {CONFIG_FILE}" in finding.fix

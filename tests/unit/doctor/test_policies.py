@@ -2,6 +2,7 @@
 
 import pytest
 
+from edupush_token.catalogue import TOKEN_TYPE
 from edupush_token.doctor.checks.policies import (
     FIREBASE_CONFIGURATION,
     REGISTRATION_URL,
@@ -33,7 +34,7 @@ def test_registration_url_missing(make_deployment, policies):
 
 
 @pytest.mark.parametrize("changes, scope, action", [
-    (dict(enrollment={"edupushplus_registration_ur": URL}), ENROLLMENT, "edupushplus_registration_ur"),
+    (dict(enrollment={REGISTRATION_URL[:-1]: URL}), ENROLLMENT, REGISTRATION_URL[:-1]),
     (dict(authentication={REGISTRATION_URL: URL}), AUTHENTICATION, REGISTRATION_URL),
 ])
 def test_unknown_action(make_deployment, changes, scope, action):
@@ -42,7 +43,7 @@ def test_unknown_action(make_deployment, changes, scope, action):
 
 
 def test_unknown_actions_unchecked_when_the_plugin_did_not_load(make_deployment):
-    assert check_unknown_actions(make_deployment(enrollment={"edupushplus_bogus": "1"}, known_actions={})) == []
+    assert check_unknown_actions(make_deployment(enrollment={f"{TOKEN_TYPE}_bogus": "1"}, known_actions={})) == []
 
 
 @pytest.mark.parametrize("scope", [ENROLLMENT, AUTHENTICATION])
