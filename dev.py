@@ -48,8 +48,16 @@ def ensure_venv(extras):
     extras = sorted(set(extras) | installed_extras)
     target = f".[{','.join(extras)}]"
     say(f'installing -e "{target}" into .venv')
-    command = [str(venv_executable("python")), "-m", "pip", "install",
-               "--quiet", "--disable-pip-version-check", "-e", target]
+    command = [
+        str(venv_executable("python")),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-e",
+        target,
+    ]
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0:
         say("pip install failed")

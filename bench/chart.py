@@ -21,8 +21,9 @@ def draw(path: Path, rows: List[Row], title: str) -> None:
     try:
         import matplotlib
     except ImportError:
-        raise RuntimeError('the chart needs matplotlib: pip install -e ".[bench]" '
-                           "(python3 dev.py bench does), or pass --no-chart") from None
+        raise RuntimeError(
+            'the chart needs matplotlib: pip install -e ".[bench]" (python3 dev.py bench does), or pass --no-chart'
+        ) from None
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
@@ -32,8 +33,15 @@ def draw(path: Path, rows: List[Row], title: str) -> None:
         medians = [max(row.stats[variant]["median_ms"], FLOOR_MS) for row in rows]
         p95s = [max(row.stats[variant]["p95_ms"], FLOOR_MS) for row in rows]
         whiskers = [[0] * len(rows), [max(p95 - median, 0) for median, p95 in zip(medians, p95s)]]
-        axes.barh([position + offset for position in positions], medians, height=BAR_HEIGHT,
-                  color=COLOURS[variant], label=NAMES[variant], xerr=whiskers, capsize=3)
+        axes.barh(
+            [position + offset for position in positions],
+            medians,
+            height=BAR_HEIGHT,
+            color=COLOURS[variant],
+            label=NAMES[variant],
+            xerr=whiskers,
+            capsize=3,
+        )
     right = max(row.stats[variant]["p95_ms"] for row in rows for variant in (BUILT_IN, OURS))
     left = min(max(row.stats[variant]["median_ms"], FLOOR_MS) for row in rows for variant in (BUILT_IN, OURS))
     for position, row in zip(positions, rows):

@@ -43,10 +43,17 @@ def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
     finally:
         dispose(pool_off_app)
     built_in = samples[BUILT_IN]["enroll"]
-    full = Row("enroll-pool-full", "Enrollment step 2, key pool full",
-               {BUILT_IN: built_in, OURS: samples[OURS]["enroll"]}, Target("p95", 0.1))
-    empty = Row("enroll-pool-empty", "Enrollment step 2, key pool empty (pool off: key made in the request)",
-                {BUILT_IN: built_in, OURS: samples[POOL_OFF]["enroll"]})
+    full = Row(
+        "enroll-pool-full",
+        "Enrollment step 2, key pool full",
+        {BUILT_IN: built_in, OURS: samples[OURS]["enroll"]},
+        Target("p95", 0.1),
+    )
+    empty = Row(
+        "enroll-pool-empty",
+        "Enrollment step 2, key pool empty (pool off: key made in the request)",
+        {BUILT_IN: built_in, OURS: samples[POOL_OFF]["enroll"]},
+    )
     full.notes.append(watch.describe(environment.key_pool_size))
     problem = watch.problem()
     if problem:
@@ -63,7 +70,6 @@ class PoolWatch:
         self.draws = 0
         self.waited_seconds = 0.0
         self.primed = False  # the pool starts filling at our first enrollment step 1
-
 
     @property
     def present(self) -> bool:
@@ -83,16 +89,22 @@ class PoolWatch:
 
     def describe(self, size: int) -> str:
         if not self.present:
-            return ("this build has no key pool (no table edupushplus_server_key): "
-                    "ours made its key in the request in both enrollment rows")
-        return (f"key pool of {size} keys, refilled before each enrollment (untimed, "
-                f"{self.waited_seconds:.1f} s in all); ours drew a key in {self.draws_seen} "
-                f"of {self.draws} enrollments as far as the pool's level shows")
+            return (
+                "this build has no key pool (no table edupushplus_server_key): "
+                "ours made its key in the request in both enrollment rows"
+            )
+        return (
+            f"key pool of {size} keys, refilled before each enrollment (untimed, "
+            f"{self.waited_seconds:.1f} s in all); ours drew a key in {self.draws_seen} "
+            f"of {self.draws} enrollments as far as the pool's level shows"
+        )
 
     def problem(self):
         if self.draws and not self.draws_seen and self.present:
-            return ("the key pool's level never dropped after an enrollment of ours: "
-                    "the bench cannot tell whether ours used the pool")
+            return (
+                "the key pool's level never dropped after an enrollment of ours: "
+                "the bench cannot tell whether ours used the pool"
+            )
         return None
 
 

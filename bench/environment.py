@@ -17,12 +17,16 @@ from typing import Dict, Iterable, List, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from edupush_token.devtools.fake_fcm import FakeFCM
-from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
 from edupush_token import runtime
+from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token.devtools.local_instance import (
-    ADMIN_USERNAME, CONFIG_FILE, DEMO_REALM, DEMO_RESOLVER, LocalInstance,
+    ADMIN_USERNAME,
+    CONFIG_FILE,
+    DEMO_REALM,
+    DEMO_RESOLVER,
+    LocalInstance,
 )
+from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
 
 from . import key_pool
 from .harness import BUILT_IN, OURS, BenchError, TimedTransport, say, time_call
@@ -95,8 +99,7 @@ class Admin:
         self.headers = {"Authorization": body["result"]["value"]["token"]}
 
     def call(self, method, path, json=None, params=None):
-        response = self.client.open(path, method=method, json=json, query_string=params,
-                                    headers=self.headers)
+        response = self.client.open(path, method=method, json=json, query_string=params, headers=self.headers)
         if response.status_code != 200:
             text = response.get_data(as_text=True)[:500]
             raise BenchError(f"{method} {path}: HTTP {response.status_code}: {text}")
@@ -110,8 +113,7 @@ class Admin:
 class Environment:
     """The shared eduMFA; build it with :func:`open_environment`."""
 
-    def __init__(self, directory: Path, database: str, instance: LocalInstance, app, fcm: FakeFCM,
-                 key_pool_size: int):
+    def __init__(self, directory: Path, database: str, instance: LocalInstance, app, fcm: FakeFCM, key_pool_size: int):
         self.directory = directory
         self.database = database
         self.instance = instance
@@ -140,9 +142,17 @@ class Environment:
 
     def start_enrollment(self, user: BenchUser, kind: TokenKind) -> str:
         """Enrollment step 1 as the admin; returns the QR code's URL."""
-        detail = self.admin.call("POST", "/token/init", json={
-            "type": kind.token_type, "genkey": 1, "user": user.name, "realm": DEMO_REALM, "pin": PIN,
-        })["detail"]
+        detail = self.admin.call(
+            "POST",
+            "/token/init",
+            json={
+                "type": kind.token_type,
+                "genkey": 1,
+                "user": user.name,
+                "realm": DEMO_REALM,
+                "pin": PIN,
+            },
+        )["detail"]
         return detail["pushurl"]["value"]
 
     def enroll(self, user: BenchUser, kind: TokenKind) -> Device:
@@ -160,11 +170,12 @@ class Environment:
         """The token must push where the workload thinks, or its figures would mean something else."""
         [token] = self.admin.call("GET", "/token/", params={"serial": serial})["result"]["value"]["tokens"]
         wanted = (POLL_ONLY if user.poll_only else GATEWAY, registration_token(user))
-        found = (token["info"].get(f"{kind.policy_prefix}firebase_configuration"),
-                 token["info"].get("firebase_token"))
+        found = (token["info"].get(f"{kind.policy_prefix}firebase_configuration"), token["info"].get("firebase_token"))
         if found != wanted:
-            raise BenchError(f"{user.name}'s {kind.token_type} token {serial} has Firebase "
-                             f"configuration and registration {found!r}, not {wanted!r}")
+            raise BenchError(
+                f"{user.name}'s {kind.token_type} token {serial} has Firebase "
+                f"configuration and registration {found!r}, not {wanted!r}"
+            )
 
     def sibling_app(self, name: str, extra_config: Dict[str, object]):
         """Another eduMFA app in this process on the same database, with some settings changed.
@@ -173,8 +184,7 @@ class Environment:
         ends with the main app's database URL and ``extra_config``.
         """
         directory = self.directory / name
-        shutil.copytree(self.instance.directory, directory,
-                        ignore=shutil.ignore_patterns("*.sqlite", "*.log*"))
+        shutil.copytree(self.instance.directory, directory, ignore=shutil.ignore_patterns("*.sqlite", "*.log*"))
         overrides = {"SQLALCHEMY_DATABASE_URI": self.database_url, **extra_config}
         with open(directory / CONFIG_FILE, "a") as config:
             config.write("".join(f"{key} = {value!r}\n" for key, value in overrides.items()))
@@ -218,8 +228,7 @@ def open_environment(directory: Path, database: str, users: Iterable[BenchUser],
             "EDUPUSH_KEY_POOL_SIZE": key_pool_size,
             "EDUPUSH_PUSH_WAIT_SLOTS": PUSH_WAIT_SLOTS,
         }
-        instance = LocalInstance(directory / "edumfa", database_url=database_url,
-                                 extra_config=extra_config).prepare()
+        instance = LocalInstance(directory / "edumfa", database_url=database_url, extra_config=extra_config).prepare()
         app = instance.create_app()
         stack.callback(dispose, app)
         stack.callback(runtime.deliveries.wait_idle, DRAIN_SECONDS)
@@ -266,7 +275,7 @@ def builtin_sends_to(base_url: str):
     original = FirebaseProvider.FIREBASE_URL_SEND
     if not original.startswith(GOOGLE_FCM_HOST + "/"):
         raise BenchError(f"eduMFA's FIREBASE_URL_SEND is {original!r}, not on {GOOGLE_FCM_HOST}")
-    FirebaseProvider.FIREBASE_URL_SEND = base_url + original[len(GOOGLE_FCM_HOST):]
+    FirebaseProvider.FIREBASE_URL_SEND = base_url + original[len(GOOGLE_FCM_HOST) :]
     try:
         yield
     finally:
@@ -275,12 +284,13 @@ def builtin_sends_to(base_url: str):
 
 def add_users(admin: Admin, passwd_file: Path, users: List[BenchUser]):
     """The workloads' users, in a passwd resolver of their own, added to the demo realm."""
-    passwd_file.write_text("".join(
-        f"{user.name}:x:{uid}:{uid}:{user.name},,,,:/home/{user.name}:/bin/sh\n"
-        for uid, user in enumerate(users, start=20000)
-    ))
-    admin.call("POST", f"/resolver/{BENCH_RESOLVER}",
-               json={"type": "passwdresolver", "fileName": str(passwd_file)})
+    passwd_file.write_text(
+        "".join(
+            f"{user.name}:x:{uid}:{uid}:{user.name},,,,:/home/{user.name}:/bin/sh\n"
+            for uid, user in enumerate(users, start=20000)
+        )
+    )
+    admin.call("POST", f"/resolver/{BENCH_RESOLVER}", json={"type": "passwdresolver", "fileName": str(passwd_file)})
     admin.call("POST", f"/realm/{DEMO_REALM}", json={"resolvers": f"{DEMO_RESOLVER},{BENCH_RESOLVER}"})
 
 
@@ -294,9 +304,15 @@ def configure(admin: Admin, service_account: Path, poll_only_users: List[BenchUs
     open requests to 10 (they are still checked on every call, so their cost
     is measured).
     """
-    admin.call("POST", "/smsgateway", json={
-        "name": GATEWAY, "module": FIREBASE_MODULE, "option.JSON config file": str(service_account),
-    })
+    admin.call(
+        "POST",
+        "/smsgateway",
+        json={
+            "name": GATEWAY,
+            "module": FIREBASE_MODULE,
+            "option.JSON config file": str(service_account),
+        },
+    )
     enrollment = {}
     for kind in KINDS:
         enrollment[kind.policy_prefix + "registration_url"] = kind.registration_url()
@@ -305,14 +321,22 @@ def configure(admin: Admin, service_account: Path, poll_only_users: List[BenchUs
     enrollment["edupushplus_server_key_size"] = KEY_SIZE
     admin.set_policy("bench-enrollment", "enrollment", enrollment, priority=2)
     if poll_only_users:
-        admin.set_policy("bench-poll-only", "enrollment",
-                         {kind.policy_prefix + "firebase_configuration": POLL_ONLY for kind in KINDS},
-                         user=",".join(user.name for user in poll_only_users), priority=1)
-    admin.set_policy("bench-limits", "authentication", {
-        "edupushplus_min_interval": 0,
-        "edupushplus_max_per_hour": MAX_PUSHES_PER_HOUR,
-        "edupushplus_max_open_requests": 10,
-    })
+        admin.set_policy(
+            "bench-poll-only",
+            "enrollment",
+            {kind.policy_prefix + "firebase_configuration": POLL_ONLY for kind in KINDS},
+            user=",".join(user.name for user in poll_only_users),
+            priority=1,
+        )
+    admin.set_policy(
+        "bench-limits",
+        "authentication",
+        {
+            "edupushplus_min_interval": 0,
+            "edupushplus_max_per_hour": MAX_PUSHES_PER_HOUR,
+            "edupushplus_max_open_requests": 10,
+        },
+    )
 
 
 def dispose(app):
@@ -334,12 +358,14 @@ def trigger(admin: Admin, user: BenchUser, serial: str) -> Triggered:
     """One /validate/triggerchallenge for ``user``; it must have challenged exactly ``serial``."""
     body = {"user": user.name, "realm": DEMO_REALM}
     response, seconds = time_call(
-        lambda: admin.client.post("/validate/triggerchallenge", json=body, headers=admin.headers))
+        lambda: admin.client.post("/validate/triggerchallenge", json=body, headers=admin.headers)
+    )
     detail = (response.get_json(silent=True) or {}).get("detail", {})
     challenged = [challenge.get("serial") for challenge in detail.get("multi_challenge", [])]
     if response.status_code != 200 or challenged != [serial]:
-        raise BenchError(f"triggerchallenge for {user.name}: HTTP {response.status_code}: "
-                         f"{response.get_data(as_text=True)[:500]}")
+        raise BenchError(
+            f"triggerchallenge for {user.name}: HTTP {response.status_code}: {response.get_data(as_text=True)[:500]}"
+        )
     return Triggered(seconds, detail.get("transaction_id", ""))
 
 
@@ -349,8 +375,10 @@ def finish_login(admin: Admin, user: BenchUser, transaction_id: str) -> None:
     response = admin.client.post("/validate/check", json=body)
     result = (response.get_json(silent=True) or {}).get("result", {})
     if response.status_code != 200 or result.get("authentication") != "ACCEPT":
-        raise BenchError(f"/validate/check for {user.name}'s accepted login: HTTP {response.status_code}: "
-                         f"{response.get_data(as_text=True)[:500]}")
+        raise BenchError(
+            f"/validate/check for {user.name}'s accepted login: HTTP {response.status_code}: "
+            f"{response.get_data(as_text=True)[:500]}"
+        )
 
 
 def answer_accepted(device: Device, request, who: str) -> None:

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from edupush_token.devtools.phone import HttpTransport
 from edupush_token.devtools.local_instance import DEMO_REALM
+from edupush_token.devtools.phone import HttpTransport
 from edupush_token.devtools.served import ServedInstance
 
 from .environment import KINDS, PIN, BenchUser, Device, Environment, answer_accepted
@@ -38,16 +38,24 @@ USERS = {BUILT_IN: BenchUser("wait-builtin", poll_only=True), OURS: BenchUser("w
 
 def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
     environment.admin.set_policy(
-        "bench-push-wait", "authentication",
+        "bench-push-wait",
+        "authentication",
         {kind.policy_prefix + "wait": WAIT_SECONDS for kind in KINDS},
         user=",".join(user.name for user in USERS.values()),
     )
     devices = {kind.variant: environment.enroll(USERS[kind.variant], kind) for kind in KINDS}
     say(f"push_wait: {calls} logins per token type, waiting and answering in this process")
-    steps = {variant: wait_step(device, in_process_check(environment, USERS[variant]))
-             for variant, device in devices.items()}
-    rows = [Row("push-wait", "push_wait: answer → waiting /validate/check returns, same process",
-                parts_of(interleaved(steps, calls, warmup)), Target("median", 0.05))]
+    steps = {
+        variant: wait_step(device, in_process_check(environment, USERS[variant])) for variant, device in devices.items()
+    }
+    rows = [
+        Row(
+            "push-wait",
+            "push_wait: answer → waiting /validate/check returns, same process",
+            parts_of(interleaved(steps, calls, warmup)),
+            Target("median", 0.05),
+        )
+    ]
     if environment.database == "postgresql":
         rows.append(across_processes(environment, devices, calls, warmup))
     return rows
@@ -60,12 +68,14 @@ def across_processes(environment: Environment, devices, calls: int, warmup: int)
         for device in devices.values():
             device.transport.inner = RebasedTransport(HttpTransport(verify_tls=False), url_b)
         say(f"push_wait: {calls} logins per token type, waiting on {url_a}, answering on {url_b}")
-        steps = {variant: wait_step(device, http_check(url_a, USERS[variant]))
-                 for variant, device in devices.items()}
+        steps = {variant: wait_step(device, http_check(url_a, USERS[variant])) for variant, device in devices.items()}
         samples = interleaved(steps, calls, warmup)
-    return Row("push-wait-cross-process",
-               "push_wait across processes: answer on node B → waiting /validate/check on node A returns",
-               parts_of(samples), Target("median", 20, absolute_ms=True))
+    return Row(
+        "push-wait-cross-process",
+        "push_wait across processes: answer on node B → waiting /validate/check on node A returns",
+        parts_of(samples),
+        Target("median", 20, absolute_ms=True),
+    )
 
 
 def parts_of(samples) -> dict:
@@ -172,4 +182,4 @@ class RebasedTransport:
 
     def _rebase(self, url: str) -> str:
         parts = urlsplit(url)
-        return self.base_url + url[len(f"{parts.scheme}://{parts.netloc}"):]
+        return self.base_url + url[len(f"{parts.scheme}://{parts.netloc}") :]

@@ -35,15 +35,22 @@ def markdown(setup: dict, rows: List[Row], problems: List[str], chart_name=None)
     for row in rows:
         stats, ratios = row.stats, row.ratios
         met = None if row.target is None else row.target.met(row)
-        lines.append(" | ".join([
-            f"| {row.label}",
-            str(stats[OURS]["n"]),
-            number(stats[BUILT_IN]["median_ms"]), number(stats[BUILT_IN]["p95_ms"]),
-            number(stats[OURS]["median_ms"]), number(stats[OURS]["p95_ms"]),
-            ratio(ratios.get("median")), ratio(ratios.get("p95")),
-            "" if row.target is None else row.target.describe(),
-            {None: "", True: "yes", False: "**no**"}[met] + " |",
-        ]))
+        lines.append(
+            " | ".join(
+                [
+                    f"| {row.label}",
+                    str(stats[OURS]["n"]),
+                    number(stats[BUILT_IN]["median_ms"]),
+                    number(stats[BUILT_IN]["p95_ms"]),
+                    number(stats[OURS]["median_ms"]),
+                    number(stats[OURS]["p95_ms"]),
+                    ratio(ratios.get("median")),
+                    ratio(ratios.get("p95")),
+                    "" if row.target is None else row.target.describe(),
+                    {None: "", True: "yes", False: "**no**"}[met] + " |",
+                ]
+            )
+        )
     notes = [f"- {row.label}: {note}" for row in rows for note in row.notes + extra_series(row)]
     notes += [f"- **Sanity check failed**: {problem}" for problem in problems]
     if notes:
@@ -55,8 +62,11 @@ def markdown(setup: dict, rows: List[Row], problems: List[str], chart_name=None)
 
 def extra_series(row: Row) -> List[str]:
     """Series measured beside the two compared ones, e.g. ours with a poll-only token."""
-    return [f"{variant}: median {number(stats['median_ms'])} ms, p95 {number(stats['p95_ms'])} ms"
-            for variant, stats in row.stats.items() if variant not in (BUILT_IN, OURS)]
+    return [
+        f"{variant}: median {number(stats['median_ms'])} ms, p95 {number(stats['p95_ms'])} ms"
+        for variant, stats in row.stats.items()
+        if variant not in (BUILT_IN, OURS)
+    ]
 
 
 def number(value: float) -> str:

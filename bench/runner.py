@@ -22,15 +22,13 @@ from . import chart, enrollment, polling, push_wait, report, trigger_poll_only, 
 from .environment import open_environment
 from .harness import BenchError, say
 
-WORKLOADS = {module.NAME: module for module in (enrollment, polling, push_wait, triggerchallenge,
-                                                 trigger_poll_only)}
+WORKLOADS = {module.NAME: module for module in (enrollment, polling, push_wait, triggerchallenge, trigger_poll_only)}
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 # Our hourly cap (at most 1000 pushes per user) bounds the logins of one user;
 # the triggerchallenge and push_wait users log in twice per call at most.
 MAX_CALLS_AND_WARMUP = 500
-PACKAGES = ("edumfa", "edupush-token", "firebase-admin", "cryptography", "SQLAlchemy", "Werkzeug",
-            "psycopg2-binary")
+PACKAGES = ("edumfa", "edupush-token", "firebase-admin", "cryptography", "SQLAlchemy", "Werkzeug", "psycopg2-binary")
 
 
 def main(argv=None) -> int:
@@ -60,8 +58,11 @@ def main(argv=None) -> int:
     if not args.no_chart:
         chart_name = f"{name}.png"
         args.output.mkdir(parents=True, exist_ok=True)
-        chart.draw(args.output / chart_name, rows, f"edupushplus vs eduMFA's built-in edupush, "
-                   f"{setup['database_label']}, {setup['started_at'][:10]}")
+        chart.draw(
+            args.output / chart_name,
+            rows,
+            f"edupushplus vs eduMFA's built-in edupush, {setup['database_label']}, {setup['started_at'][:10]}",
+        )
     table = report.markdown(setup, rows, problems, chart_name)
     print(table, end="")
     written = report.write(args.output, name, report.as_json(setup, rows, problems), table)
@@ -95,36 +96,58 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Every workload (issue 5's and the poll-only ones) for edupushplus and eduMFA's "
-                    "built-in edupush, in one run on one eduMFA app and database. "
-                    "See docs/benchmarks.md.",
+        "built-in edupush, in one run on one eduMFA app and database. "
+        "See docs/benchmarks.md.",
     )
     defaults = ", ".join(f"{name} {module.DEFAULT_CALLS}" for name, module in WORKLOADS.items())
-    parser.add_argument("--calls", type=int,
-                        help=f"timed calls per series in every workload (defaults: {defaults})")
+    parser.add_argument("--calls", type=int, help=f"timed calls per series in every workload (defaults: {defaults})")
     parser.add_argument("--warmup", type=int, default=3, help="untimed calls per series first (default 3)")
-    parser.add_argument("--database", choices=sorted(DATABASES), default="sqlite",
-                        help="sqlite (default), or postgresql: a throwaway cluster, which also "
-                             "measures push_wait across two server processes")
-    parser.add_argument("--only", type=workload_list, default=list(WORKLOADS),
-                        help=f"comma-separated workloads to run (default all: {','.join(WORKLOADS)})")
-    parser.add_argument("--latency", type=float, default=0.2,
-                        help="seconds the FCM stand-in takes to answer in the first triggerchallenge "
-                             "pass (default 0.2; a second pass uses 0; 0 runs only that)")
-    parser.add_argument("--key-pool-size", type=int, default=8,
-                        help="EDUPUSH_KEY_POOL_SIZE of the benchmarked eduMFA (default 8, the product's)")
-    parser.add_argument("--output", type=Path, default=Path("bench/results"),
-                        help="directory for bench-<database>.json, .md and .png (default bench/results)")
+    parser.add_argument(
+        "--database",
+        choices=sorted(DATABASES),
+        default="sqlite",
+        help="sqlite (default), or postgresql: a throwaway cluster, which also "
+        "measures push_wait across two server processes",
+    )
+    parser.add_argument(
+        "--only",
+        type=workload_list,
+        default=list(WORKLOADS),
+        help=f"comma-separated workloads to run (default all: {','.join(WORKLOADS)})",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.2,
+        help="seconds the FCM stand-in takes to answer in the first triggerchallenge "
+        "pass (default 0.2; a second pass uses 0; 0 runs only that)",
+    )
+    parser.add_argument(
+        "--key-pool-size",
+        type=int,
+        default=8,
+        help="EDUPUSH_KEY_POOL_SIZE of the benchmarked eduMFA (default 8, the product's)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("bench/results"),
+        help="directory for bench-<database>.json, .md and .png (default bench/results)",
+    )
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG (no matplotlib needed)")
-    parser.add_argument("--update-docs", action="store_true",
-                        help="also put the table and chart into docs/benchmarks.md")
+    parser.add_argument(
+        "--update-docs", action="store_true", help="also put the table and chart into docs/benchmarks.md"
+    )
     args = parser.parse_args(argv)
     if args.calls is not None and args.calls < 1:
         parser.error("--calls must be at least 1")
     if args.warmup < 0 or args.latency < 0 or args.key_pool_size < 1:
         parser.error("--warmup and --latency must not be negative, --key-pool-size at least 1")
     if (args.calls or 0) + args.warmup > MAX_CALLS_AND_WARMUP:
-        parser.error(f"--calls plus --warmup may be at most {MAX_CALLS_AND_WARMUP}: our hourly cap of "
-                     "1000 pushes per user bounds the logins of one bench user")
+        parser.error(
+            f"--calls plus --warmup may be at most {MAX_CALLS_AND_WARMUP}: our hourly cap of "
+            "1000 pushes per user bounds the logins of one bench user"
+        )
     return args
 
 

@@ -75,7 +75,11 @@ class Policy:
             facts.append(f"default {self.default}")
         if self.low is not None and self.high is not None:
             facts.append(f"{self.low} to {self.high}")
-        return f"{self.description} ({'; '.join(facts)})." if facts else f"{self.description}."
+        if not facts:
+            return f"{self.description}."
+        if self.description.endswith(")"):  # one pair of parentheses: "(0 turns this off; default 3; 0 to 100)"
+            return f"{self.description[:-1]}; {'; '.join(facts)})."
+        return f"{self.description} ({'; '.join(facts)})."
 
 
 def _action(suffix: str) -> str:
@@ -86,102 +90,200 @@ SSL_VALUES = ("0", "1")
 
 # Enrollment
 FIREBASE_CONFIG = Policy(
-    _action("firebase_configuration"), Scope.ENROLL, Kind.STR,
-    f"Where pushes go: '{POLL_ONLY}' or the name of a Firebase gateway", default=POLL_ONLY,
+    _action("firebase_configuration"),
+    Scope.ENROLL,
+    Kind.STR,
+    f"Where pushes go: '{POLL_ONLY}' or the name of a Firebase gateway",
+    default=POLL_ONLY,
 )
 REGISTRATION_URL = Policy(
-    _action("registration_url"), Scope.ENROLL, Kind.STR,
+    _action("registration_url"),
+    Scope.ENROLL,
+    Kind.STR,
     "The URL the app uses for enrollment, answers and polls: usually "
-    f"https://<your server>{ENDPOINT_PATH}. No query string", required=True,
+    f"https://<your server>{ENDPOINT_PATH}. No query string",
+    required=True,
 )
 TTL = Policy(
-    _action("ttl"), Scope.ENROLL, Kind.INT,
-    "Minutes within which the phone must finish enrollment", default=10, low=1, high=24 * 60,
+    _action("ttl"),
+    Scope.ENROLL,
+    Kind.INT,
+    "Minutes within which the phone must finish enrollment",
+    default=10,
+    low=1,
+    high=24 * 60,
 )
 ENROLL_SSL_VERIFY = Policy(
-    _action("ssl_verify"), Scope.ENROLL, Kind.STR,
-    "The phone verifies TLS during enrollment", default="1", allowed=SSL_VALUES,
+    _action("ssl_verify"),
+    Scope.ENROLL,
+    Kind.STR,
+    "The phone verifies TLS during enrollment",
+    default="1",
+    allowed=SSL_VALUES,
 )
 SERVER_KEY_SIZE = Policy(
-    _action("server_key_size"), Scope.ENROLL, Kind.INT,
-    "RSA size of the server's per-token signing key", default=DEFAULT_SERVER_KEY_SIZE,
-    low=min(SERVER_KEY_SIZES), high=max(SERVER_KEY_SIZES), allowed=tuple(map(str, SERVER_KEY_SIZES)),
+    _action("server_key_size"),
+    Scope.ENROLL,
+    Kind.INT,
+    "RSA size of the server's per-token signing key",
+    default=DEFAULT_SERVER_KEY_SIZE,
+    low=min(SERVER_KEY_SIZES),
+    high=max(SERVER_KEY_SIZES),
+    allowed=tuple(map(str, SERVER_KEY_SIZES)),
 )
 FORCE_APP_PIN = Policy(
-    _action("force_app_pin"), Scope.ENROLL, Kind.BOOL, "The user must unlock the app before accepting a push",
+    _action("force_app_pin"),
+    Scope.ENROLL,
+    Kind.BOOL,
+    "The user must unlock the app before accepting a push",
 )
 
 # Authentication
 MOBILE_TEXT = Policy(
-    _action("text_on_mobile"), Scope.AUTH, Kind.STR, "The question the user sees on the phone",
+    _action("text_on_mobile"),
+    Scope.AUTH,
+    Kind.STR,
+    "The question the user sees on the phone",
     default="Do you want to confirm the login?",
 )
 MOBILE_TITLE = Policy(
-    _action("title_on_mobile"), Scope.AUTH, Kind.STR, "The title of the notification on the phone", default="eduMFA",
+    _action("title_on_mobile"),
+    Scope.AUTH,
+    Kind.STR,
+    "The title of the notification on the phone",
+    default="eduMFA",
 )
 AUTH_SSL_VERIFY = Policy(
-    ENROLL_SSL_VERIFY.name, Scope.AUTH, Kind.STR, "The phone verifies TLS when it answers", default="1",
+    ENROLL_SSL_VERIFY.name,
+    Scope.AUTH,
+    Kind.STR,
+    "The phone verifies TLS when it answers",
+    default="1",
     allowed=SSL_VALUES,
 )
 WAIT = Policy(
-    _action("wait"), Scope.AUTH, Kind.INT,
+    _action("wait"),
+    Scope.AUTH,
+    Kind.INT,
     "A /validate/check with the PIN sends the push and waits up to this many seconds for the phone's answer",
-    low=1, high=300,
+    low=1,
+    high=300,
 )
 SYNCHRONOUS_DELIVERY = Policy(
-    _action("synchronous_delivery"), Scope.AUTH, Kind.BOOL,
+    _action("synchronous_delivery"),
+    Scope.AUTH,
+    Kind.BOOL,
     "Send to Firebase inside the login request (one attempt; retries continue in the background) so a "
     "failure shows in the response. Default: in the background",
 )
 ALLOW_POLLING = Policy(
-    _action("allow_polling"), Scope.AUTH, Kind.STR,
+    _action("allow_polling"),
+    Scope.AUTH,
+    Kind.STR,
     "Whether phones may poll for challenges: allow, deny, or per token (tokeninfo polling_allowed)",
-    default=AllowPolling.ALLOW.value, allowed=tuple(choice.value for choice in AllowPolling),
+    default=AllowPolling.ALLOW.value,
+    allowed=tuple(choice.value for choice in AllowPolling),
 )
 CHALLENGE_VALIDITY = Policy(
-    _action("challenge_validity"), Scope.AUTH, Kind.INT,
-    "Seconds a push login request stays valid (default: the host's challenge validity, "
-    f"{DEFAULT_CHALLENGE_VALIDITY})", low=10, high=600,
+    _action("challenge_validity"),
+    Scope.AUTH,
+    Kind.INT,
+    f"Seconds a push login request stays valid (default: the host's challenge validity, {DEFAULT_CHALLENGE_VALIDITY})",
+    low=10,
+    high=600,
 )
 MAX_OPEN = Policy(
-    _action("max_open_requests"), Scope.AUTH, Kind.INT,
+    _action("max_open_requests"),
+    Scope.AUTH,
+    Kind.INT,
     "Open push requests a token may have; further logins are refused until one is answered or expires",
-    default=1, low=1, high=10,
+    default=1,
+    low=1,
+    high=10,
 )
 MIN_INTERVAL = Policy(
-    _action("min_interval"), Scope.AUTH, Kind.INT, "Seconds between two pushes to the same user",
-    default=5, low=0, high=3600,
+    _action("min_interval"),
+    Scope.AUTH,
+    Kind.INT,
+    "Seconds between two pushes to the same user",
+    default=5,
+    low=0,
+    high=3600,
 )
 MAX_PER_HOUR = Policy(
-    _action("max_per_hour"), Scope.AUTH, Kind.INT, "Pushes per user and hour", default=30, low=1, high=1000,
+    _action("max_per_hour"),
+    Scope.AUTH,
+    Kind.INT,
+    "Pushes per user and hour",
+    default=30,
+    low=1,
+    high=1000,
 )
 DECLINE_LIMIT = Policy(
-    _action("decline_limit"), Scope.AUTH, Kind.INT,
+    _action("decline_limit"),
+    Scope.AUTH,
+    Kind.INT,
     "Declines within the decline window that pause pushes to the user (0 turns this off)",
-    default=3, low=0, high=100,
+    default=3,
+    low=0,
+    high=100,
 )
 DECLINE_WINDOW = Policy(
-    _action("decline_window"), Scope.AUTH, Kind.INT, "Seconds within which the declines are counted",
-    default=600, low=1, high=43200,
+    _action("decline_window"),
+    Scope.AUTH,
+    Kind.INT,
+    "Seconds within which the declines are counted",
+    default=600,
+    low=1,
+    high=43200,
 )
 DECLINE_COOLDOWN = Policy(
-    _action("decline_cooldown"), Scope.AUTH, Kind.INT, "Seconds pushes stay paused after too many declines",
-    default=900, low=1, high=43200,
+    _action("decline_cooldown"),
+    Scope.AUTH,
+    Kind.INT,
+    "Seconds pushes stay paused after too many declines",
+    default=900,
+    low=1,
+    high=43200,
 )
 COOLDOWN_ALLOWS_POLL = Policy(
-    _action("cooldown_allows_poll"), Scope.AUTH, Kind.BOOL,
+    _action("cooldown_allows_poll"),
+    Scope.AUTH,
+    Kind.BOOL,
     "During a decline cool-down, still create the login request (without a push), so a user who started "
     "the login can approve it by polling in the app",
 )
 
 POLICIES: Tuple[Policy, ...] = (
-    FIREBASE_CONFIG, REGISTRATION_URL, TTL, ENROLL_SSL_VERIFY, SERVER_KEY_SIZE, FORCE_APP_PIN,
-    MOBILE_TEXT, MOBILE_TITLE, AUTH_SSL_VERIFY, WAIT, SYNCHRONOUS_DELIVERY, ALLOW_POLLING,
-    CHALLENGE_VALIDITY, MAX_OPEN, MIN_INTERVAL, MAX_PER_HOUR, DECLINE_LIMIT, DECLINE_WINDOW, DECLINE_COOLDOWN,
+    FIREBASE_CONFIG,
+    REGISTRATION_URL,
+    TTL,
+    ENROLL_SSL_VERIFY,
+    SERVER_KEY_SIZE,
+    FORCE_APP_PIN,
+    MOBILE_TEXT,
+    MOBILE_TITLE,
+    AUTH_SSL_VERIFY,
+    WAIT,
+    SYNCHRONOUS_DELIVERY,
+    ALLOW_POLLING,
+    CHALLENGE_VALIDITY,
+    MAX_OPEN,
+    MIN_INTERVAL,
+    MAX_PER_HOUR,
+    DECLINE_LIMIT,
+    DECLINE_WINDOW,
+    DECLINE_COOLDOWN,
     COOLDOWN_ALLOWS_POLL,
 )
 LIMITS: Tuple[Policy, ...] = (
-    CHALLENGE_VALIDITY, MAX_OPEN, MIN_INTERVAL, MAX_PER_HOUR, DECLINE_LIMIT, DECLINE_WINDOW, DECLINE_COOLDOWN,
+    CHALLENGE_VALIDITY,
+    MAX_OPEN,
+    MIN_INTERVAL,
+    MAX_PER_HOUR,
+    DECLINE_LIMIT,
+    DECLINE_WINDOW,
+    DECLINE_COOLDOWN,
 )
 
 

@@ -44,9 +44,9 @@ def generate_server_key(bits: int = DEFAULT_SERVER_KEY_SIZE) -> ServerKeyPair:
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     ).decode()
-    public_pem = private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.PKCS1
-    ).decode()
+    public_pem = (
+        private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1).decode()
+    )
     return ServerKeyPair(private_pem=private_pem, public_pem=public_pem)
 
 
@@ -91,8 +91,7 @@ def load_phone_key(encoded: str) -> PhonePublicKey:
     if isinstance(key, rsa.RSAPublicKey):
         if not MIN_PHONE_RSA_BITS <= key.key_size <= MAX_PHONE_RSA_BITS:
             raise WireError(
-                f"RSA public keys must have {MIN_PHONE_RSA_BITS} to {MAX_PHONE_RSA_BITS} bits, "
-                f"not {key.key_size}."
+                f"RSA public keys must have {MIN_PHONE_RSA_BITS} to {MAX_PHONE_RSA_BITS} bits, not {key.key_size}."
             )
         return key
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
@@ -102,9 +101,7 @@ def load_phone_key(encoded: str) -> PhonePublicKey:
 
 def phone_key_text(key: PhonePublicKey) -> str:
     """The form we store in tokeninfo: standard base64 of the SubjectPublicKeyInfo."""
-    der = key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(der).decode()
 
 

@@ -84,8 +84,7 @@ def check_push(limits: PushLimits, history: PushHistory, now: datetime) -> Optio
     if history.open_on_token >= limits.max_open:
         return Refusal(
             Limit.OPEN_REQUESTS,
-            "A login request is already waiting on your phone: answer it there, or try again "
-            "when it has expired.",
+            "A login request is already waiting on your phone: answer it there, or try again when it has expired.",
             None,
         )
     recent = sorted(moment for moment in history.pushes if moment > now - HOUR)
@@ -93,10 +92,14 @@ def check_push(limits: PushLimits, history: PushHistory, now: datetime) -> Optio
     # too; without an interval it must not count as one pushed too early.
     if limits.min_interval > timedelta(0) and recent and now - recent[-1] < limits.min_interval:
         retry_at = recent[-1] + limits.min_interval
-        return Refusal(Limit.MIN_INTERVAL, f"Please wait {_seconds(retry_at - now)} seconds before the next push login.", retry_at)
+        return Refusal(
+            Limit.MIN_INTERVAL, f"Please wait {_seconds(retry_at - now)} seconds before the next push login.", retry_at
+        )
     if len(recent) >= limits.max_per_hour:
         retry_at = recent[len(recent) - limits.max_per_hour] + HOUR
-        return Refusal(Limit.HOURLY_CAP, f"Too many push logins in the last hour; try again at {retry_at:%H:%M} UTC.", retry_at)
+        return Refusal(
+            Limit.HOURLY_CAP, f"Too many push logins in the last hour; try again at {retry_at:%H:%M} UTC.", retry_at
+        )
     return None
 
 

@@ -45,9 +45,7 @@ def resolve(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
-    raise PolicyFileError(
-        f"{name_or_path!r} is neither a policy file nor a ready set; ready sets: {', '.join(sets)}"
-    )
+    raise PolicyFileError(f"{name_or_path!r} is neither a policy file nor a ready set; ready sets: {', '.join(sets)}")
 
 
 def read(path: Path) -> List[dict]:
@@ -77,7 +75,8 @@ def with_public_url(policies: List[dict], public_url: Optional[str]) -> List[dic
     public_url = public_url.rstrip("/")
     return [
         {**policy, "action": policy["action"].replace(PLACEHOLDER_URL, public_url)}
-        if isinstance(policy["action"], str) else policy
+        if isinstance(policy["action"], str)
+        else policy
         for policy in policies
     ]
 
@@ -105,8 +104,12 @@ def action_string(parsed: Dict[str, object]) -> str:
 
 def from_edumfa(policy: dict) -> dict:
     """eduMFA's ``Policy.get()`` as a file entry: default flags and empty fields left out."""
-    entry = {"name": policy["name"], "scope": policy["scope"], "action": action_string(policy["action"]),
-             "priority": policy["priority"]}
+    entry = {
+        "name": policy["name"],
+        "scope": policy["scope"],
+        "action": action_string(policy["action"]),
+        "priority": policy["priority"],
+    }
     for field, default in DEFAULTS.items():
         if policy.get(field, default) != default:
             entry[field] = policy[field]
@@ -135,7 +138,11 @@ def differences(wanted: dict, stored: dict) -> List[str]:
         if _normal(field, wanted.get(field, default)) != _normal(field, stored[field]):
             changed.append(field)
     for field in OPTIONAL_FIELDS + ("priority",):
-        if field in wanted and wanted[field] is not None and _normal(field, wanted[field]) != _normal(field, stored[field]):
+        if (
+            field in wanted
+            and wanted[field] is not None
+            and _normal(field, wanted[field]) != _normal(field, stored[field])
+        ):
             changed.append(field)
     return changed
 

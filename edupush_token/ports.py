@@ -76,7 +76,12 @@ class Store(Protocol):
     """Challenges, push records and tokens as the service reads and writes them."""
 
     def create_push(
-        self, serial: str, transaction_id: Optional[str], push: PushData, validity_seconds: int, session: str,
+        self,
+        serial: str,
+        transaction_id: Optional[str],
+        push: PushData,
+        validity_seconds: int,
+        session: str,
         state: DeliveryState,
     ) -> SavedChallenge:
         """The host's challenge row and our push record, committed together."""
@@ -92,7 +97,9 @@ class Store(Protocol):
         """Remove expired challenges and old push records."""
 
     def phone_side(
-        self, serial: str, nonce: Optional[str] = None,
+        self,
+        serial: str,
+        nonce: Optional[str] = None,
     ) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]: ...
 
     def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool: ...

@@ -60,5 +60,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 atexit.register(deliveries.shutdown)
 
-__all__ = ["answers", "deliveries", "housekeeping_due", "key_generator", "key_refills", "listeners", "sender",
-           "wait_slots"]
+__all__ = [
+    "answers",
+    "deliveries",
+    "housekeeping_due",
+    "key_generator",
+    "key_refills",
+    "listeners",
+    "sender",
+    "wait_slots",
+]

@@ -26,11 +26,13 @@ import itertools
 import os
 
 import pytest
-from support.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 
 from edupush_token.catalogue import Config
 from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, LocalInstance
 from edupush_token.devtools.served import ServedInstance
+from support.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
+
+pytest_plugins = ["support.enrolled_phones"]
 
 
 class AdminAPI:
@@ -169,7 +171,8 @@ def make_postgres_instance(postgres_database, tmp_path):
 
     def make(**extra_config) -> LocalInstance:
         return LocalInstance(
-            tmp_path / "edumfa-postgresql", database_url=postgres_database,
+            tmp_path / "edumfa-postgresql",
+            database_url=postgres_database,
             extra_config={**TEST_SETTINGS, **extra_config},
         ).prepare()
 

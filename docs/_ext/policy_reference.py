@@ -50,9 +50,10 @@ class PolicyDoc:
 @functools.cache
 def documented_policies() -> tuple[PolicyDoc, ...]:
     """Every policy of the token class, with the default the code applies when it is not set."""
-    from edupush_token.edumfa_plugin import EdupushPlusTokenClass
-    from edupush_token.devtools.local_instance import LocalInstance
     from edumfa.models import db
+
+    from edupush_token.devtools.local_instance import LocalInstance
+    from edupush_token.edumfa_plugin import EdupushPlusTokenClass
 
     with tempfile.TemporaryDirectory() as directory, _quiet():
         app = LocalInstance(directory).prepare().create_app()
@@ -95,17 +96,20 @@ def _quiet():
 
 def _observed_defaults() -> dict:
     """(scope, policy) -> what the plugin uses when no policy sets it, read through the plugin's own code."""
+    from edumfa.lib.policy import PolicyClass, delete_policy, set_policy
     from flask import g
 
-    from edumfa.lib.policy import PolicyClass, delete_policy, set_policy
     from edupush_token import catalogue
     from edupush_token.hosts.edumfa.ports import Policies, gateway_exists
     from edupush_token.service import settings
 
     for policy in PolicyClass().list_policies():
         delete_policy(policy["name"])
-    set_policy("docs-registration-url", scope=catalogue.Scope.ENROLL.value,
-               action=f"{catalogue.REGISTRATION_URL.name}={EXAMPLE_REGISTRATION_URL}")
+    set_policy(
+        "docs-registration-url",
+        scope=catalogue.Scope.ENROLL.value,
+        action=f"{catalogue.REGISTRATION_URL.name}={EXAMPLE_REGISTRATION_URL}",
+    )
     g.policy_object, g.client_ip, g.serial = PolicyClass(), None, None
     reader = Policies(g, None)
     enrollment = settings.enrollment_settings(reader, gateway_exists)
@@ -192,7 +196,11 @@ class PolicyReference(SphinxDirective):
         scope = self.arguments[0]
         policies = [policy for policy in documented_policies() if policy.scope == scope]
         if not policies:
-            return [self.state.document.reporter.warning(f"The token class has no policies in scope {scope!r}.", line=self.lineno)]
+            return [
+                self.state.document.reporter.warning(
+                    f"The token class has no policies in scope {scope!r}.", line=self.lineno
+                )
+            ]
         entries = nodes.definition_list()
         for policy in policies:
             entries += self._entry(policy)

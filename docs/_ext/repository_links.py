@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 
 class RepositoryLinks(SphinxPostTransform):

@@ -46,8 +46,11 @@ def _story():
     except ModuleNotFoundError as missing:
         if missing.name is None or missing.name.startswith("edupush_token"):
             raise  # one of our own modules: a bug, not a missing extra
-        print(f"edupush-token demo needs the development tools, and {missing.name!r} is not installed:\n"
-              f"  {INSTALL_COMMAND}", file=sys.stderr)
+        print(
+            f"edupush-token demo needs the development tools, and {missing.name!r} is not installed:\n"
+            f"  {INSTALL_COMMAND}",
+            file=sys.stderr,
+        )
         return None
     return demo
 

@@ -13,8 +13,16 @@ from ..doctor.render import as_json, as_text
 from ..doctor.web import Web
 
 
-def run(config: str, gunicorn_config: Optional[Path], worker_class: Optional[str], threads: Optional[int],
-        clock_references: Sequence[str], ca_bundle: Optional[str], timeout: float, json_output: bool) -> int:
+def run(
+    config: str,
+    gunicorn_config: Optional[Path],
+    worker_class: Optional[str],
+    threads: Optional[int],
+    clock_references: Sequence[str],
+    ca_bundle: Optional[str],
+    timeout: float,
+    json_output: bool,
+) -> int:
     setup = WorkerSetup()
     if gunicorn_config:
         try:

@@ -28,8 +28,13 @@ def prepare_service_account(fake: FakeFCM, path: Union[str, Path], project_id: O
     return info, "reused"
 
 
-def serve(port: int, service_account: Union[str, Path], project_id: Optional[str] = None,
-          latency: float = 0.0, host: str = "127.0.0.1") -> int:
+def serve(
+    port: int,
+    service_account: Union[str, Path],
+    project_id: Optional[str] = None,
+    latency: float = 0.0,
+    host: str = "127.0.0.1",
+) -> int:
     stop = threading.Event()
     with FakeFCM(host, port) as fake:
         try:

@@ -13,8 +13,12 @@ from .progress import Progress
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
-def prepare(directory: Path, database_url: Optional[str] = None, extra_config: Optional[dict] = None,
-            progress: Optional[Progress] = None):
+def prepare(
+    directory: Path,
+    database_url: Optional[str] = None,
+    extra_config: Optional[dict] = None,
+    progress: Optional[Progress] = None,
+):
     """The LocalInstance, with whatever the first run must generate, showing each slow step."""
     from ..devtools.local_instance import LocalInstance
 
@@ -33,8 +37,15 @@ def load_policy_sets(instance, sets: Sequence[str], public_url: str, progress: O
         print(f"    policy {outcome.name}: {describe(outcome)}")
 
 
-def run(directory: Path, database_url: Optional[str], host: str, port: int, public_url: Optional[str],
-        sets: Sequence[str], tls: Optional[tuple]) -> int:
+def run(
+    directory: Path,
+    database_url: Optional[str],
+    host: str,
+    port: int,
+    public_url: Optional[str],
+    sets: Sequence[str],
+    tls: Optional[tuple],
+) -> int:
     from ..devtools.local_instance import DEMO_REALM, DEMO_USERS
     from ..devtools.served import make_server, serve_until_stopped
 
@@ -49,7 +60,8 @@ def run(directory: Path, database_url: Optional[str], host: str, port: int, publ
     if not public_url and host in WILDCARD_HOSTS:
         print(f"  Note: phones cannot reach {server.url}; pass --public-url with the address they use.")
     users = ", ".join(f"{user.username} / {user.password}" for user in DEMO_USERS)
-    print(f"""
+    print(
+        f"""
 eduMFA is serving at {server.url}
   web UI and API:    {server.url}/
   admin:             admin / {instance.admin_password}
@@ -57,6 +69,8 @@ eduMFA is serving at {server.url}
   phones register at {base_url}/ttype/{TOKEN_TYPE}
   configuration:     {instance.config_file}
   check it:          edupush-token doctor --config {instance.config_file}
-Press Ctrl-C to stop.""", flush=True)
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
     serve_until_stopped(server)
     return 0

@@ -28,11 +28,21 @@ class DeliveryJob:
     attempts: int = field(default=0)
 
 
-def attempt(job: DeliveryJob, sender: FirebaseSender, dispatcher: Dispatcher, backoff: Backoff = Backoff(),
-            rng: random.Random = random.SystemRandom()) -> DeliveryReport:
+def attempt(
+    job: DeliveryJob,
+    sender: FirebaseSender,
+    dispatcher: Dispatcher,
+    backoff: Backoff = Backoff(),
+    rng: random.Random = random.SystemRandom(),
+) -> DeliveryReport:
     """Make one attempt; schedule the next on a transient failure. Returns what was recorded."""
     if time.time() >= job.deadline:
-        return _record(job, DeliveryReport(DeliveryState.EXPIRED, "the challenge expired before the push was sent", attempts=job.attempts))
+        return _record(
+            job,
+            DeliveryReport(
+                DeliveryState.EXPIRED, "the challenge expired before the push was sent", attempts=job.attempts
+            ),
+        )
     job.attempts += 1
     if not job.push.signature:
         job.push = job.sign(job.push)
@@ -40,14 +50,22 @@ def attempt(job: DeliveryJob, sender: FirebaseSender, dispatcher: Dispatcher, ba
     if isinstance(result, Sent):
         return _record(job, DeliveryReport(DeliveryState.SENT, message_id=result.message_id, attempts=job.attempts))
     if isinstance(result, Permanent):
-        state = DeliveryReport(DeliveryState.FAILED, result.reason, attempts=job.attempts, unregistered=result.unregistered)
+        state = DeliveryReport(
+            DeliveryState.FAILED, result.reason, attempts=job.attempts, unregistered=result.unregistered
+        )
         return _record(job, state)
     delay = backoff.next_delay(job.attempts, result.retry_after, job.deadline - time.time(), rng)
     if delay is None:
         return _record(job, DeliveryReport(DeliveryState.FAILED, f"gave up: {result.reason}", attempts=job.attempts))
     if not dispatcher.submit(lambda: attempt(job, sender, dispatcher, backoff, rng), delay=delay):
-        return _record(job, DeliveryReport(DeliveryState.FAILED, f"delivery queue full after: {result.reason}", attempts=job.attempts))
-    return _record(job, DeliveryReport(DeliveryState.RETRYING, f"retry in {delay:.1f} s after: {result.reason}", attempts=job.attempts))
+        return _record(
+            job,
+            DeliveryReport(DeliveryState.FAILED, f"delivery queue full after: {result.reason}", attempts=job.attempts),
+        )
+    return _record(
+        job,
+        DeliveryReport(DeliveryState.RETRYING, f"retry in {delay:.1f} s after: {result.reason}", attempts=job.attempts),
+    )
 
 
 def _record(job: DeliveryJob, report: DeliveryReport) -> DeliveryReport:

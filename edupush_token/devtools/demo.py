@@ -32,10 +32,13 @@ POLICY_SET = "edupushplus-poll-only"
 # plain HTTP on loopback, short QR lifetime, and pushes in quick succession.
 DEMO_ACTIONS = {
     catalogue.Scope.ENROLL.value: {
-        catalogue.FIREBASE_CONFIG.name: GATEWAY, catalogue.ENROLL_SSL_VERIFY.name: "0", catalogue.TTL.name: "10",
+        catalogue.FIREBASE_CONFIG.name: GATEWAY,
+        catalogue.ENROLL_SSL_VERIFY.name: "0",
+        catalogue.TTL.name: "10",
     },
     catalogue.Scope.AUTH.value: {
-        catalogue.AUTH_SSL_VERIFY.name: "0", catalogue.MOBILE_TEXT.name: "Log in to the demo?",
+        catalogue.AUTH_SSL_VERIFY.name: "0",
+        catalogue.MOBILE_TEXT.name: "Log in to the demo?",
         catalogue.MIN_INTERVAL.name: "0",
     },
 }
@@ -80,8 +83,11 @@ class EduMFA:
         """A relying application's call: no admin token, form-encoded like most of them."""
         method = "GET" if path == "/validate/polltransaction" else "POST"
         response = requests.request(
-            method, self.base_url + path, params=params if method == "GET" else None,
-            data=params if method == "POST" else None, timeout=60,
+            method,
+            self.base_url + path,
+            params=params if method == "GET" else None,
+            data=params if method == "POST" else None,
+            timeout=60,
         )
         return response.json()
 
@@ -97,17 +103,27 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
     """Tell the story; ``fcm`` is the local FCM stand-in eduMFA was configured to deliver through."""
     story = story or Story()
     edumfa = EduMFA(base_url, admin_password)
-    registration_url = f"{base_url}/ttype/edupushplus"
+    registration_url = base_url + catalogue.ENDPOINT_PATH
     phone = EmulatedPhone(HttpTransport(verify_tls=False))
 
     with story.step("The admin loads the ready policy set and points it at a Firebase gateway"):
         service_account = directory / "fake-fcm-service-account.json"
         fcm.create_service_account(service_account, project_id="edupush-demo")
-        edumfa.admin("POST", "/smsgateway", name=GATEWAY, module=FIREBASE_PROVIDER, **{"option.JSON config file": str(service_account)})
+        edumfa.admin(
+            "POST",
+            "/smsgateway",
+            name=GATEWAY,
+            module=FIREBASE_PROVIDER,
+            **{"option.JSON config file": str(service_account)},
+        )
         for policy in policy_sets.with_public_url(policy_sets.read(policy_sets.resolve(POLICY_SET)), base_url):
             action = {**policy_sets.actions(policy["action"]), **DEMO_ACTIONS[policy["scope"]]}
             fields = {key: value for key, value in policy.items() if key != "name"}
-            edumfa.admin("POST", f"/policy/{policy['name']}", **{**fields, "realm": REALM, "action": policy_sets.action_string(action)})
+            edumfa.admin(
+                "POST",
+                f"/policy/{policy['name']}",
+                **{**fields, "realm": REALM, "action": policy_sets.action_string(action)},
+            )
             story.say(f"policy {policy['name']} ({policy['scope']}) from {POLICY_SET}")
         for token in edumfa.admin("GET", f"/token/?user={USER}&realm={REALM}")["result"]["value"]["tokens"]:
             edumfa.admin("DELETE", f"/token/{token['serial']}")
@@ -115,7 +131,9 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
         story.say(f"registration URL: {registration_url}")
 
     with story.step(f"The admin enrolls an edupushplus token for {USER} (PIN {PIN}): the QR code"):
-        detail = edumfa.admin("POST", "/token/init", type="edupushplus", genkey=1, user=USER, realm=REALM, pin=PIN)["detail"]
+        detail = edumfa.admin("POST", "/token/init", type="edupushplus", genkey=1, user=USER, realm=REALM, pin=PIN)[
+            "detail"
+        ]
         qr_url = detail["pushurl"]["value"]
         segno.make_qr(qr_url).terminal(compact=True)
         story.say(qr_url)
@@ -139,7 +157,9 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
     with story.step("The relying application sees the approval and completes the login"):
         status = edumfa.validate("/validate/polltransaction", transaction_id=transaction_id)
         story.say(f"polltransaction: {status['detail']['challenge_status']}")
-        login = edumfa.validate("/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""})
+        login = edumfa.validate(
+            "/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""}
+        )
         _expect(login, "ACCEPT")
         story.say("ACCEPT: alice is logged in")
 
@@ -147,12 +167,20 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
         transaction_id = _expect_challenge(edumfa.validate("/validate/check", user=USER, realm=REALM, **{"pass": PIN}))
         _expect_ok(phone.decline(_push_from_firebase(phone, token, fcm)).status)
         status = edumfa.validate("/validate/polltransaction", transaction_id=transaction_id)
-        login = edumfa.validate("/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""})
+        login = edumfa.validate(
+            "/validate/check", user=USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""}
+        )
         _expect(login, "REJECT")
         story.say(f"polltransaction: {status['detail']['challenge_status']}; login: REJECT")
 
     with story.step("A legacy application with push_wait: one /validate/check that waits for the phone"):
-        edumfa.admin("POST", "/policy/edupushplus-push-wait", scope="authentication", realm=REALM, action=f"{catalogue.WAIT.name}=20")
+        edumfa.admin(
+            "POST",
+            "/policy/edupushplus-push-wait",
+            scope="authentication",
+            realm=REALM,
+            action=f"{catalogue.WAIT.name}=20",
+        )
         answered = threading.Thread(target=lambda: phone.accept(_push_from_firebase(phone, token, fcm)))
         started = time.perf_counter()
         answered.start()
@@ -192,4 +220,3 @@ def _expect_challenge(body: dict) -> str:
 def _expect_ok(status: int) -> None:
     if status != 200:
         raise DemoFailed(f"the server refused the phone's answer with HTTP {status}")
-

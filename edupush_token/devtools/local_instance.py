@@ -54,7 +54,7 @@ DEMO_USERS = (
     DemoUser("carol", 1003, "Carol", "Clark", "carol@example.org", "carol-password"),
 )
 
-_CONFIG_TEMPLATE = '''\
+_CONFIG_TEMPLATE = """\
 # eduMFA configuration written by edupush_token.devtools.local_instance.
 # Paths are relative to this file, so the directory can be moved or copied.
 # Keep this file, {enckey} and the audit keys: the database is useless without them.
@@ -80,7 +80,7 @@ EDUMFA_LOGLEVEL = logging.INFO
 # Used instead of EDUMFA_LOGFILE/EDUMFA_LOGLEVEL only if you create it;
 # pointing it here keeps eduMFA away from /etc/edumfa/logging.cfg.
 EDUMFA_LOGCONFIG = os.path.join(here, {logconfig!r})
-'''
+"""
 
 
 class LocalInstance:
@@ -244,9 +244,7 @@ class LocalInstance:
             # glibc's default rounds: PasswdIdResolver verifies on every user login.
             crypted = sha512_crypt.using(rounds=5000).hash(user.password)
             gecos = f"{user.givenname} {user.surname},,,,{user.email}"
-            lines.append(
-                f"{user.username}:{crypted}:{user.uid}:{user.uid}:{gecos}:/home/{user.username}:/bin/sh\n"
-            )
+            lines.append(f"{user.username}:{crypted}:{user.uid}:{user.uid}:{gecos}:/home/{user.username}:/bin/sh\n")
         self.users_file.write_text("".join(lines))
 
 
@@ -259,5 +257,3 @@ def _write_private_file(path: Path, text: str):
 @contextlib.contextmanager
 def _silently(title):
     yield
-
-

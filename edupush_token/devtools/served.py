@@ -45,8 +45,16 @@ class ServedInstance:
         self._stdout_path = self.directory / "serve-stdout.log"
         self._stderr_path = self.directory / "serve-stderr.log"
         command = [
-            sys.executable, "-m", THIS_MODULE,
-            "serve", "--directory", str(self.directory), "--host", self.host, "--port", str(self.port),
+            sys.executable,
+            "-m",
+            THIS_MODULE,
+            "serve",
+            "--directory",
+            str(self.directory),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
         ]
         if self.tls is not None:
             certificate, key = self.tls
@@ -77,14 +85,12 @@ class ServedInstance:
             if url is not None and _answers_http(url):
                 return url
             time.sleep(0.05)
-        raise TimeoutError(
-            f"eduMFA server did not answer within {self.startup_timeout}s:\n" + self._stderr_tail()
-        )
+        raise TimeoutError(f"eduMFA server did not answer within {self.startup_timeout}s:\n" + self._stderr_tail())
 
     def _reported_url(self):
         for line in self._stdout_path.read_text(errors="replace").splitlines():
             if line.startswith(LISTENING_PREFIX):
-                return line[len(LISTENING_PREFIX):].strip()
+                return line[len(LISTENING_PREFIX) :].strip()
         return None
 
     def _stderr_tail(self, limit=4000) -> str:

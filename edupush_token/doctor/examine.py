@@ -28,8 +28,12 @@ class Report:
         return self.count(Severity.ERROR) > 0
 
 
-def examine(config_file: str, web: Optional[Web] = None, setup: WorkerSetup = WorkerSetup(),
-            clock_references: Sequence[str] = ()) -> Report:
+def examine(
+    config_file: str,
+    web: Optional[Web] = None,
+    setup: WorkerSetup = WorkerSetup(),
+    clock_references: Sequence[str] = (),
+) -> Report:
     """All checks; ``clock_references`` replaces the default (registration URLs and token endpoints)."""
     web = web or Web()
     try:
@@ -39,10 +43,21 @@ def examine(config_file: str, web: Optional[Web] = None, setup: WorkerSetup = Wo
     try:
         deployment = inspect(config_file)
     except UnreadableDeployment as problem:
-        return Report(config_file, (("deployment readable", (error(
-            "deployment-unreadable", str(problem),
-            "Run the doctor as the user eduMFA runs as, with the same edumfa.cfg and environment.",
-        ),)),))
+        return Report(
+            config_file,
+            (
+                (
+                    "deployment readable",
+                    (
+                        error(
+                            "deployment-unreadable",
+                            str(problem),
+                            "Run the doctor as the user eduMFA runs as, with the same edumfa.cfg and environment.",
+                        ),
+                    ),
+                ),
+            ),
+        )
     checks = [
         ("plugin importable and registered", plugin.check_token_modules(deployment)),
         ("enrollment policy present", policies.check_registration_policy(deployment)),
@@ -53,7 +68,10 @@ def examine(config_file: str, web: Optional[Web] = None, setup: WorkerSetup = Wo
         ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),
         ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
         ("pushes go to Firebase", firebase.check_fcm_url(deployment)),
-        ("clock", clock.check_clock([web.get(url) for url in clock_references or default_clock_references(deployment, web)])),
+        (
+            "clock",
+            clock.check_clock([web.get(url) for url in clock_references or default_clock_references(deployment, web)]),
+        ),
         ("worker class for push_wait", workers.check_workers(deployment, setup)),
         ("eduMFA speed settings", settings.check_speed_settings(deployment)),
         ("web UI enrollment", webui.check_webui_templates(deployment)),

@@ -7,9 +7,9 @@ from enum import Enum
 
 
 class Severity(str, Enum):
-    ERROR = "error"      # something does not work, or is unsafe
+    ERROR = "error"  # something does not work, or is unsafe
     WARNING = "warning"  # works, but not as it should in production
-    NOTE = "note"        # worth knowing; nothing to fix
+    NOTE = "note"  # worth knowing; nothing to fix
 
 
 @dataclass(frozen=True)

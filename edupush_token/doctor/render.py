@@ -23,8 +23,9 @@ def as_text(report: Report) -> str:
             lines.append(f"  {LABELS[finding.severity]:<5} {title}: [{finding.code}]")
             lines += textwrap.wrap(finding.problem, WIDTH, initial_indent=INDENT, subsequent_indent=INDENT)
             if finding.fix:
-                lines += textwrap.wrap(finding.fix, WIDTH, initial_indent=INDENT + "fix: ",
-                                       subsequent_indent=INDENT + "     ")
+                lines += textwrap.wrap(
+                    finding.fix, WIDTH, initial_indent=INDENT + "fix: ", subsequent_indent=INDENT + "     "
+                )
     counts = ", ".join(_count(report.count(severity), severity.value) for severity in Severity)
     lines += ["", f"{counts}: {'NOT READY' if report.failed else 'ready'}"]
     return "\n".join(lines)
@@ -35,11 +36,17 @@ def _count(number: int, noun: str) -> str:
 
 
 def as_json(report: Report) -> str:
-    return json.dumps({
-        "config_file": report.config_file,
-        "ready": not report.failed,
-        "checks": [
-            {"check": title, "findings": [{**asdict(finding), "severity": finding.severity.value} for finding in findings]}
-            for title, findings in report.results
-        ],
-    }, indent=2)
+    return json.dumps(
+        {
+            "config_file": report.config_file,
+            "ready": not report.failed,
+            "checks": [
+                {
+                    "check": title,
+                    "findings": [{**asdict(finding), "severity": finding.severity.value} for finding in findings],
+                }
+                for title, findings in report.results
+            ],
+        },
+        indent=2,
+    )

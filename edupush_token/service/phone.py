@@ -50,16 +50,18 @@ def receive_answer(ports: Ports, message: wire_requests.ChallengeAnswer) -> Repl
     if outcome is AnswerOutcome.TOO_LATE:
         ports.audit.record_event("push expired", message.serial, "answered after the login request had expired", False)
         return False, {"message": "This login request has expired."}
-    ports.audit.record_event("push answer refused", message.serial,
-                             "the login request was already answered differently", False)
+    ports.audit.record_event(
+        "push answer refused", message.serial, "the login request was already answered differently", False
+    )
     return False, {"message": "This login request was already answered differently."}
 
 
 def _audit_answer(audit: Audit, message: wire_requests.ChallengeAnswer) -> None:
     if message.decline:
         log.warning("Token %s: a push was declined on the phone, possibly an attack.", message.serial)
-        audit.record_event("push declined", message.serial, "declined on the phone: possible attack (push fatigue)",
-                           False)
+        audit.record_event(
+            "push declined", message.serial, "declined on the phone: possible attack (push fatigue)", False
+        )
     else:
         audit.note_in_request("push accepted", "accepted on the phone")
 
@@ -82,8 +84,11 @@ def check_token_update(ports: Ports, message: wire_requests.FirebaseTokenUpdate)
     """Refuse an update that is stale or not signed by the token's phone; the host then applies it."""
     check_clock(parse_timestamp(message.timestamp), ports.clock.now(), lifecycle.TOKEN_UPDATE_WINDOW)
     token, _none = ports.store.phone_side(message.serial)
-    verify(enrolled(token).phone_key, token_update_text(message.new_fb_token, message.serial, message.timestamp),
-           message.signature)
+    verify(
+        enrolled(token).phone_key,
+        token_update_text(message.new_fb_token, message.serial, message.timestamp),
+        message.signature,
+    )
 
 
 def _signed(ports: Ports, token: PhoneSideToken, push: PushData) -> PushData:

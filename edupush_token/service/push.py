@@ -81,20 +81,36 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
     refusal = _refusal(token, policies, ports, validity, now)
     if refusal is not None:
         log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit.value)
-        ports.audit.record_event("push refused", token.recipient.serial, f"{refusal.limit.value} limit: {refusal.message}",
-                                  False, refusal.limit.value)
+        ports.audit.record_event(
+            "push refused",
+            token.recipient.serial,
+            f"{refusal.limit.value} limit: {refusal.message}",
+            False,
+            refusal.limit.value,
+        )
         if not (refusal.limit is Limit.COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
             return PushOutcome(False, refusal.message, login.transaction_id)
         gateway_name = POLL_ONLY
     push = _push_data(token, auth, policies, login.context, now)
     recipient = Recipient(**{**token.recipient.__dict__, "gateway_name": gateway_name})
     saved = ports.store.create_push(
-        recipient.serial, login.transaction_id, push, validity, login.session, sending.first_state(gateway_name),
+        recipient.serial,
+        login.transaction_id,
+        push,
+        validity,
+        login.session,
+        sending.first_state(gateway_name),
     )
     if runtime.housekeeping_due():
         ports.store.housekeep()
-    report = sending.deliver(ports, recipient, saved.id, sending.seconds_from_now(saved.expiration), push,
-                             sending_for(policies, login.waits_here))
+    report = sending.deliver(
+        ports,
+        recipient,
+        saved.id,
+        sending.seconds_from_now(saved.expiration),
+        push,
+        sending_for(policies, login.waits_here),
+    )
     message = auth.challenge_text
     if report.state is DeliveryState.FAILED:
         message += NOT_SENT
@@ -117,8 +133,9 @@ def _refusal(token: PushToken, policies: PolicyReader, ports: Ports, validity: i
     return check_push(limits, ports.store.push_history(token.id, token.recipient.serial, since), now)
 
 
-def _push_data(token: PushToken, auth: settings.AuthSettings, policies: PolicyReader, context: LoginContext,
-               now: datetime) -> PushData:
+def _push_data(
+    token: PushToken, auth: settings.AuthSettings, policies: PolicyReader, context: LoginContext, now: datetime
+) -> PushData:
     variables = {
         "client_ip": context.client_ip,
         "user_agent": context.user_agent,

@@ -44,7 +44,9 @@ def try_reserve(process_slots: WaitSlots) -> bool:
         return True
     log.warning(
         "push_wait refused: no request handler of this process to spare (%s=%d); "
-        "the login falls back to challenge-response.", Config.PUSH_WAIT_SLOTS, process_slots.capacity,
+        "the login falls back to challenge-response.",
+        Config.PUSH_WAIT_SLOTS,
+        process_slots.capacity,
     )
     return False
 
@@ -57,8 +59,9 @@ def _green_threads() -> bool:
     return eventlet_patcher is not None and bool(eventlet_patcher.is_monkey_patched("socket"))
 
 
-def wait_for_answer(store: Store, clock: Clock, engine: Any, serial: str, transaction_id: str,
-                    timeout: float) -> Optional[ChallengeState]:
+def wait_for_answer(
+    store: Store, clock: Clock, engine: Any, serial: str, transaction_id: str, timeout: float
+) -> Optional[ChallengeState]:
     """The challenge's final state once the phone answers, or None after ``timeout``."""
 
     def decided() -> Optional[ChallengeState]:

@@ -60,8 +60,9 @@ def first_state(gateway_name: str) -> DeliveryState:
     return DeliveryState.POLL_ONLY if gateway_name == POLL_ONLY else DeliveryState.QUEUED
 
 
-def deliver(ports: Ports, recipient: Recipient, challenge_id: int, expiration_deadline: float, push: PushData,
-            sending: Sending) -> DeliveryReport:
+def deliver(
+    ports: Ports, recipient: Recipient, challenge_id: int, expiration_deadline: float, push: PushData, sending: Sending
+) -> DeliveryReport:
     """Hand a stored challenge's push to Firebase; returns the first outcome.
 
     ``expiration_deadline`` is the challenge's expiry as ``time.time()``: no push leaves after it.
@@ -120,13 +121,15 @@ def _recorder(ports: Ports, recipient: Recipient, challenge_id: int, nonce: str,
         if report.state not in (DeliveryState.QUEUED, DeliveryState.POLL_ONLY):
             info = report.detail or (f"message {report.message_id}" if report.message_id else "")
             detail = f"{report.state.value}, {report.attempts} attempt(s), {recipient.gateway_name}"
-            ports.audit.record_event("push delivery", recipient.serial, info, report.state is DeliveryState.SENT,
-                                      detail)
+            ports.audit.record_event(
+                "push delivery", recipient.serial, info, report.state is DeliveryState.SENT, detail
+            )
 
     def record(report: DeliveryReport, push: PushData) -> None:
         in_host(lambda: write(report, push))
         if report.state is DeliveryState.FAILED:
-            log.warning("Push for token %s via gateway %r failed: %s", recipient.serial, recipient.gateway_name,
-                        report.detail)
+            log.warning(
+                "Push for token %s via gateway %r failed: %s", recipient.serial, recipient.gateway_name, report.detail
+            )
 
     return record

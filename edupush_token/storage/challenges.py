@@ -102,13 +102,20 @@ class ChallengeTables:
 
     def add_push(self, challenge_id: int, serial: str, push: PushData, state: DeliveryState) -> None:
         """Our record of a challenge the host just flushed, in the same transaction."""
-        self.session.execute(insert(push_record).values(
-            challenge_id=challenge_id, serial=serial, nonce=push.nonce, push_data=push.to_json(),
-            delivery_state=state.value,
-        ))
+        self.session.execute(
+            insert(push_record).values(
+                challenge_id=challenge_id,
+                serial=serial,
+                nonce=push.nonce,
+                push_data=push.to_json(),
+                delivery_state=state.value,
+            )
+        )
 
     def phone_side(
-        self, serial: str, nonce: Optional[str] = None,
+        self,
+        serial: str,
+        nonce: Optional[str] = None,
     ) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]:
         """The token a phone's request names and, with ``nonce``, its push challenge: one query."""
         query = (
@@ -119,8 +126,12 @@ class ChallengeTables:
         if nonce is not None:
             query = (
                 query.add_columns(
-                    push_record.c.id.label("push_id"), challenge.c.id.label("challenge_id"),
-                    challenge.c.transaction_id, challenge.c.otp_valid, challenge.c.data, challenge.c.expiration,
+                    push_record.c.id.label("push_id"),
+                    challenge.c.id.label("challenge_id"),
+                    challenge.c.transaction_id,
+                    challenge.c.otp_valid,
+                    challenge.c.data,
+                    challenge.c.expiration,
                 )
                 .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == nonce))
                 .outerjoin(push_record, _belongs_to_challenge())
@@ -167,8 +178,15 @@ class ChallengeTables:
         if serial:
             query = query.where(push_record.c.serial == serial)
         return [
-            DeliveryRecord(aware(row.created), row.serial, row.nonce, row.delivery_state, row.delivery_attempts,
-                           row.fcm_message_id, row.delivery_detail)
+            DeliveryRecord(
+                aware(row.created),
+                row.serial,
+                row.nonce,
+                row.delivery_state,
+                row.delivery_attempts,
+                row.fcm_message_id,
+                row.delivery_detail,
+            )
             for row in self.session.execute(query)
         ]
 
@@ -250,8 +268,14 @@ class ChallengeTables:
         this_token = select(token.c.serial).where(token.c.id == token_id)
         rows = self.session.execute(
             select(
-                push_record.c.serial, push_record.c.created, push_record.c.answer, push_record.c.answered,
-                challenge.c.otp_valid, challenge.c.data, challenge.c.timestamp, challenge.c.expiration,
+                push_record.c.serial,
+                push_record.c.created,
+                push_record.c.answer,
+                push_record.c.answered,
+                challenge.c.otp_valid,
+                challenge.c.data,
+                challenge.c.timestamp,
+                challenge.c.expiration,
             )
             .outerjoin(challenge, _belongs_to_challenge())
             .where(push_record.c.serial.in_(owners_tokens.union(this_token)), push_record.c.created >= naive(since))
@@ -300,7 +324,9 @@ def _is_open(row: Any, now: datetime) -> bool:
 
 
 def _status(row: Any) -> ChallengeStatus:
-    return ChallengeStatus(accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=aware(row.expiration))
+    return ChallengeStatus(
+        accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=aware(row.expiration)
+    )
 
 
 def _belongs_to_challenge() -> Any:

@@ -62,15 +62,21 @@ class KeyPool:
 
     def available(self, key_size: int) -> int:
         session = self.session
-        count = session.execute(select(func.count(server_key.c.id)).where(server_key.c.key_size == key_size)).scalar_one()
+        count = session.execute(
+            select(func.count(server_key.c.id)).where(server_key.c.key_size == key_size)
+        ).scalar_one()
         session.rollback()
         return int(count)
 
     def add(self, key_size: int, key: ServerKeyPair) -> None:
         session = self.session
-        session.execute(insert(server_key).values(
-            key_size=key_size, public_pem=key.public_pem, encrypted_private_pem=self._secrets.encrypt(key.private_pem),
-        ))
+        session.execute(
+            insert(server_key).values(
+                key_size=key_size,
+                public_pem=key.public_pem,
+                encrypted_private_pem=self._secrets.encrypt(key.private_pem),
+            )
+        )
         session.commit()
 
 
@@ -82,7 +88,9 @@ class Refiller:
         self._running: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
 
-    def refill(self, database: str, key_size: int, target: int, pool: Callable[[], KeyPool], in_host: RunInHost) -> None:
+    def refill(
+        self, database: str, key_size: int, target: int, pool: Callable[[], KeyPool], in_host: RunInHost
+    ) -> None:
         """Call after committing a take: a refill that counted before the commit would still see the key."""
         job = (database, key_size)
         if not target:

@@ -30,7 +30,8 @@ def _utcnow() -> datetime:
 ours = MetaData()
 
 push_record = Table(
-    "edupushplus_push", ours,
+    "edupushplus_push",
+    ours,
     Column("id", Integer, primary_key=True),
     Column("challenge_id", BigInteger, nullable=False, index=True),
     Column("serial", Unicode(MAX_SERIAL_LENGTH), nullable=False, index=True),
@@ -47,7 +48,8 @@ push_record = Table(
 )
 
 server_key = Table(
-    "edupushplus_server_key", ours,
+    "edupushplus_server_key",
+    ours,
     Column("id", Integer, primary_key=True),
     Column("key_size", Integer, nullable=False, index=True),
     Column("public_pem", UnicodeText, nullable=False),
@@ -58,28 +60,32 @@ server_key = Table(
 host = MetaData()  # never created by us: the host's migrations own these tables
 
 token = Table(
-    "token", host,
+    "token",
+    host,
     Column("id", Integer, primary_key=True),
     Column("serial", Unicode(MAX_SERIAL_LENGTH)),
     Column("tokentype", Unicode(30)),
     Column("rollout_state", Unicode(10)),
 )
 tokeninfo = Table(
-    "tokeninfo", host,
+    "tokeninfo",
+    host,
     Column("id", Integer, primary_key=True),
     Column("token_id", Integer),
     Column("Key", Unicode(255)),
     Column("Value", UnicodeText),
 )
 tokenowner = Table(
-    "tokenowner", host,
+    "tokenowner",
+    host,
     Column("id", Integer, primary_key=True),
     Column("token_id", Integer),
     Column("resolver", Unicode(120)),
     Column("user_id", Unicode(320)),
 )
 challenge = Table(
-    "challenge", host,
+    "challenge",
+    host,
     Column("id", BigInteger, primary_key=True),
     Column("transaction_id", Unicode(64)),
     Column("data", Unicode(512)),

@@ -41,7 +41,11 @@ def update_announcing(session: Any, statement: Any, transaction_id: str) -> int:
     if not supported(session.get_bind()):
         return int(session.execute(statement).rowcount)
     changed = statement.returning(*statement.table.primary_key).cte("changed")
-    return len(session.execute(sqlalchemy.select(sqlalchemy.func.pg_notify(CHANNEL, transaction_id)).select_from(changed)).all())
+    return len(
+        session.execute(
+            sqlalchemy.select(sqlalchemy.func.pg_notify(CHANNEL, transaction_id)).select_from(changed)
+        ).all()
+    )
 
 
 class Listener:

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import TEMPLATE_NAMES, VIEWS, State, WebUIError, install, inspect, uninstall
+from . import TEMPLATE_NAMES, VIEWS, State, WebUIError, inspect, install, uninstall
 
 DEFAULT_CONFIG = "/etc/edumfa/edumfa.cfg"
 
@@ -46,7 +46,7 @@ def register(commands) -> None:
         location.add_argument(
             "--config",
             help=f"edumfa.cfg of the eduMFA whose static folder (EDUMFA_STATIC_FOLDER) to use (default: {DEFAULT_CONFIG}, "
-                 "or eduMFA's built-in folder if that file does not exist)",
+            "or eduMFA's built-in folder if that file does not exist)",
         )
         location.add_argument("--static-folder", type=Path, help="the folder eduMFA's web server serves /static from")
 
@@ -86,8 +86,11 @@ def _check(static_folder: Path, args) -> int:
     _report(found, CHECK_WORDS)
     if all(template.state is State.CURRENT for template in found):
         return 0
-    location = ["--static-folder", str(args.static_folder)] if args.static_folder else (
-        ["--config", args.config] if args.config else [])
+    location = (
+        ["--static-folder", str(args.static_folder)]
+        if args.static_folder
+        else (["--config", args.config] if args.config else [])
+    )
     print("Fix: " + shlex.join(["edupush-token", "webui", "install", *location]))
     return 1
 

@@ -50,9 +50,7 @@ def render_label(template: str, *, serial: str, user: str, realm: str, givenname
     """Expand eduMFA's token label and issuer templates (``<s>``, ``{user}`` ...)."""
     legacy = template.replace("<s>", serial).replace("<u>", user).replace("<r>", realm)
     try:
-        return legacy.format(
-            serial=serial, user=user, realm=realm, givenname=givenname, surname=surname
-        )
+        return legacy.format(serial=serial, user=user, realm=realm, givenname=givenname, surname=surname)
     except (KeyError, IndexError, ValueError) as error:
         raise WireError(
             f"Invalid label template {template!r}: {error!r}. Allowed variables are "

@@ -25,9 +25,7 @@ class PushData:
     signature: str = ""
 
     @classmethod
-    def unsigned(
-        cls, *, nonce: str, url: str, serial: str, question: str, title: str, sslverify: bool
-    ) -> "PushData":
+    def unsigned(cls, *, nonce: str, url: str, serial: str, question: str, title: str, sslverify: bool) -> "PushData":
         """Build push data in the form the app checks: canonical URL, sslverify exactly "0"/"1"."""
         return cls(
             nonce=nonce,

@@ -22,7 +22,9 @@ def check_template(template: str) -> None:
     try:
         fields = [field for _text, field, _spec, _conversion in string.Formatter().parse(template) if field is not None]
     except ValueError as error:
-        raise WireError(f"Invalid text template {template!r}: {error}. Write {{{{ and }}}} for literal braces.") from None
+        raise WireError(
+            f"Invalid text template {template!r}: {error}. Write {{{{ and }}}} for literal braces."
+        ) from None
     for field in fields:
         if field not in VARIABLES:
             raise WireError(

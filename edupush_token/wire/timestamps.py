@@ -32,9 +32,7 @@ def parse_timestamp(text: str) -> datetime:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     microsecond = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), microsecond
-        )
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), microsecond)
     except ValueError as error:
         raise WireError(f"Invalid timestamp {text!r}: {error}.") from None
     try:

@@ -1,8 +1,8 @@
 """eduMFA served the way it is deployed: gunicorn workers and several nodes on PostgreSQL.
 
-    GunicornServer  one eduMFA directory served by gunicorn, through eduMFA's own app factory
-    gunicorn        GunicornServer as a fixture, for tests that choose workers and worker class
-    gunicorn_instance  a PostgreSQL LocalInstance with push_wait slots for gthread workers
+GunicornServer  one eduMFA directory served by gunicorn, through eduMFA's own app factory
+gunicorn        GunicornServer as a fixture, for tests that choose workers and worker class
+gunicorn_instance  a PostgreSQL LocalInstance with push_wait slots for gthread workers
 """
 
 from __future__ import annotations
@@ -34,8 +34,14 @@ class GunicornServer:
     The URL is handed out once every worker has booted and the server answers.
     """
 
-    def __init__(self, directory, workers: int = WORKERS, threads: int = THREADS, worker_class: str = "gthread",
-                 startup_timeout: float = 120.0):
+    def __init__(
+        self,
+        directory,
+        workers: int = WORKERS,
+        threads: int = THREADS,
+        worker_class: str = "gthread",
+        startup_timeout: float = 120.0,
+    ):
         self.directory = Path(directory).resolve()
         self.workers = workers
         self.threads = threads
@@ -45,12 +51,32 @@ class GunicornServer:
         self.process = None
 
     def __enter__(self) -> str:
-        factory = f"create_app(config_name='production', config_file={str(self.directory / CONFIG_FILE)!r}, silent=True)"
+        factory = (
+            f"create_app(config_name='production', config_file={str(self.directory / CONFIG_FILE)!r}, silent=True)"
+        )
         command = [
-            sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0",
-            "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
-            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "info", "--config", str(HOOKS),
-            "--chdir", str(self.directory), f"edumfa.app:{factory}",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--threads",
+            str(self.threads),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "info",
+            "--config",
+            str(HOOKS),
+            "--chdir",
+            str(self.directory),
+            f"edumfa.app:{factory}",
         ]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -11,15 +11,38 @@ pytestmark = pytest.mark.e2e
 
 def run_demo(directory, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "edupush_token.cli", "demo", "--directory", str(directory), "--port", "0", "--fcm-port", "0", "--once"],
-        capture_output=True, text=True, timeout=300, env=env,
+        [
+            sys.executable,
+            "-m",
+            "edupush_token.cli",
+            "demo",
+            "--directory",
+            str(directory),
+            "--port",
+            "0",
+            "--fcm-port",
+            "0",
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 
 def test_the_demo_runs_the_full_story(tmp_path):
     result = run_demo(tmp_path / "demo")
     assert result.returncode == 0, result.stdout + result.stderr
-    for expected in ("edumfa-push://edumfa/", "enrolled", "Firebase delivers the push", "ACCEPT: alice is logged in", "login: REJECT", "open login requests: 0", "The demo succeeded"):
+    for expected in (
+        "edumfa-push://edumfa/",
+        "enrolled",
+        "Firebase delivers the push",
+        "ACCEPT: alice is logged in",
+        "login: REJECT",
+        "open login requests: 0",
+        "The demo succeeded",
+    ):
         assert expected in result.stdout
 
 

@@ -7,11 +7,11 @@ import time
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from support import PIN, action, fast_enrollment
 
 from edupush_token import catalogue
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneError
+from support import PIN, action, fast_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,9 @@ def registration_url(served):
 @pytest.fixture
 def policies(served_admin, registration_url):
     served_admin.set_policy(
-        "edupushplus-enrollment", "enrollment", fast_enrollment(registration_url, {catalogue.ENROLL_SSL_VERIFY: 0}),
+        "edupushplus-enrollment",
+        "enrollment",
+        fast_enrollment(registration_url, {catalogue.ENROLL_SSL_VERIFY: 0}),
     )
     served_admin.set_policy("edupushplus-authentication", "authentication", action(catalogue.AUTH_SSL_VERIFY, 0))
 
@@ -36,7 +38,9 @@ def phone():
 
 @pytest.fixture
 def enrolled(served_admin, policies, phone):
-    detail = served_admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
+    detail = served_admin.post(
+        "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN}
+    )["detail"]
     pending = phone.scan(detail["pushurl"]["value"])
     assert 400 <= phone.ios_probe(pending).status < 500
     return phone.enroll(pending)
@@ -62,7 +66,9 @@ def test_decline_over_http(served, enrolled, phone):
     [request] = phone.poll(enrolled)
     assert phone.decline(request).status == 200
     transaction_id = challenge["detail"]["transaction_id"]
-    status = requests.get(f"{served}/validate/polltransaction", params={"transaction_id": transaction_id}, timeout=30).json()
+    status = requests.get(
+        f"{served}/validate/polltransaction", params={"transaction_id": transaction_id}, timeout=30
+    ).json()
     assert status["detail"]["challenge_status"] == "declined"
 
 
@@ -91,7 +97,9 @@ def test_push_wait_over_http(served, served_admin, enrolled, phone):
 
 
 def test_refusals_over_http_are_json_4xx(served, enrolled, phone):
-    response = requests.post(served + ENDPOINT_PATH, data={"nonce": "N", "serial": enrolled.serial, "signature": "!!"}, timeout=30)
+    response = requests.post(
+        served + ENDPOINT_PATH, data={"nonce": "N", "serial": enrolled.serial, "signature": "!!"}, timeout=30
+    )
     assert response.status_code == 400
     assert response.json()["result"]["status"] is False
     impostor = dataclasses.replace(enrolled, private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048))

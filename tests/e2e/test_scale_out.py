@@ -17,13 +17,13 @@ from typing import Optional
 
 import pytest
 import requests
-from support import PERMISSIVE_LIMITS, PIN, action, actions, audited_answers, fast_enrollment
 
 from edupush_token import catalogue
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
-from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneToken
 from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS
+from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneToken
 from edupush_token.devtools.served import ServedInstance
+from support import PERMISSIVE_LIMITS, PIN, action, actions, audited_answers, fast_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -61,13 +61,16 @@ class Login:
 def set_up_policies(admin, url):
     admin.set_policy("edupushplus-enrollment", "enrollment", fast_enrollment(url + ENDPOINT_PATH))
     admin.set_policy(
-        "edupushplus-limits", "authentication",
+        "edupushplus-limits",
+        "authentication",
         actions({**PERMISSIVE_LIMITS, catalogue.CHALLENGE_VALIDITY: catalogue.CHALLENGE_VALIDITY.high}),
     )
 
 
 def enroll_phone(admin, user) -> Phone:
-    detail = admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": user, "realm": DEMO_REALM, "pin": PIN})["detail"]
+    detail = admin.post(
+        "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": user, "realm": DEMO_REALM, "pin": PIN}
+    )["detail"]
     device = EmulatedPhone(HttpTransport(timeout=TIMEOUT), key_size=2048)
     return Phone(device, device.enroll(device.scan(detail["pushurl"]["value"])), user)
 
@@ -86,8 +89,12 @@ def log_in(url, admin_token, phone: Phone, deadline) -> Login:
     """The relying application: trigger, poll the transaction until it is accepted, log in."""
     login = Login(phone.token.serial)
     try:
-        trigger = requests.post(f"{url}/validate/triggerchallenge", json={"serial": login.serial},
-                                headers={"Authorization": admin_token}, timeout=TIMEOUT)
+        trigger = requests.post(
+            f"{url}/validate/triggerchallenge",
+            json={"serial": login.serial},
+            headers={"Authorization": admin_token},
+            timeout=TIMEOUT,
+        )
         login.transaction_id = trigger.json()["detail"].get("transaction_id")
         if not login.transaction_id:
             login.error = f"trigger: HTTP {trigger.status_code}: {trigger.text[:300]}"
@@ -119,7 +126,9 @@ def log_in_with_push_wait(url, phone: Phone, deadline) -> Login:
 def finish(url, login: Login, deadline) -> Optional[str]:
     """Poll the transaction until the phone accepted it, then log in with it."""
     while time.monotonic() < deadline:
-        status = requests.get(f"{url}/validate/polltransaction", params={"transaction_id": login.transaction_id}, timeout=TIMEOUT)
+        status = requests.get(
+            f"{url}/validate/polltransaction", params={"transaction_id": login.transaction_id}, timeout=TIMEOUT
+        )
         if status.json()["result"]["value"]:
             break
         time.sleep(RELYING_APP_POLL_INTERVAL)
@@ -170,8 +179,11 @@ def test_200_concurrent_logins_on_four_gunicorn_workers(gunicorn_served, gunicor
     log_in_once_with_every_token(gunicorn_served, admin, phones)
 
     started = time.monotonic()
-    logins, answers = run_logins(phones, lambda phone: log_in(gunicorn_served, admin.token, phone, started + HANG_GUARD_SECONDS),
-                                 [phones[number % TOKENS] for number in range(LOGINS)])
+    logins, answers = run_logins(
+        phones,
+        lambda phone: log_in(gunicorn_served, admin.token, phone, started + HANG_GUARD_SECONDS),
+        [phones[number % TOKENS] for number in range(LOGINS)],
+    )
     print(f"\n{LOGINS} logins on {TOKENS} tokens: {time.monotonic() - started:.1f} s wall time")
 
     assert lost(logins) == [], f"{len(lost(logins))} of {LOGINS} logins were lost"
@@ -183,10 +195,14 @@ def test_200_concurrent_logins_on_four_gunicorn_workers(gunicorn_served, gunicor
     assert all(first.status == 200 and first.json["result"]["value"] is True for first, _replay in answers)
     assert all(replay.status == 200 for _first, replay in answers), "a replayed answer is acknowledged"
     audited = audited_answers(admin)
-    assert audited == {"accepted": TOKENS + LOGINS, "declined": 0}, "each push was accepted once (first logins included)"
+    assert audited == {"accepted": TOKENS + LOGINS, "declined": 0}, (
+        "each push was accepted once (first logins included)"
+    )
 
 
-def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(gunicorn_served, gunicorn_instance, admin_over_http):
+def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(
+    gunicorn_served, gunicorn_instance, admin_over_http
+):
     """More waits than handlers: each worker keeps a thread for the phone, and the rest fall back."""
     admin = admin_over_http(gunicorn_served, gunicorn_instance)
     set_up_policies(admin, gunicorn_served)
@@ -194,13 +210,18 @@ def test_push_wait_logins_beyond_the_waiting_slots_never_deadlock_gunicorn(gunic
     phones = [enroll_phone(admin, user.username) for user in DEMO_USERS]
     log_in_once_with_every_token(gunicorn_served, admin, phones)
     started = time.monotonic()
-    logins, _answers = run_logins(phones, lambda phone: log_in_with_push_wait(gunicorn_served, phone, started + HANG_GUARD_SECONDS),
-                                  [phones[number % len(phones)] for number in range(WAITING_LOGINS)])
+    logins, _answers = run_logins(
+        phones,
+        lambda phone: log_in_with_push_wait(gunicorn_served, phone, started + HANG_GUARD_SECONDS),
+        [phones[number % len(phones)] for number in range(WAITING_LOGINS)],
+    )
     print(f"\n{WAITING_LOGINS} push_wait logins: {time.monotonic() - started:.1f} s wall time")
     assert lost(logins) == [], f"{len(lost(logins))} of {WAITING_LOGINS} logins were lost"
 
 
-def test_push_wait_on_two_gunicorn_sync_workers_falls_back_instead_of_deadlocking(gunicorn, make_postgres_instance, admin_over_http):
+def test_push_wait_on_two_gunicorn_sync_workers_falls_back_instead_of_deadlocking(
+    gunicorn, make_postgres_instance, admin_over_http
+):
     """eduMFA's built-in token deadlocks here: two waiting logins hold both sync workers, so no answer gets in.
 
     A sync worker serves one request at a time, which the plugin reads from
@@ -214,7 +235,9 @@ def test_push_wait_on_two_gunicorn_sync_workers_falls_back_instead_of_deadlockin
         admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, PUSH_WAIT_SECONDS))
         phones = [enroll_phone(admin, user.username) for user in DEMO_USERS[:2]]
         started = time.monotonic()
-        logins, _answers = run_logins(phones, lambda phone: log_in_with_push_wait(url, phone, started + HANG_GUARD_SECONDS), phones)
+        logins, _answers = run_logins(
+            phones, lambda phone: log_in_with_push_wait(url, phone, started + HANG_GUARD_SECONDS), phones
+        )
     assert [login.outcome for login in logins] == ["ACCEPT", "ACCEPT"]
     assert all(login.transaction_id for login in logins), "a sync worker cannot spare a handler: no login waited"
 
@@ -226,8 +249,10 @@ def second_node(instance, directory):
 
 
 def test_push_wait_on_one_node_ends_when_the_phone_answers_on_another(postgres_instance, admin_over_http, tmp_path):
-    with ServedInstance(postgres_instance.directory) as node_a, \
-            ServedInstance(second_node(postgres_instance, tmp_path / "node-b")) as node_b:
+    with (
+        ServedInstance(postgres_instance.directory) as node_a,
+        ServedInstance(second_node(postgres_instance, tmp_path / "node-b")) as node_b,
+    ):
         admin = admin_over_http(node_a, postgres_instance)
         set_up_policies(admin, node_b)
         admin.set_policy("edupushplus-push-wait", "authentication", action(catalogue.WAIT, PUSH_WAIT_SECONDS))
@@ -236,7 +261,8 @@ def test_push_wait_on_one_node_ends_when_the_phone_answers_on_another(postgres_i
 
         started = time.monotonic()
         [login], [(answer, _replay)] = run_logins(
-            [phone], lambda phone: log_in_with_push_wait(node_a, phone, started + HANG_GUARD_SECONDS), [phone])
+            [phone], lambda phone: log_in_with_push_wait(node_a, phone, started + HANG_GUARD_SECONDS), [phone]
+        )
 
     assert answer.status == 200 and answer.json["result"]["value"] is True
     assert (login.outcome, login.transaction_id) == ("ACCEPT", ""), "the wait on node A ended with the answer on node B"

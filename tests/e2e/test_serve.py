@@ -22,7 +22,9 @@ def serve(directory, *args):
     """Start `edupush-token serve`; return (process, output lines up to "Press Ctrl-C")."""
     process = subprocess.Popen(
         [sys.executable, "-m", "edupush_token.cli", "serve", "--directory", str(directory), "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines = []
     deadline = time.monotonic() + 120
@@ -52,8 +54,11 @@ def test_serves_a_ready_edumfa_and_a_second_start_reuses_it(tmp_path):
         assert any("Generating the audit signing keys ... done" in line for line in lines)
         assert "    policy edupushplus-enrollment: added" in lines
         token = requests.post(f"{url}/auth", json={"username": "admin", "password": password}, timeout=30).json()
-        policy = requests.get(f"{url}/policy/edupushplus-enrollment", timeout=30,
-                              headers={"Authorization": token["result"]["value"]["token"]}).json()
+        policy = requests.get(
+            f"{url}/policy/edupushplus-enrollment",
+            timeout=30,
+            headers={"Authorization": token["result"]["value"]["token"]},
+        ).json()
         registration_url = policy["result"]["value"][0]["action"][catalogue.REGISTRATION_URL.name]
         assert registration_url == url + catalogue.ENDPOINT_PATH
         assert f"  phones register at {registration_url}" in lines
@@ -86,8 +91,9 @@ def test_serves_on_postgresql(tmp_path, postgres_database):
     try:
         assert "Press Ctrl-C to stop." in lines, "\n".join(lines)
         assert "    policy edupushplus-enrollment: added" in lines
-        token = requests.post(f"{value(SERVING, lines)}/auth", timeout=30,
-                              json={"username": "admin", "password": value(ADMIN, lines)}).json()
+        token = requests.post(
+            f"{value(SERVING, lines)}/auth", timeout=30, json={"username": "admin", "password": value(ADMIN, lines)}
+        ).json()
         assert token["result"]["status"] is True
     finally:
         stop(process)

@@ -27,8 +27,14 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # The web UI polls a token in rollout state clientwait every 2.5 s.
@@ -42,7 +48,13 @@ def instance(instance):
     shutil.copytree(static_folder(str(instance.config_file)), folder)
     with open(instance.config_file, "a") as config:
         config.write(f"EDUMFA_STATIC_FOLDER = {str(folder)!r}\n")
-    command = [str(Path(sys.executable).with_name("edupush-token")), "webui", "install", "--config", str(instance.config_file)]
+    command = [
+        str(Path(sys.executable).with_name("edupush-token")),
+        "webui",
+        "install",
+        "--config",
+        str(instance.config_file),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert str(folder / "components" / "token" / "views") in result.stdout
@@ -52,7 +64,9 @@ def instance(instance):
 @pytest.fixture
 def policies(served, served_admin):
     served_admin.set_policy(
-        "edupushplus-enrollment", "enrollment", fast_enrollment(served + ENDPOINT_PATH, {ENROLL_SSL_VERIFY: 0}),
+        "edupushplus-enrollment",
+        "enrollment",
+        fast_enrollment(served + ENDPOINT_PATH, {ENROLL_SSL_VERIFY: 0}),
     )
 
 
@@ -69,7 +83,10 @@ def page(tmp_path):
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tempfile.mkdtemp(dir=tmp_path, prefix="chromium-profile-"),
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 1000},
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1000},
         )
         context.set_default_timeout(UI_TIMEOUT_MS)
         try:
@@ -82,7 +99,10 @@ def page(tmp_path):
 def failed_requests(page):
     """Every HTTP error the page ran into, e.g. a template that is not there."""
     failures = []
-    page.on("response", lambda response: failures.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: failures.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     page.on("requestfailed", lambda request: failures.append(f"{request.failure} {request.url}"))
     return failures
 

@@ -8,17 +8,6 @@ import time
 
 import pytest
 
-# The fixtures that enroll tokens with the emulated phone are the integration tests' own.
-from integration.conftest import (  # noqa: F401
-    enroll,
-    enrolled,
-    make_phone,
-    phone,
-    push_policies,
-    start_enrollment,
-    trigger,
-)
-
 from edupush_token.catalogue import Config
 
 from .harness import ErrorCapture, Harness
@@ -48,8 +37,18 @@ def server_errors():
 
 
 @pytest.fixture
-def fuzz_setup(request, client, instance, admin, enrolled, enroll, make_phone, trigger, start_enrollment,  # noqa: F811
-               server_errors) -> FuzzSetup:
+def fuzz_setup(
+    request,
+    client,
+    instance,
+    admin,
+    enrolled,
+    enroll,
+    make_phone,
+    trigger,
+    start_enrollment,
+    server_errors,
+) -> FuzzSetup:
     """alice enrolled (RSA) with an open, a declined, an accepted and an expired push; bob enrolled
     (ECDSA) with an open push, and a second token of bob's waiting for step 2."""
     set_long_challenge_validity(admin)
@@ -70,7 +69,11 @@ def fuzz_setup(request, client, instance, admin, enrolled, enroll, make_phone, t
     bob_detail = start_enrollment(user="bob")
     time.sleep(max(0.0, expires - time.monotonic()))  # let the 1-second challenge expire
     return FuzzSetup(
-        harness=harness, phone=alice, phones=Phones(alice, bob_phone), admin=admin, bob_detail=bob_detail,
+        harness=harness,
+        phone=alice,
+        phones=Phones(alice, bob_phone),
+        admin=admin,
+        bob_detail=bob_detail,
         nonces=dict(expired=expired_nonce, declined=declined_nonce, accepted=accepted_nonce, open=open_nonce),
         tids=dict(declined=declined_tid, accepted=accepted_tid, open=open_tid),
     )

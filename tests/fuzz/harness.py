@@ -22,7 +22,12 @@ ENDPOINT = ENDPOINT_PATH
 # Tables that change with every request, refused or not; and the server key
 # pool, which a background thread refills at any moment.
 VOLATILE_TABLES = {
-    "mfa_audit", "usercache", "authcache", "clientapplication", "monitoringstats", "jwt_blacklist",
+    "mfa_audit",
+    "usercache",
+    "authcache",
+    "clientapplication",
+    "monitoringstats",
+    "jwt_blacklist",
     "edupushplus_server_key",
 }
 
@@ -37,8 +42,12 @@ class ErrorCapture(logging.Handler):
 
     def emit(self, record):
         if record.exc_info:
-            self._recent.append((self.count, f"{record.name}: {record.getMessage()}\n"
-                                 + "".join(traceback.format_exception(*record.exc_info))))
+            self._recent.append(
+                (
+                    self.count,
+                    f"{record.name}: {record.getMessage()}\n" + "".join(traceback.format_exception(*record.exc_info)),
+                )
+            )
             self.count += 1
             del self._recent[:-10]
 
@@ -59,11 +68,21 @@ class Req:
     headers: Dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        body = self.body if self.body is None or len(self.body) <= 600 else self.body[:600] + b"...(%d bytes)" % len(self.body)
-        query = self.query if self.query is None or len(self.query) <= 600 else self.query[:600] + f"...({len(self.query)} chars)"
+        body = (
+            self.body
+            if self.body is None or len(self.body) <= 600
+            else self.body[:600] + b"...(%d bytes)" % len(self.body)
+        )
+        query = (
+            self.query
+            if self.query is None or len(self.query) <= 600
+            else self.query[:600] + f"...({len(self.query)} chars)"
+        )
         headers = {k: v for k, v in self.headers.items() if k != "Authorization"}
         if "Authorization" in self.headers:
-            headers["Authorization"] = "<admin JWT>" if self.headers["Authorization"].count(".") == 2 else self.headers["Authorization"][:80]
+            headers["Authorization"] = (
+                "<admin JWT>" if self.headers["Authorization"].count(".") == 2 else self.headers["Authorization"][:80]
+            )
         return (
             f"{self.method} {self.path}"
             + ("" if query is None else f"  query={query!r}")
@@ -105,7 +124,12 @@ class Harness:
         started = time.monotonic()
         response = self.open(req)
         elapsed = time.monotonic() - started
-        STATS.record(self.test_name, endpoint or f"{req.method} {req.path.split('/', 3)[1] if req.path.startswith('/') else req.path}", response.status_code, req.describe())
+        STATS.record(
+            self.test_name,
+            endpoint or f"{req.method} {req.path.split('/', 3)[1] if req.path.startswith('/') else req.path}",
+            response.status_code,
+            req.describe(),
+        )
         note(f"request: {req.describe()}")
         note(f"response: HTTP {response.status_code} {response.get_data()[:500]!r}")
         if response.status_code >= 500:
@@ -142,7 +166,7 @@ class Harness:
         except OSError:
             return "(no eduMFA log)"
         start = text.rfind("Traceback")
-        return text[max(0, start - 300):][-6000:] if start >= 0 else "(no traceback in the eduMFA log)"
+        return text[max(0, start - 300) :][-6000:] if start >= 0 else "(no traceback in the eduMFA log)"
 
     def db_state(self) -> Dict[str, list]:
         """Every table of eduMFA's database but the ones every request writes."""
@@ -191,12 +215,18 @@ def assert_json_refusal(harness: Harness, req: Req, response, errors_before=0):
     """A 4xx with eduMFA's JSON error body (no body for HEAD)."""
     status = response.status_code
     if not 400 <= status < 500:
-        raise AssertionError(harness.failure(f"expected a 4xx refusal, got HTTP {status}", req, response, errors_before))
+        raise AssertionError(
+            harness.failure(f"expected a 4xx refusal, got HTTP {status}", req, response, errors_before)
+        )
     if req.method == "HEAD":
         return
     body = response.get_json(silent=True)
     try:
-        ok = body["result"]["status"] is False and isinstance(body["result"]["error"]["message"], str) and body["result"]["error"]["message"]
+        ok = (
+            body["result"]["status"] is False
+            and isinstance(body["result"]["error"]["message"], str)
+            and body["result"]["error"]["message"]
+        )
     except (KeyError, TypeError):
         ok = False
     if not ok:
@@ -215,10 +245,18 @@ def assert_unchanged(harness, req, response, before_db, before_poll, phones: Pho
     after_db = harness.db_state()
     diff = db_diff(before_db, after_db)
     if diff:
-        raise AssertionError(harness.failure("a refused request changed the database:\n" + describe_diff(diff), req, response, errors_before))
+        raise AssertionError(
+            harness.failure(
+                "a refused request changed the database:\n" + describe_diff(diff), req, response, errors_before
+            )
+        )
     after_poll = phones.polls()
     if after_poll != before_poll:
-        raise AssertionError(harness.failure(
-            f"a refused request changed what a genuine poll is served:\nbefore: {before_poll}\nafter: {after_poll}",
-            req, response, errors_before))
-
+        raise AssertionError(
+            harness.failure(
+                f"a refused request changed what a genuine poll is served:\nbefore: {before_poll}\nafter: {after_poll}",
+                req,
+                response,
+                errors_before,
+            )
+        )

@@ -35,8 +35,11 @@ def _form_too_large(req: Req) -> bool:
 
     mimetype = (req.content_type or "").split(";")[0].strip().lower()
     limit = Request.max_form_memory_size
-    return (mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-            and limit is not None and len(req.body or b"") > limit)
+    return (
+        mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and limit is not None
+        and len(req.body or b"") > limit
+    )
 
 
 def _json_params(req: Req) -> Dict[str, Any]:
@@ -65,16 +68,21 @@ def _validate_core_non_string(req: Req) -> bool:
 
 KNOWN_500S: Dict[str, Callable[[Req, List[Tuple[str, Any]]], bool]] = {
     # In eduMFA itself, for every token type:
-    "JSON content type with a body that is not a JSON object (eduMFA core: get_all_params)":
-        lambda req, pairs: _json_body_not_an_object(req),
-    "form body over werkzeug's max_form_memory_size (eduMFA core: sign_response re-reads the form after the 413)":
-        lambda req, pairs: _form_too_large(req),
-    "/validate/* with a user agent of only whitespace (eduMFA core: CheckSubscription ua_str.split()[0])":
-        lambda req, pairs: req.path.startswith("/validate/") and bool(req.user_agent) and not req.user_agent.split(),
-    "OPTIONS request (eduMFA core: sign_response reads the empty automatic OPTIONS answer as JSON)":
-        lambda req, pairs: req.method == "OPTIONS",
-    "/validate/* with a non-string JSON user, realm, resolver, serial, type, transaction_id or state (eduMFA core)":
-        lambda req, pairs: _validate_core_non_string(req),
+    "JSON content type with a body that is not a JSON object (eduMFA core: get_all_params)": lambda req, pairs: (
+        _json_body_not_an_object(req)
+    ),
+    "form body over werkzeug's max_form_memory_size (eduMFA core: sign_response re-reads the form after the 413)": lambda req, pairs: (
+        _form_too_large(req)
+    ),
+    "/validate/* with a user agent of only whitespace (eduMFA core: CheckSubscription ua_str.split()[0])": lambda req, pairs: (
+        req.path.startswith("/validate/") and bool(req.user_agent) and not req.user_agent.split()
+    ),
+    "OPTIONS request (eduMFA core: sign_response reads the empty automatic OPTIONS answer as JSON)": lambda req, pairs: (
+        req.method == "OPTIONS"
+    ),
+    "/validate/* with a non-string JSON user, realm, resolver, serial, type, transaction_id or state (eduMFA core)": lambda req, pairs: (
+        _validate_core_non_string(req)
+    ),
 }
 
 

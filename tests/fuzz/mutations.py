@@ -44,16 +44,18 @@ TRANSFORMS: Dict[str, Callable[[str, int], str]] = {
     "append": lambda s, i: s + [" ", "\n", "\x00", "=", "A", "%", "&", "\t", "é"][i % 9],
     "prepend": lambda s, i: [" ", "\n", "\x00", "=", "A", "%", "&", "\t", "é"][i % 9] + s,
     "truncate": lambda s, i: s[: i % (len(s) + 1)],
-    "drop_char": lambda s, i: s[: i % (len(s) or 1)] + s[i % (len(s) or 1) + 1:],
+    "drop_char": lambda s, i: s[: i % (len(s) or 1)] + s[i % (len(s) or 1) + 1 :],
     "flip_char": lambda s, i: _flip(s, i),
     "swap_chars": lambda s, i: _swap(s, i),
     "double": lambda s, i: s + s,
     "percent_encode": lambda s, i: "".join(f"%{b:02X}" for b in s.encode()),
     "percent_encode_twice": lambda s, i: urllib.parse.quote(urllib.parse.quote(s, safe=""), safe=""),
     "fullwidth": lambda s, i: s.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}),
-    "insert_separator": lambda s, i: s[: i % (len(s) + 1)] + ["|", "&", "#", "+", " ", "%00", ";"][i % 7] + s[i % (len(s) + 1):],
+    "insert_separator": lambda s, i: (
+        s[: i % (len(s) + 1)] + ["|", "&", "#", "+", " ", "%00", ";"][i % 7] + s[i % (len(s) + 1) :]
+    ),
     "empty": lambda s, i: "",
-    "whitespace_inside": lambda s, i: " ".join(s[j:j + 8] for j in range(0, len(s), 8)),
+    "whitespace_inside": lambda s, i: " ".join(s[j : j + 8] for j in range(0, len(s), 8)),
     "unicode_digits": lambda s, i: s.translate({ord(d): chr(0x0660 + int(d)) for d in "0123456789"}),
 }
 
@@ -63,14 +65,14 @@ def _flip(text: str, index: int) -> str:
         return "A"
     i = index % len(text)
     replacement = "B" if text[i] != "B" else "C"
-    return text[:i] + replacement + text[i + 1:]
+    return text[:i] + replacement + text[i + 1 :]
 
 
 def _swap(text: str, index: int) -> str:
     if len(text) < 2:
         return text + "A"
     i = index % (len(text) - 1)
-    return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,11 @@ class Mutation:
     resign: bool = False
 
     def describe(self) -> str:
-        shown = self.value if not isinstance(self.value, str) or len(self.value) < 80 else self.value[:80] + f"...({len(self.value)})"
+        shown = (
+            self.value
+            if not isinstance(self.value, str) or len(self.value) < 80
+            else self.value[:80] + f"...({len(self.value)})"
+        )
         return f"{self.op}({self.name}, {shown!r}{', re-signed' if self.resign else ''})"
 
 
@@ -90,14 +96,41 @@ def mutations(fields: List[str], extra_values: st.SearchStrategy) -> st.SearchSt
     value = st.one_of(random_text, base32_ish, timestamp_text, extra_values)
     return st.one_of(
         st.builds(Mutation, st.just("replace"), field_names, value, st.booleans()),
-        st.builds(Mutation, st.just("transform"), field_names, st.tuples(st.sampled_from(sorted(TRANSFORMS)), st.integers(0, 10**6)), st.booleans()),
+        st.builds(
+            Mutation,
+            st.just("transform"),
+            field_names,
+            st.tuples(st.sampled_from(sorted(TRANSFORMS)), st.integers(0, 10**6)),
+            st.booleans(),
+        ),
         st.builds(Mutation, st.just("retype"), field_names, json_value.filter(lambda v: not isinstance(v, str))),
         st.builds(Mutation, st.just("delete"), field_names),
         st.builds(Mutation, st.just("duplicate"), field_names, value),
         st.builds(Mutation, st.just("add"), key_text, value),
-        st.builds(Mutation, st.just("add"), st.sampled_from(["decline", "nonce", "pubkey", "fbtoken", "new_fb_token", "timestamp", "serial ", "enrollment_credential"]), st.sampled_from(["1", "true", "", "0", "x"]) | value),
-        st.builds(Mutation, st.just("timestamp"), st.just("timestamp"),
-                  st.tuples(SKEWS, st.sampled_from(["dart", "iso", "naive", "offset", "seconds", "nanos", "z"])), st.booleans()),
+        st.builds(
+            Mutation,
+            st.just("add"),
+            st.sampled_from(
+                [
+                    "decline",
+                    "nonce",
+                    "pubkey",
+                    "fbtoken",
+                    "new_fb_token",
+                    "timestamp",
+                    "serial ",
+                    "enrollment_credential",
+                ]
+            ),
+            st.sampled_from(["1", "true", "", "0", "x"]) | value,
+        ),
+        st.builds(
+            Mutation,
+            st.just("timestamp"),
+            st.just("timestamp"),
+            st.tuples(SKEWS, st.sampled_from(["dart", "iso", "naive", "offset", "seconds", "nanos", "z"])),
+            st.booleans(),
+        ),
         st.builds(Mutation, st.just("none")),
     )
 

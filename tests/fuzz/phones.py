@@ -8,10 +8,10 @@ from typing import Any, Dict, List, Tuple
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
-from support import PIN, action
 
 from edupush_token import catalogue
 from edupush_token.devtools.phone import b32_signature, dart_iso_timestamp, encode_form, pubkey_b64
+from support import PIN, action
 
 from .harness import ENDPOINT, Harness, result_value
 from .session import STATS
@@ -52,7 +52,9 @@ class PhoneSide:
     def genuine_poll(self) -> list:
         timestamp = dart_iso_timestamp(datetime.now(timezone.utc))
         signature = phone_sign(self.key, f"{self.serial}|{timestamp}")
-        response = self.harness.oracle("GET", ENDPOINT, query_string=f"serial={self.serial}&timestamp={timestamp}&signature={signature}")
+        response = self.harness.oracle(
+            "GET", ENDPOINT, query_string=f"serial={self.serial}&timestamp={timestamp}&signature={signature}"
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         return result_value(response)
 
@@ -78,7 +80,9 @@ class PhoneSide:
         fields = [("nonce", nonce), ("serial", self.serial), ("signature", phone_sign(self.key, signed))]
         if decline:
             fields.append(("decline", "1"))
-        response = self.harness.oracle("POST", ENDPOINT, data=encode_form(fields), content_type="application/x-www-form-urlencoded")
+        response = self.harness.oracle(
+            "POST", ENDPOINT, data=encode_form(fields), content_type="application/x-www-form-urlencoded"
+        )
         assert response.status_code == 200 and result_value(response) is True, response.get_data(as_text=True)
 
     def new_challenge(self) -> Tuple[str, str]:
@@ -125,8 +129,21 @@ class FuzzSetup:
         phone = self.phone
         signature_of_other_text = phone_sign(phone.key, "something|else")
         return [
-            *(p.serial for p in self.phones.all), self.bob_detail["serial"], phone_sign(self.phones.all[1].key, "x|y"),
-            *self.nonces.values(), *self.tids.values(), signature_of_other_text,
-            signature_of_other_text.rstrip("="), dart_iso_timestamp(datetime.now(timezone.utc)), pubkey_b64(phone.key),
-            "alice", "bob", "demo", PIN, "1", "0", "EDPP00000000", "PIPU0001",
+            *(p.serial for p in self.phones.all),
+            self.bob_detail["serial"],
+            phone_sign(self.phones.all[1].key, "x|y"),
+            *self.nonces.values(),
+            *self.tids.values(),
+            signature_of_other_text,
+            signature_of_other_text.rstrip("="),
+            dart_iso_timestamp(datetime.now(timezone.utc)),
+            pubkey_b64(phone.key),
+            "alice",
+            "bob",
+            "demo",
+            PIN,
+            "1",
+            "0",
+            "EDPP00000000",
+            "PIPU0001",
         ]

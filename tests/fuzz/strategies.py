@@ -17,23 +17,126 @@ from edupush_token.devtools.phone import dart_iso_timestamp, encode_form
 from .harness import Req
 
 PROTOCOL_NAMES = [
-    "serial", "nonce", "signature", "decline", "timestamp", "new_fb_token", "fbtoken", "pubkey",
-    "enrollment_credential", "user", "realm", "pass", "transaction_id", "state", "type", "question",
-    "title", "url", "sslverify", "v", "ttl", WAIT.name, "presence_answer", "require_presence",
-    "decline_reason", "capabilities", "capabilities_signature", "version", "otponly", "resolver",
+    "serial",
+    "nonce",
+    "signature",
+    "decline",
+    "timestamp",
+    "new_fb_token",
+    "fbtoken",
+    "pubkey",
+    "enrollment_credential",
+    "user",
+    "realm",
+    "pass",
+    "transaction_id",
+    "state",
+    "type",
+    "question",
+    "title",
+    "url",
+    "sslverify",
+    "v",
+    "ttl",
+    WAIT.name,
+    "presence_answer",
+    "require_presence",
+    "decline_reason",
+    "capabilities",
+    "capabilities_signature",
+    "version",
+    "otponly",
+    "resolver",
 ]
 
 SPECIAL_TEXT = [
-    "", " ", "\x00", "\x00\x00", "%", "%0", "%00", "%zz", "%%", "%25", "%2541", "%u0041", "&", "#", "+", "=", "==",
-    "?", "/", "\\", ";", ",", "|", "\r\n", "\n", "\r", "\t", "\x0b", "\x7f", "\x1b[31m", "\u0085", "\u2028", "\u202e",
-    "\ufeff", "\ufffd", "\uffff", "é", "ß", "İ", "ﬃ", "𝔸", "😀", "١٢٣", "null", "None", "undefined", "true", "True",
-    "false", "1", "0", "-1", "01", "1.0", "1e309", "NaN", "Infinity", "[]", "{}", '{"a":1}', "..", "../../etc/passwd",
-    "'", '"', "' OR '1'='1", "%s%s%n", "{0}", "${jndi:x}", "<script>", "*", "%2F", "%2f", "\\u0000", "SELECT 1",
-    "AAAA====", "====", "a=b&c=d", "serial=X", "[object Object]",
+    "",
+    " ",
+    "\x00",
+    "\x00\x00",
+    "%",
+    "%0",
+    "%00",
+    "%zz",
+    "%%",
+    "%25",
+    "%2541",
+    "%u0041",
+    "&",
+    "#",
+    "+",
+    "=",
+    "==",
+    "?",
+    "/",
+    "\\",
+    ";",
+    ",",
+    "|",
+    "\r\n",
+    "\n",
+    "\r",
+    "\t",
+    "\x0b",
+    "\x7f",
+    "\x1b[31m",
+    "\u0085",
+    "\u2028",
+    "\u202e",
+    "\ufeff",
+    "\ufffd",
+    "\uffff",
+    "é",
+    "ß",
+    "İ",
+    "ﬃ",
+    "𝔸",
+    "😀",
+    "١٢٣",
+    "null",
+    "None",
+    "undefined",
+    "true",
+    "True",
+    "false",
+    "1",
+    "0",
+    "-1",
+    "01",
+    "1.0",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "[]",
+    "{}",
+    '{"a":1}',
+    "..",
+    "../../etc/passwd",
+    "'",
+    '"',
+    "' OR '1'='1",
+    "%s%s%n",
+    "{0}",
+    "${jndi:x}",
+    "<script>",
+    "*",
+    "%2F",
+    "%2f",
+    "\\u0000",
+    "SELECT 1",
+    "AAAA====",
+    "====",
+    "a=b&c=d",
+    "serial=X",
+    "[object Object]",
 ]
 LENGTHS = [39, 40, 41, 127, 128, 129, 255, 256, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 4097, 8193, 65537, 300000]
 
-long_text = st.builds(lambda piece, n: (piece * n)[:n], st.sampled_from(["A", "x", "7", "=", "%", "%41", "é", "😀", "\x00", " "]), st.sampled_from(LENGTHS))
+long_text = st.builds(
+    lambda piece, n: (piece * n)[:n],
+    st.sampled_from(["A", "x", "7", "=", "%", "%41", "é", "😀", "\x00", " "]),
+    st.sampled_from(LENGTHS),
+)
 base32_text = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", max_size=900).map(lambda s: s + "=" * (-len(s) % 8))
 base32_ish = st.one_of(
     base32_text,
@@ -56,12 +159,31 @@ random_text = st.one_of(
 
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
 EDGE_TIMESTAMPS = [
-    "9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59.999999-01:00", "0001-01-01T00:00:00+23:59",
-    "0001-01-01T00:00:00+00:01", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z",
-    "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-12-31T23:59:60Z",
-    "2026-01-01T00:00:00+24:00", "2026-01-01T00:00:00+99:99", "2026-01-01T00:00:00-00:00",
-    "2026-01-01T00:00:00.0000000000Z", "2026-01-01 00:00:00Z", "2026-01-01t00:00:00z", "2026-01-01T00:00:00",
-    "١٢٣٤-٠١-٠١T٠٠:٠٠:٠٠Z", "２０２６-01-01T00:00:00Z", "", "now", "0", "1700000000", "2026-W01-1",
+    "9999-12-31T23:59:59-23:59",
+    "9999-12-31T23:59:59.999999-01:00",
+    "0001-01-01T00:00:00+23:59",
+    "0001-01-01T00:00:00+00:01",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00Z",
+    "2026-02-30T00:00:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-01-01T24:00:00Z",
+    "2026-12-31T23:59:60Z",
+    "2026-01-01T00:00:00+24:00",
+    "2026-01-01T00:00:00+99:99",
+    "2026-01-01T00:00:00-00:00",
+    "2026-01-01T00:00:00.0000000000Z",
+    "2026-01-01 00:00:00Z",
+    "2026-01-01t00:00:00z",
+    "2026-01-01T00:00:00",
+    "١٢٣٤-٠١-٠١T٠٠:٠٠:٠٠Z",
+    "２０２６-01-01T00:00:00Z",
+    "",
+    "now",
+    "0",
+    "1700000000",
+    "2026-W01-1",
 ]
 
 
@@ -83,8 +205,31 @@ def timestamp_near(seconds: float, style: str = "dart") -> str:
 
 
 SKEWS = st.one_of(
-    st.sampled_from([0, 0, 1, -1, 59, -59, 60, -60, 61, -61, 299, -299, 300, -300, 301, -301, 3600, -86400, 86400 * 365 * 50, -86400 * 365 * 50]),
-    st.integers(-10**9, 10**9),
+    st.sampled_from(
+        [
+            0,
+            0,
+            1,
+            -1,
+            59,
+            -59,
+            60,
+            -60,
+            61,
+            -61,
+            299,
+            -299,
+            300,
+            -300,
+            301,
+            -301,
+            3600,
+            -86400,
+            86400 * 365 * 50,
+            -86400 * 365 * 50,
+        ]
+    ),
+    st.integers(-(10**9), 10**9),
 )
 timestamp_text = st.one_of(
     st.builds(timestamp_near, SKEWS, st.sampled_from(["dart", "iso", "naive", "offset", "seconds", "nanos", "z"])),
@@ -95,7 +240,11 @@ timestamp_text = st.one_of(
 
 
 json_scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True), random_text,
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    random_text,
 )
 json_value = st.recursive(
     json_scalar,
@@ -110,14 +259,42 @@ key_text = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", "%", "&", "=", "#", "\x00", "a%00", "serial%00", "ser%69al", "__proto__", "constructor"]),
 )
-USER_AGENTS = st.sampled_from([None, "", "eduMFA-App/6.0.1", "eduMFA-App", "Werkzeug/3.1", "eduMFA-LDAP-Proxy/1.0",
-                               "simpleSAMLphp", "eduMFA-cp/2.0", "curl/8.0", "Mozilla/5.0 (iPhone)", "\x00", "ü/1"]) | st.text(max_size=20)
+USER_AGENTS = st.sampled_from(
+    [
+        None,
+        "",
+        "eduMFA-App/6.0.1",
+        "eduMFA-App",
+        "Werkzeug/3.1",
+        "eduMFA-LDAP-Proxy/1.0",
+        "simpleSAMLphp",
+        "eduMFA-cp/2.0",
+        "curl/8.0",
+        "Mozilla/5.0 (iPhone)",
+        "\x00",
+        "ü/1",
+    ]
+) | st.text(max_size=20)
 CONTENT_TYPES = [
-    None, "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
-    "application/x-www-form-urlencoded; charset=iso-8859-1", "application/x-www-form-urlencoded; charset=bogus",
-    "multipart/form-data", "multipart/form-data; boundary=x", "application/json", "application/json; charset=utf-16",
-    "application/vnd.api+json", "text/plain", "text/plain; charset=utf-8", "application/octet-stream", "text/html",
-    "application/xml", "*/*", "", "garbage", "application/x-www-form-urlencoded; boundary=;;;",
+    None,
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=utf-8",
+    "application/x-www-form-urlencoded; charset=iso-8859-1",
+    "application/x-www-form-urlencoded; charset=bogus",
+    "multipart/form-data",
+    "multipart/form-data; boundary=x",
+    "application/json",
+    "application/json; charset=utf-16",
+    "application/vnd.api+json",
+    "text/plain",
+    "text/plain; charset=utf-8",
+    "application/octet-stream",
+    "text/html",
+    "application/xml",
+    "*/*",
+    "",
+    "garbage",
+    "application/x-www-form-urlencoded; boundary=;;;",
 ]
 
 
@@ -130,11 +307,29 @@ def text_value(value) -> str:
 
 # Encodings: (key, value) pairs into a request
 
-ENCODINGS = ["form", "dart_form", "raw_form", "multipart", "json", "json_as_text", "query", "query_raw", "query_and_form", "bytes"]
+ENCODINGS = [
+    "form",
+    "dart_form",
+    "raw_form",
+    "multipart",
+    "json",
+    "json_as_text",
+    "query",
+    "query_raw",
+    "query_and_form",
+    "bytes",
+]
 
 
-def encode(method: str, path: str, pairs: List[Tuple[str, Any]], encoding: str, user_agent=None,
-           content_type_override: Any = "keep", extra_query: Optional[str] = None) -> Req:
+def encode(
+    method: str,
+    path: str,
+    pairs: List[Tuple[str, Any]],
+    encoding: str,
+    user_agent=None,
+    content_type_override: Any = "keep",
+    extra_query: Optional[str] = None,
+) -> Req:
     """Put (key, value) pairs into a request; values may be non-strings for JSON."""
     text_pairs = [(k, text_value(v)) for k, v in pairs]
     req = Req(method, path, user_agent=user_agent)
@@ -183,17 +378,28 @@ def encode(method: str, path: str, pairs: List[Tuple[str, Any]], encoding: str, 
 def random_pairs(draw, known_values: List[str]):
     """Random parameters: mostly protocol names, values from everywhere incl. the setup's real ones."""
     value = st.one_of(
-        random_text, base32_ish, base64_ish, timestamp_text, st.sampled_from(known_values),
-        st.sampled_from(known_values).map(lambda v: v + " "), st.sampled_from(known_values).map(str.lower),
+        random_text,
+        base32_ish,
+        base64_ish,
+        timestamp_text,
+        st.sampled_from(known_values),
+        st.sampled_from(known_values).map(lambda v: v + " "),
+        st.sampled_from(known_values).map(str.lower),
     )
     keys = draw(st.lists(key_text, max_size=8))
     pairs = [(k, draw(value)) for k in keys]
     if draw(st.booleans()):  # something that looks like one of the phone's requests
-        shape = draw(st.sampled_from([
-            ["nonce", "serial", "signature"], ["nonce", "serial", "signature", "decline"],
-            ["new_fb_token", "serial", "timestamp", "signature"], ["serial", "timestamp", "signature"],
-            ["enrollment_credential", "serial", "fbtoken", "pubkey"],
-        ]))
+        shape = draw(
+            st.sampled_from(
+                [
+                    ["nonce", "serial", "signature"],
+                    ["nonce", "serial", "signature", "decline"],
+                    ["new_fb_token", "serial", "timestamp", "signature"],
+                    ["serial", "timestamp", "signature"],
+                    ["enrollment_credential", "serial", "fbtoken", "pubkey"],
+                ]
+            )
+        )
         pairs += [(k, draw(value)) for k in shape]
         pairs = draw(st.permutations(pairs))
     return pairs

@@ -26,12 +26,16 @@ from .strategies import ENCODINGS, USER_AGENTS, base64_ish, encode, text_value
 @st.composite
 def enrollment_requests(draw):
     fields = ["enrollment_credential", "serial", "fbtoken", "pubkey"]
-    pubkey_values = st.one_of(st.sampled_from(sorted(KeyZoo.get())).map(lambda name: KeyZoo.get()[name]), random_spki(), base64_ish)
-    mutation = draw(st.one_of(
-        mutations(fields, st.just(PLACEHOLDER)),
-        st.builds(Mutation, st.just("replace"), st.just("pubkey"), pubkey_values),
-        st.builds(Mutation, st.just("ios_probe"), st.just(""), st.one_of(st.just(b""), st.binary(max_size=200))),
-    ))
+    pubkey_values = st.one_of(
+        st.sampled_from(sorted(KeyZoo.get())).map(lambda name: KeyZoo.get()[name]), random_spki(), base64_ish
+    )
+    mutation = draw(
+        st.one_of(
+            mutations(fields, st.just(PLACEHOLDER)),
+            st.builds(Mutation, st.just("replace"), st.just("pubkey"), pubkey_values),
+            st.builds(Mutation, st.just("ios_probe"), st.just(""), st.one_of(st.just(b""), st.binary(max_size=200))),
+        )
+    )
     encoding = draw(st.sampled_from(["dart_form"] * 4 + ENCODINGS))
     user_agent = draw(st.sampled_from(["eduMFA-App/6.0.1"] * 3 + [None]) | USER_AGENTS)
     return mutation, encoding, user_agent
@@ -68,7 +72,9 @@ def test_mutated_enrollment_requests(fuzz_setup, start_enrollment):
             "pubkey": pubkey_b64(enrollment.private_key),
         }
         if mutation.op == "ios_probe":
-            req = Req("POST", ENDPOINT, body=mutation.value, content_type="text/plain; charset=utf-8", user_agent=user_agent)
+            req = Req(
+                "POST", ENDPOINT, body=mutation.value, content_type="text/plain; charset=utf-8", user_agent=user_agent
+            )
             pairs = []
         else:
             pairs, _ = apply_mutation(genuine, mutation)
@@ -108,7 +114,8 @@ def check_enrollment(harness, req, response, genuine, pairs, before_db, serial):
     for key, value in pairs:
         text = text_value(value)
         sent.setdefault(key, []).extend(
-            [text, unquote(text), unquote(unquote(text)), unquote_plus(text), unquote(unquote_plus(text))])
+            [text, unquote(text), unquote(unquote(text)), unquote_plus(text), unquote(unquote_plus(text))]
+        )
     for name in ("enrollment_credential", "serial"):
         if genuine[name] not in sent.get(name, []):
             fail(f"enrolled without the genuine {name}: sent {sent.get(name)!r}")
@@ -158,4 +165,3 @@ def _same_key(a, b) -> bool:
         return a.public_bytes(*fmt) == b.public_bytes(*fmt) or a.public_numbers() == b.public_numbers()
     except Exception:  # noqa: BLE001
         return False
-

@@ -60,8 +60,12 @@ def test_mutated_phone_requests(fuzz_setup):
             "poll": {"serial": phone.serial, "timestamp": timestamp, "signature": SIGNATURE},
             "accept": {"nonce": nonce, "serial": phone.serial, "signature": SIGNATURE},
             "decline": {"nonce": nonce, "serial": phone.serial, "signature": SIGNATURE, "decline": "1"},
-            "fb_update": {"new_fb_token": f"fcm-token-{state['fb_token']}:APA91b", "serial": phone.serial,
-                          "timestamp": timestamp, "signature": SIGNATURE},
+            "fb_update": {
+                "new_fb_token": f"fcm-token-{state['fb_token']}:APA91b",
+                "serial": phone.serial,
+                "timestamp": timestamp,
+                "signature": SIGNATURE,
+            },
         }[kind]
         pairs, mutated = apply_mutation(genuine, mutation)
         signed = {name: genuine[name] for name in SIGNED_FIELDS[kind]}
@@ -73,7 +77,9 @@ def test_mutated_phone_requests(fuzz_setup):
             signature = TRANSFORMS[mutation.value[0]](signature, mutation.value[1])
         pairs = [(key, signature if value is SIGNATURE else value) for key, value in pairs]
         req = build_phone_request(kind, encoding, user_agent, pairs)
-        note(f"{kind} of the {target} challenge, mutation {mutation.describe()}, encoding {encoding}; phone signed {signed_text!r}")
+        note(
+            f"{kind} of the {target} challenge, mutation {mutation.describe()}, encoding {encoding}; phone signed {signed_text!r}"
+        )
         if known_500(req, pairs):
             return
         errors_before = harness.errors.count
@@ -82,8 +88,11 @@ def test_mutated_phone_requests(fuzz_setup):
         if response.status_code != 200:
             assert_json_refusal(harness, req, response, errors_before)
         if response.status_code == 200 and kind == "poll" and value != before_poll[phone.serial]:
-            raise AssertionError(harness.failure(
-                f"a poll was served something else than a genuine poll:\n{before_poll[phone.serial]}", req, response))
+            raise AssertionError(
+                harness.failure(
+                    f"a poll was served something else than a genuine poll:\n{before_poll[phone.serial]}", req, response
+                )
+            )
         if not (response.status_code == 200 and value is True):
             assert_unchanged(harness, req, response, before_db, before_poll, phones, errors_before)
             state["db"], state["poll"] = before_db, before_poll
@@ -101,7 +110,9 @@ def check_signed_change(harness, req, response, kind, signed, before_db, after_d
     diff = db_diff(before_db, after_db)
 
     def fail(why):
-        raise AssertionError(harness.failure(f"{why}\nphone signed: {signed}\nchanges:\n{describe_diff(diff)}", req, response))
+        raise AssertionError(
+            harness.failure(f"{why}\nphone signed: {signed}\nchanges:\n{describe_diff(diff)}", req, response)
+        )
 
     if signed["serial"] != phone.serial:
         fail("accepted a request for a serial the phone did not sign")
@@ -114,12 +125,18 @@ def check_signed_change(harness, req, response, kind, signed, before_db, after_d
                 row_nonce = row.get("challenge") if table == "challenge" else row.get("nonce")
                 if row_nonce != signed["nonce"]:
                     fail(f"an answer changed another challenge ({table})")
-        rows = [row for row in after_db["challenge"] if row["challenge"] == signed["nonce"] and row["serial"] == phone.serial]
+        rows = [
+            row
+            for row in after_db["challenge"]
+            if row["challenge"] == signed["nonce"] and row["serial"] == phone.serial
+        ]
         if len(rows) != 1:
             fail("the answered challenge is gone")
         declined = rows[0]["data"] == DECLINED
         if declined != (kind == "decline") or (kind == "accept" and not rows[0]["otp_valid"]):
-            fail(f"the challenge is {'declined' if declined else 'accepted' if rows[0]['otp_valid'] else 'open'}, the phone signed {kind}")
+            fail(
+                f"the challenge is {'declined' if declined else 'accepted' if rows[0]['otp_valid'] else 'open'}, the phone signed {kind}"
+            )
     elif kind == "fb_update":
         if set(diff) - {"tokeninfo"}:
             fail("a Firebase-token update changed more than tokeninfo")
@@ -127,8 +144,10 @@ def check_signed_change(harness, req, response, kind, signed, before_db, after_d
         for row in diff["tokeninfo"][0] + diff["tokeninfo"][1] if "tokeninfo" in diff else []:
             if row["token_id"] not in token_ids:
                 fail("a Firebase-token update changed another token")
-        stored = [row["Value"] for row in after_db["tokeninfo"]
-                  if row["token_id"] in token_ids and row["Key"] == Info.FIREBASE_TOKEN]
+        stored = [
+            row["Value"]
+            for row in after_db["tokeninfo"]
+            if row["token_id"] in token_ids and row["Key"] == Info.FIREBASE_TOKEN
+        ]
         if stored != [signed["new_fb_token"]]:
             fail(f"the stored Firebase token is {stored!r}, the phone signed {signed['new_fb_token']!r}")
-

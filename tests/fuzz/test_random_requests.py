@@ -39,9 +39,14 @@ def test_random_posts_are_refused_without_a_trace(fuzz_setup):
     )
 
     @FUZZ_SETTINGS
-    @given(post=post, user_agent=USER_AGENTS, content_type=st.one_of(st.just("keep"), st.sampled_from(CONTENT_TYPES)),
-           query=st.one_of(st.none(), st.none(), raw_query(known)),
-           non_object_json=st.sampled_from([False] * 19 + [True]), json_body=json_value.filter(lambda v: not isinstance(v, dict)))
+    @given(
+        post=post,
+        user_agent=USER_AGENTS,
+        content_type=st.one_of(st.just("keep"), st.sampled_from(CONTENT_TYPES)),
+        query=st.one_of(st.none(), st.none(), raw_query(known)),
+        non_object_json=st.sampled_from([False] * 19 + [True]),
+        json_body=json_value.filter(lambda v: not isinstance(v, dict)),
+    )
     def run(post, user_agent, content_type, query, non_object_json, json_body):
         encoding, pairs = post
         req = encode("POST", ENDPOINT, pairs, encoding, user_agent, content_type, extra_query=query)
@@ -68,13 +73,21 @@ def test_random_polls_are_refused_without_a_trace(fuzz_setup):
 
     poll_like = st.builds(
         lambda serial, timestamp, signature, order: "&".join(
-            [f"serial={serial}", f"timestamp={timestamp}", f"signature={signature}"][i] for i in order),
-        st.sampled_from(known) | random_text, timestamp_text, base32_ish | random_text, st.permutations([0, 1, 2]),
+            [f"serial={serial}", f"timestamp={timestamp}", f"signature={signature}"][i] for i in order
+        ),
+        st.sampled_from(known) | random_text,
+        timestamp_text,
+        base32_ish | random_text,
+        st.permutations([0, 1, 2]),
     )
 
     @FUZZ_SETTINGS
-    @given(query=st.one_of(raw_query(known), poll_like), method=st.sampled_from(["GET"] * 12 + ["HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]),
-           body=st.one_of(st.none(), st.tuples(st.sampled_from(ENCODINGS), random_pairs(known))), user_agent=USER_AGENTS)
+    @given(
+        query=st.one_of(raw_query(known), poll_like),
+        method=st.sampled_from(["GET"] * 12 + ["HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]),
+        body=st.one_of(st.none(), st.tuples(st.sampled_from(ENCODINGS), random_pairs(known))),
+        user_agent=USER_AGENTS,
+    )
     def run(query, method, body, user_agent):
         pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
         if body is not None:
@@ -96,4 +109,3 @@ def test_random_polls_are_refused_without_a_trace(fuzz_setup):
         assert_unchanged(harness, req, response, state["db"], state["poll"], phones, errors_before)
 
     run()
-

@@ -7,9 +7,9 @@ from typing import Dict, List
 
 from hypothesis import given
 from hypothesis import strategies as st
-from support import PIN
 
 from edupush_token.catalogue import TOKEN_TYPE, WAIT
+from support import PIN
 
 from .harness import Req, assert_json_refusal
 from .known_500s import CORE_STRING_PARAMETERS, known_500
@@ -46,7 +46,8 @@ class Transactions:
 def validate_values(transactions: Transactions, serials: List[str]):
     current = st.sampled_from(["open", "declined", "accepted", "accepted", "used"]).map(transactions.pick)
     tid = st.one_of(
-        current, current,
+        current,
+        current,
         current.map(lambda t: t + " "),
         current.map(lambda t: t[:-1]),
         current.map(lambda t: t + "%00"),
@@ -54,7 +55,10 @@ def validate_values(transactions: Transactions, serials: List[str]):
         random_text,
     )
     return {
-        "user": st.sampled_from(["alice", "alice", "bob", "Alice", "ALICE", "alice@demo", "alice ", " alice", "nobody", "", "*", "admin"]) | random_text,
+        "user": st.sampled_from(
+            ["alice", "alice", "bob", "Alice", "ALICE", "alice@demo", "alice ", " alice", "nobody", "", "*", "admin"]
+        )
+        | random_text,
         "realm": st.sampled_from(["demo", "demo", "DEMO", "", "other", "*"]) | random_text,
         "pass": st.sampled_from([PIN, PIN, "", PIN + "0", "0000", "alice-password", PIN + "123456"]) | random_text,
         "transaction_id": tid,
@@ -77,21 +81,37 @@ def validate_pairs(draw, values: Dict[str, st.SearchStrategy], json_values: bool
         names.append("transaction_id")
     pairs = [(name, draw(values[name])) for name in dict.fromkeys(names)]
     if draw(st.integers(0, 4)) == 0:  # a login quoting one of the transactions (the phone accepted alice's)
-        login = [("user", draw(st.sampled_from(["alice", "alice", "bob"]))), ("pass", draw(st.sampled_from(["", "", PIN, "x"]))),
-                 ("transaction_id", draw(values["current_transaction"]))]
+        login = [
+            ("user", draw(st.sampled_from(["alice", "alice", "bob"]))),
+            ("pass", draw(st.sampled_from(["", "", PIN, "x"]))),
+            ("transaction_id", draw(values["current_transaction"])),
+        ]
         if draw(st.booleans()):
             login.append(("realm", "demo"))
-        pairs = login + [(k, v) for k, v in pairs if draw(st.integers(0, 3)) == 0 and k not in dict(login) and k != "state"]
+        pairs = login + [
+            (k, v) for k, v in pairs if draw(st.integers(0, 3)) == 0 and k not in dict(login) and k != "state"
+        ]
     pairs += [(draw(key_text), draw(random_text)) for _ in range(draw(st.integers(0, 2)))]
     if json_values:  # (not for the parameters where eduMFA itself breaks on them: see KNOWN_500S)
-        pairs = [(k, draw(json_value) if draw(st.integers(0, 4)) == 0 and (SEND_KNOWN or k not in CORE_STRING_PARAMETERS)
-                  else v) for k, v in pairs]
+        pairs = [
+            (
+                k,
+                draw(json_value)
+                if draw(st.integers(0, 4)) == 0 and (SEND_KNOWN or k not in CORE_STRING_PARAMETERS)
+                else v,
+            )
+            for k, v in pairs
+        ]
     return pairs
 
 
 def check_validate_answer(harness, req, response, elapsed, errors_before):
     if elapsed > SLOW_VALIDATE_SECONDS:
-        raise AssertionError(harness.failure(f"the request took {elapsed:.1f} s: a client made the server wait", req, response, errors_before))
+        raise AssertionError(
+            harness.failure(
+                f"the request took {elapsed:.1f} s: a client made the server wait", req, response, errors_before
+            )
+        )
     if response.status_code != 200:
         assert_json_refusal(harness, req, response, errors_before)
         return None
@@ -106,7 +126,10 @@ def test_validate_check(fuzz_setup):
     harness, phone = fuzz_setup.harness, fuzz_setup.phone
     transactions = Transactions(fuzz_setup)
     values = validate_values(transactions, [phone.serial, fuzz_setup.bob_detail["serial"]])
-    form = st.tuples(st.sampled_from(["form", "dart_form", "raw_form", "multipart", "query", "query_raw", "query_and_form"]), validate_pairs(values, False))
+    form = st.tuples(
+        st.sampled_from(["form", "dart_form", "raw_form", "multipart", "query", "query_raw", "query_and_form"]),
+        validate_pairs(values, False),
+    )
     as_json = st.tuples(st.sampled_from(["json", "json_as_text"]), validate_pairs(values, True))
 
     @FUZZ_SETTINGS
@@ -130,9 +153,15 @@ def test_validate_check(fuzz_setup):
         usable = tids & transactions.accepted
         detail_serial = (body.get("detail") or {}).get("serial")
         if not usable or detail_serial not in (None, phone.serial):
-            raise AssertionError(harness.failure(
-                f"accepted without an answer of the phone: transactions sent {tids}, accepted by the phone and unused "
-                f"{transactions.accepted}, used up {transactions.used}", req, response, errors_before))
+            raise AssertionError(
+                harness.failure(
+                    f"accepted without an answer of the phone: transactions sent {tids}, accepted by the phone and unused "
+                    f"{transactions.accepted}, used up {transactions.used}",
+                    req,
+                    response,
+                    errors_before,
+                )
+            )
         STATS.accepted["validate/check with the transaction the phone accepted"] += 1
         transactions.accepted -= usable
         transactions.used |= usable
@@ -148,12 +177,25 @@ def test_triggerchallenge_and_polltransaction(fuzz_setup):
     transactions = Transactions(fuzz_setup)
     values = validate_values(transactions, [phone.serial, fuzz_setup.bob_detail["serial"]])
     auth = st.sampled_from([admin.token] * 4 + [None, "", "Bearer x", admin.token + "x", "a.b.c", admin.token[:-5]])
-    trigger = st.tuples(st.just("trigger"), st.sampled_from(["form", "json", "query", "json_as_text", "multipart"]),
-                        validate_pairs(values, False), auth)
+    trigger = st.tuples(
+        st.just("trigger"),
+        st.sampled_from(["form", "json", "query", "json_as_text", "multipart"]),
+        validate_pairs(values, False),
+        auth,
+    )
     trigger_json = st.tuples(st.just("trigger"), st.just("json"), validate_pairs(values, True), auth)
-    poll_query = st.tuples(st.just("poll"), st.sampled_from(["query", "query_raw", "form_on_get", "json_on_get"]),
-                           st.lists(st.tuples(st.sampled_from(["transaction_id"] * 4 + ["state", "user", "serial"]) | key_text,
-                                              values["transaction_id"]), max_size=3), st.none())
+    poll_query = st.tuples(
+        st.just("poll"),
+        st.sampled_from(["query", "query_raw", "form_on_get", "json_on_get"]),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["transaction_id"] * 4 + ["state", "user", "serial"]) | key_text,
+                values["transaction_id"],
+            ),
+            max_size=3,
+        ),
+        st.none(),
+    )
     poll_path = st.tuples(st.just("poll_path"), st.sampled_from(["quoted", "raw"]), values["transaction_id"], st.none())
 
     @FUZZ_SETTINGS
@@ -166,7 +208,9 @@ def test_triggerchallenge_and_polltransaction(fuzz_setup):
                 req.headers["Authorization"] = token
             endpoint = "POST /validate/triggerchallenge"
         elif what == "poll":
-            req = build_phone_request("poll", {"query": "query", "query_raw": "get_raw"}.get(encoding, encoding), user_agent, pairs)
+            req = build_phone_request(
+                "poll", {"query": "query", "query_raw": "get_raw"}.get(encoding, encoding), user_agent, pairs
+            )
             req.path = "/validate/polltransaction"
             endpoint = "GET /validate/polltransaction"
         else:
@@ -195,7 +239,13 @@ def test_triggerchallenge_and_polltransaction(fuzz_setup):
         if body["result"].get("value") is True:
             tids = {text_value(v) for k, v in pairs if k == "transaction_id"}
             if not tids & transactions.accepted:
-                raise AssertionError(harness.failure(
-                    f"polltransaction says accepted for {tids}; the phone accepted {transactions.accepted}", req, response, errors_before))
+                raise AssertionError(
+                    harness.failure(
+                        f"polltransaction says accepted for {tids}; the phone accepted {transactions.accepted}",
+                        req,
+                        response,
+                        errors_before,
+                    )
+                )
 
     run()

@@ -4,11 +4,11 @@ import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from support import PIN, REGISTRATION_URL, action, actions
 
 from edupush_token import catalogue
 from edupush_token.catalogue import ENDPOINT_PATH, MOBILE_TEXT, MOBILE_TITLE, TOKEN_TYPE, Config, Info
 from edupush_token.devtools.phone import PhoneError, dart_iso_timestamp
+from support import PIN, REGISTRATION_URL, action, actions
 
 pytestmark = pytest.mark.both_engines
 
@@ -60,7 +60,8 @@ def test_the_phone_polls_a_correctly_signed_push(enrolled, trigger):
 
 def test_texts_on_the_phone_come_from_policies_and_are_signed(admin, enrolled, trigger):
     admin.set_policy(
-        "edupushplus-texts", "authentication",
+        "edupushplus-texts",
+        "authentication",
         actions({MOBILE_TEXT: "Log in to the library?", MOBILE_TITLE: "Uni", catalogue.AUTH_SSL_VERIFY: 0}),
     )
     trigger()
@@ -128,7 +129,9 @@ def test_a_wrong_signature_is_refused_and_changes_nothing(enrolled, trigger, cli
     forged = base64.b32encode(b"\x00" * 256).decode()
     response = client.post(ENDPOINT_PATH, data={"nonce": request.nonce, "serial": request.serial, "signature": forged})
     assert response.status_code == 400
-    assert client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    assert (
+        client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    )
     assert len(_raw_poll(enrolled)) == 1
 
 
@@ -149,7 +152,9 @@ def test_a_signature_from_another_tokens_phone_is_refused(enroll, make_phone, tr
 def test_undecodable_or_short_signatures_are_a_4xx(enrolled, trigger, client, signature):
     trigger()
     [request] = enrolled.phone.poll(enrolled.token)
-    response = client.post(ENDPOINT_PATH, data={"nonce": request.nonce, "serial": request.serial, "signature": signature})
+    response = client.post(
+        ENDPOINT_PATH, data={"nonce": request.nonce, "serial": request.serial, "signature": signature}
+    )
     assert response.status_code == 400
 
 
@@ -168,7 +173,9 @@ def test_expired_challenges_are_not_served_nor_accepted(admin, enrolled, trigger
     assert _raw_poll(enrolled) == []
     answer = enrolled.phone.accept(request)
     assert answer.status == 200 and answer.json["result"]["value"] is False
-    assert client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    assert (
+        client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    )
     expired = admin.get("/audit/", params={"action": "edupushplus push expired"})["result"]["value"]["auditdata"]
     assert [entry["serial"] for entry in expired] == [enrolled.serial]
 
@@ -195,13 +202,16 @@ def test_poll_with_a_wrong_signature_is_refused(enrolled, client):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("setting, tokeninfo_value, allowed", [
-    ("allow", None, True),
-    ("deny", None, False),
-    ("token", None, True),
-    ("token", "False", False),
-    ("token", "True", True),
-])
+@pytest.mark.parametrize(
+    "setting, tokeninfo_value, allowed",
+    [
+        ("allow", None, True),
+        ("deny", None, False),
+        ("token", None, True),
+        ("token", "False", False),
+        ("token", "True", True),
+    ],
+)
 def test_the_polling_policy_works_as_in_edumfa(admin, enrolled, setting, tokeninfo_value, allowed):
     admin.set_policy("edupushplus-polling", "authentication", action(catalogue.ALLOW_POLLING, setting))
     if tokeninfo_value is not None:
@@ -228,7 +238,9 @@ def test_the_phone_updates_its_firebase_token(enrolled, tokeninfo):
     assert tokeninfo(enrolled.serial)["info"][Info.FIREBASE_TOKEN] == "new-registration"
 
 
-@pytest.mark.parametrize("skew, accepted", [(timedelta(minutes=4), True), (timedelta(minutes=6), False), (-timedelta(minutes=6), False)])
+@pytest.mark.parametrize(
+    "skew, accepted", [(timedelta(minutes=4), True), (timedelta(minutes=6), False), (-timedelta(minutes=6), False)]
+)
 def test_firebase_token_updates_have_a_five_minute_window(enrolled, tokeninfo, skew, accepted):
     enrolled.phone.clock = lambda: datetime.now(timezone.utc) + skew
     response = enrolled.phone.update_firebase_token(enrolled.token, "new-registration")
@@ -269,12 +281,18 @@ def _wait_until(moment):
 
 def test_the_texts_carry_the_logins_context_and_are_signed(admin, enrolled, client):
     admin.set_policy(
-        "edupushplus-texts", "authentication",
-        {MOBILE_TEXT.name: "{user}@{realm} from {client_ip} with {user_agent} at {time}?",
-         MOBILE_TITLE.name: "Login {date}"},
+        "edupushplus-texts",
+        "authentication",
+        {
+            MOBILE_TEXT.name: "{user}@{realm} from {client_ip} with {user_agent} at {time}?",
+            MOBILE_TITLE.name: "Login {date}",
+        },
     )
-    client.post("/validate/triggerchallenge", json={"user": "alice", "realm": "demo"},
-                headers={"Authorization": admin.token, "User-Agent": "LibraryPortal/2.1"})
+    client.post(
+        "/validate/triggerchallenge",
+        json={"user": "alice", "realm": "demo"},
+        headers={"Authorization": admin.token, "User-Agent": "LibraryPortal/2.1"},
+    )
     [request] = enrolled.phone.poll(enrolled.token)
     assert request.question.startswith("alice@demo from 127.0.0.1 with LibraryPortal/2.1 at ")
     assert request.question.endswith(" UTC?")
@@ -291,12 +309,18 @@ def test_a_text_per_language_with_edumfas_policy_conditions(admin, enrolled, cli
     """The request's (or the user's) locale picks the text; the unconditioned policy is the fallback."""
     admin.set_policy("edupushplus-text-en", "authentication", {MOBILE_TEXT.name: "Log in?"}, priority=2)
     admin.set_policy(
-        "edupushplus-text-de", "authentication", {MOBILE_TEXT.name: "Anmelden?"}, priority=1,
+        "edupushplus-text-de",
+        "authentication",
+        {MOBILE_TEXT.name: "Anmelden?"},
+        priority=1,
         conditions=[["HTTP Request header", "Accept-Language", "matches", "de.*", True]],
     )
     questions = []
     for language in ("de-DE,de;q=0.9", "en-GB"):
-        client.post("/validate/triggerchallenge", json={"user": "alice", "realm": "demo"},
-                    headers={"Authorization": admin.token, "Accept-Language": language})
+        client.post(
+            "/validate/triggerchallenge",
+            json={"user": "alice", "realm": "demo"},
+            headers={"Authorization": admin.token, "Accept-Language": language},
+        )
         questions += [request.question for request in enrolled.phone.poll(enrolled.token)]
     assert questions == ["Anmelden?", "Log in?"]

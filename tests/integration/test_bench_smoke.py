@@ -13,17 +13,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = {
-    "enroll-pool-full", "enroll-pool-empty", "poll-10-open", "poll-10-open-first", "poll-none-open",
-    "push-wait", "trigger-fcm-0ms", "answer", "trigger-poll-only", "poll-first-1-open",
+    "enroll-pool-full",
+    "enroll-pool-empty",
+    "poll-10-open",
+    "poll-10-open-first",
+    "poll-none-open",
+    "push-wait",
+    "trigger-fcm-0ms",
+    "answer",
+    "trigger-poll-only",
+    "poll-first-1-open",
 }
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 
 def test_every_workload_reports_both_token_types_and_their_ratio(tmp_path):
-    command = [sys.executable, "-m", "bench", "--calls", "1", "--warmup", "0", "--latency", "0",
-               "--key-pool-size", "1", "--output", str(tmp_path)]
-    result = subprocess.run(command + ([] if HAS_MATPLOTLIB else ["--no-chart"]),
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--calls",
+        "1",
+        "--warmup",
+        "0",
+        "--latency",
+        "0",
+        "--key-pool-size",
+        "1",
+        "--output",
+        str(tmp_path),
+    ]
+    result = subprocess.run(
+        command + ([] if HAS_MATPLOTLIB else ["--no-chart"]), cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-4000:]
 
     report = json.loads((tmp_path / "bench-sqlite.json").read_text())

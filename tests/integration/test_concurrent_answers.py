@@ -8,10 +8,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from support import action, audited_answers
 
 from edupush_token.catalogue import DECLINE_LIMIT
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport
+from support import action, audited_answers
 
 pytestmark = pytest.mark.both_engines
 

@@ -5,7 +5,9 @@ import sys
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "edupush_token.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "edupush_token.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_lists_recent_pushes_with_their_state(instance, enrolled, trigger):

@@ -20,25 +20,26 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-from support import action
-from support.tls import self_signed_certificate
 
 from edupush_token import catalogue, webui
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
 from edupush_token.devtools.fake_fcm import FakeFCM, generate_service_account, write_service_account
+from edupush_token.devtools.served import ServedInstance
 from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
 from edupush_token.doctor.findings import Severity
 from edupush_token.doctor.web import Web
 from edupush_token.hosts.edumfa import policy_io
 from edupush_token.hosts.edumfa.app import app_context
-from edupush_token.devtools.served import ServedInstance
+from support import action
+from support.tls import self_signed_certificate
 
 GATEWAY = "fcm"
 GTHREAD_8 = WorkerSetup("gthread", 8, "test")
 
 
 # --------------------------------------------------------------------------- fixtures and helpers
+
 
 @pytest.fixture(scope="module")
 def tls_server(edumfa_template, tmp_path_factory):
@@ -105,8 +106,14 @@ def firebase_gateway(admin, enrollment_policy, fcm, tmp_path):
     """A Firebase gateway whose key file the test may spoil; returns the key file's path."""
     path = tmp_path / "service-account.json"
     fcm.create_service_account(path)
-    admin.post("/smsgateway", {"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
-                               f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(path)})
+    admin.post(
+        "/smsgateway",
+        {
+            "name": GATEWAY,
+            "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+            f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(path),
+        },
+    )
     enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, GATEWAY))
     return path
 
@@ -155,14 +162,31 @@ def skewed_server():
 
 # --------------------------------------------------------------------------- a clean deployment
 
-def test_a_clean_deployment_has_no_error_and_exits_zero(instance, admin, firebase_gateway, push_wait, configure, tls_server,
-                                                        own_static_folder):
+
+def test_a_clean_deployment_has_no_error_and_exits_zero(
+    instance, admin, firebase_gateway, push_wait, configure, tls_server, own_static_folder
+):
     configure(**{Config.PUSH_WAIT_SLOTS: 7})
     webui.install(own_static_folder)
     result = subprocess.run(
-        [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file), "--json",
-         "--worker-class", "gthread", "--threads", "8", "--ca-bundle", str(tls_server[1])],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "edupush_token.cli",
+            "doctor",
+            "--config",
+            str(instance.config_file),
+            "--json",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--ca-bundle",
+            str(tls_server[1]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -175,7 +199,9 @@ def test_the_text_report_names_problem_and_fix_and_exits_one(instance, enrollmen
     enrollment_policy(url=f"http://mfa.invalid{ENDPOINT_PATH}")
     result = subprocess.run(
         [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file), "--timeout", "2"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "ERROR registration URL: [registration-url-not-https]" in result.stdout
@@ -184,6 +210,7 @@ def test_the_text_report_names_problem_and_fix_and_exits_one(instance, enrollmen
 
 
 # --------------------------------------------------------------------------- plugin and settings
+
 
 def test_plugin_not_registered(doctor, configure):
     configure(EDUMFA_TOKEN_MODULES=[])
@@ -203,16 +230,22 @@ def test_plugin_that_does_not_import(instance, tmp_path):
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(
         [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file)],
-        capture_output=True, text=True, timeout=120, env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
     )
     assert result.returncode == 1
     assert "[token-module-not-importable]" in result.stdout and "firebase_admin" in result.stdout
 
 
-@pytest.mark.parametrize("setting, code", [
-    ("EDUMFA_AUDIT_NO_PRIVATE_KEY_CHECK", "audit-key-check-on"),
-    ("EDUMFA_RESPONSE_NO_PRIVATE_KEY_CHECK", "response-key-check-on"),
-])
+@pytest.mark.parametrize(
+    "setting, code",
+    [
+        ("EDUMFA_AUDIT_NO_PRIVATE_KEY_CHECK", "audit-key-check-on"),
+        ("EDUMFA_RESPONSE_NO_PRIVATE_KEY_CHECK", "response-key-check-on"),
+    ],
+)
 def test_speed_setting_missing(doctor, configure, setting, code):
     configure(remove=[setting])
     report = doctor()
@@ -248,6 +281,7 @@ def test_unreadable_database(doctor, configure, tmp_path):
 
 # --------------------------------------------------------------------------- policies
 
+
 def test_no_enrollment_policy(doctor):
     assert "registration-url-missing" in codes(doctor(), Severity.ERROR)
 
@@ -259,15 +293,18 @@ def test_placeholder_of_the_ready_set(doctor, enrollment_policy):
     assert "registration-url-unreachable" not in codes(report)
 
 
-@pytest.mark.parametrize("make_url, code, severity", [
-    (lambda base: base.replace("https:", "http:") + ENDPOINT_PATH, "registration-url-not-https", Severity.ERROR),
-    (lambda base: base + ENDPOINT_PATH + "?tenant=1", "registration-url-query", Severity.ERROR),
-    (lambda base: base + ENDPOINT_PATH.replace("t", "%74", 1), "registration-url-not-canonical", Severity.WARNING),
-    (lambda base: base + "/" + TOKEN_TYPE, "registration-url-path", Severity.WARNING),
-    (lambda base: "ftp://127.0.0.1" + ENDPOINT_PATH, "registration-url-invalid", Severity.ERROR),
-    (lambda base: closed_port_url(ENDPOINT_PATH), "registration-url-unreachable", Severity.ERROR),
-    (lambda base: base + "/ttype/hotp", "registration-url-not-edupushplus", Severity.ERROR),
-])
+@pytest.mark.parametrize(
+    "make_url, code, severity",
+    [
+        (lambda base: base.replace("https:", "http:") + ENDPOINT_PATH, "registration-url-not-https", Severity.ERROR),
+        (lambda base: base + ENDPOINT_PATH + "?tenant=1", "registration-url-query", Severity.ERROR),
+        (lambda base: base + ENDPOINT_PATH.replace("t", "%74", 1), "registration-url-not-canonical", Severity.WARNING),
+        (lambda base: base + "/" + TOKEN_TYPE, "registration-url-path", Severity.WARNING),
+        (lambda base: "ftp://127.0.0.1" + ENDPOINT_PATH, "registration-url-invalid", Severity.ERROR),
+        (lambda base: closed_port_url(ENDPOINT_PATH), "registration-url-unreachable", Severity.ERROR),
+        (lambda base: base + "/ttype/hotp", "registration-url-not-edupushplus", Severity.ERROR),
+    ],
+)
 def test_registration_url(doctor, enrollment_policy, tls_server, make_url, code, severity):
     enrollment_policy(url=make_url(tls_server[0]))
     assert code in codes(doctor(), severity)
@@ -290,10 +327,12 @@ def test_unknown_action_and_action_in_the_wrong_scope(doctor, instance, enrollme
     enrollment_policy()
     typo = catalogue.MOBILE_TEXT.name[:-1]
     with app_context(instance.config_file):
-        policy_io.load([
-            {"name": "typo", "scope": "authentication", "action": f"{typo}=Hi"},
-            {"name": "misplaced", "scope": "enrollment", "action": action(catalogue.WAIT, 20)},
-        ])
+        policy_io.load(
+            [
+                {"name": "typo", "scope": "authentication", "action": f"{typo}=Hi"},
+                {"name": "misplaced", "scope": "enrollment", "action": action(catalogue.WAIT, 20)},
+            ]
+        )
     problems = [finding.problem for finding in doctor().findings if finding.code == "unknown-action"]
     assert len(problems) == 2
     assert any(typo in problem for problem in problems)
@@ -305,11 +344,14 @@ def test_tls_verification_off(doctor, enrollment_policy):
     assert "ssl-verify-off" in codes(doctor(), Severity.WARNING)
 
 
-@pytest.mark.parametrize("texts, code", [
-    (action(catalogue.MOBILE_TEXT, "Login from {ip}?"), "phone-text-invalid"),
-    (action(catalogue.MOBILE_TITLE, "Login {user"), "phone-text-invalid"),
-    (action(catalogue.MOBILE_TEXT, "{user_agent} " * 40), "phone-text-too-long"),
-])
+@pytest.mark.parametrize(
+    "texts, code",
+    [
+        (action(catalogue.MOBILE_TEXT, "Login from {ip}?"), "phone-text-invalid"),
+        (action(catalogue.MOBILE_TITLE, "Login {user"), "phone-text-invalid"),
+        (action(catalogue.MOBILE_TEXT, "{user_agent} " * 40), "phone-text-too-long"),
+    ],
+)
 def test_phone_texts_that_would_refuse_logins(doctor, enrollment_policy, admin, texts, code):
     enrollment_policy()
     admin.set_policy("edupushplus-texts", "authentication", texts)
@@ -318,8 +360,11 @@ def test_phone_texts_that_would_refuse_logins(doctor, enrollment_policy, admin, 
 
 def test_phone_texts_with_context_that_fit(doctor, enrollment_policy, admin):
     enrollment_policy()
-    admin.set_policy("edupushplus-texts", "authentication",
-                     action(catalogue.MOBILE_TEXT, "Log in {user} from {client_ip} with {user_agent}?"))
+    admin.set_policy(
+        "edupushplus-texts",
+        "authentication",
+        action(catalogue.MOBILE_TEXT, "Log in {user} from {client_ip} with {user_agent}?"),
+    )
     assert not {"phone-text-invalid", "phone-text-too-long"} & codes(doctor())
 
 
@@ -350,33 +395,48 @@ def test_web_ui_templates_of_another_version(doctor, enrollment_policy, own_stat
 
 # --------------------------------------------------------------------------- Firebase
 
+
 def test_gateway_named_by_the_policy_does_not_exist(doctor, enrollment_policy):
     enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, "nowhere"))
     assert "firebase-gateway-missing" in codes(doctor(), Severity.ERROR)
 
 
 def test_gateway_of_another_provider(doctor, admin, enrollment_policy):
-    admin.post("/smsgateway", {"name": "sms", "module": "edumfa.lib.smsprovider.SipgateSMSProvider.SipgateSMSProvider",
-                               "option.USERNAME": "u", "option.PASSWORD": "p"})
+    admin.post(
+        "/smsgateway",
+        {
+            "name": "sms",
+            "module": "edumfa.lib.smsprovider.SipgateSMSProvider.SipgateSMSProvider",
+            "option.USERNAME": "u",
+            "option.PASSWORD": "p",
+        },
+    )
     enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, "sms"))
     assert "firebase-gateway-wrong-type" in codes(doctor(), Severity.ERROR)
 
 
 def test_gateway_without_key_file_option(doctor, admin, enrollment_policy):
     """eduMFA stores the gateway, then fails its own check of the file with a 500."""
-    admin.request("POST", "/smsgateway", json={"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
-                                               "option.other": "x"}, expect=500)
+    admin.request(
+        "POST",
+        "/smsgateway",
+        json={"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER, "option.other": "x"},
+        expect=500,
+    )
     enrollment_policy(extra=action(catalogue.FIREBASE_CONFIG, GATEWAY))
     assert "firebase-file-not-set" in codes(doctor(), Severity.ERROR)
 
 
-@pytest.mark.parametrize("content, reason", [
-    (None, "cannot be read"),
-    ("not json", "is not JSON"),
-    ('{"type": "service_account"}', "missing project_id, private_key"),
-    ("bad key", "private_key that does not load"),
-    ("authorized user", "not a service-account key"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (None, "cannot be read"),
+        ("not json", "is not JSON"),
+        ('{"type": "service_account"}', "missing project_id, private_key"),
+        ("bad key", "private_key that does not load"),
+        ("authorized user", "not a service-account key"),
+    ],
+)
 def test_key_file_invalid(doctor, firebase_gateway, content, reason):
     if content is None:
         firebase_gateway.unlink()
@@ -417,6 +477,7 @@ def test_fcm_url_left_from_a_test_setup(doctor, configure, enrollment_policy):
 
 # --------------------------------------------------------------------------- clock
 
+
 def test_clock_far_off(doctor, enrollment_policy, skewed_server):
     enrollment_policy()
     [finding] = [f for f in doctor(clock_references=[skewed_server(-600)]).findings if f.code == "clock-skew"]
@@ -442,25 +503,32 @@ def test_clock_without_reference(doctor, enrollment_policy):
 
 # --------------------------------------------------------------------------- workers for push_wait
 
-@pytest.mark.parametrize("setup, settings, code, severity", [
-    (WorkerSetup(), {}, "worker-class-unknown", Severity.WARNING),
-    (WorkerSetup("sync", 1, "test"), {Config.PUSH_WAIT_SLOTS: 7}, "push-wait-sync-worker", Severity.ERROR),
-    (GTHREAD_8, {}, "push-wait-slots-missing", Severity.ERROR),
-    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 0}, "push-wait-slots-missing", Severity.ERROR),
-    (WorkerSetup("gthread", 1, "test"), {Config.PUSH_WAIT_SLOTS: 1}, "push-wait-too-few-threads", Severity.ERROR),
-    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 8}, "push-wait-slots-too-many", Severity.WARNING),
-    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: "many"}, "push-wait-slots-invalid", Severity.ERROR),
-    (WorkerSetup("tornado", 1, "test"), {}, "worker-class-unrecognised", Severity.WARNING),
-])
+
+@pytest.mark.parametrize(
+    "setup, settings, code, severity",
+    [
+        (WorkerSetup(), {}, "worker-class-unknown", Severity.WARNING),
+        (WorkerSetup("sync", 1, "test"), {Config.PUSH_WAIT_SLOTS: 7}, "push-wait-sync-worker", Severity.ERROR),
+        (GTHREAD_8, {}, "push-wait-slots-missing", Severity.ERROR),
+        (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 0}, "push-wait-slots-missing", Severity.ERROR),
+        (WorkerSetup("gthread", 1, "test"), {Config.PUSH_WAIT_SLOTS: 1}, "push-wait-too-few-threads", Severity.ERROR),
+        (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 8}, "push-wait-slots-too-many", Severity.WARNING),
+        (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: "many"}, "push-wait-slots-invalid", Severity.ERROR),
+        (WorkerSetup("tornado", 1, "test"), {}, "worker-class-unrecognised", Severity.WARNING),
+    ],
+)
 def test_worker_unsuitable_for_push_wait(doctor, push_wait, configure, setup, settings, code, severity):
     configure(remove=[Config.PUSH_WAIT_SLOTS], **settings)
     assert code in codes(doctor(setup), severity)
 
 
-@pytest.mark.parametrize("setup, settings", [
-    (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 7}),
-    (WorkerSetup("gevent", None, "test"), {}),
-])
+@pytest.mark.parametrize(
+    "setup, settings",
+    [
+        (GTHREAD_8, {Config.PUSH_WAIT_SLOTS: 7}),
+        (WorkerSetup("gevent", None, "test"), {}),
+    ],
+)
 def test_worker_suitable_for_push_wait(doctor, push_wait, configure, setup, settings):
     configure(remove=[Config.PUSH_WAIT_SLOTS], **settings)
     assert not {code for code in codes(doctor(setup)) if "worker" in code or "push-wait" in code}
@@ -468,7 +536,9 @@ def test_worker_suitable_for_push_wait(doctor, push_wait, configure, setup, sett
 
 def test_sync_worker_without_push_wait_is_fine(doctor, enrollment_policy):
     enrollment_policy()
-    assert not {code for code in codes(doctor(WorkerSetup("sync", 1, "test"))) if "worker" in code or "push-wait" in code}
+    assert not {
+        code for code in codes(doctor(WorkerSetup("sync", 1, "test"))) if "worker" in code or "push-wait" in code
+    }
 
 
 def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, configure, tmp_path, tls_server):
@@ -477,9 +547,22 @@ def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, 
     config = tmp_path / "gunicorn.conf.py"
     config.write_text("workers = 4\nworker_class = 'sync'\nthreads = 4\n")
     result = subprocess.run(
-        [sys.executable, "-m", "edupush_token.cli", "doctor", "--config", str(instance.config_file),
-         "--gunicorn-config", str(config), "--ca-bundle", str(tls_server[1]), "--json"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "edupush_token.cli",
+            "doctor",
+            "--config",
+            str(instance.config_file),
+            "--gunicorn-config",
+            str(config),
+            "--ca-bundle",
+            str(tls_server[1]),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     found = {finding["code"]: finding for check in json.loads(result.stdout)["checks"] for finding in check["findings"]}
     assert "push-wait-slots-missing" in found and "push-wait-sync-worker" not in found

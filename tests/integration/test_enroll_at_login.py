@@ -23,10 +23,14 @@ def test_a_user_without_a_token_enrolls_at_login(enroll_at_login, validate, phon
     assert challenge["image"].startswith("data:image/png;base64,")
     transaction_id = challenge["transaction_id"]
 
-    assert client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    assert (
+        client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is False
+    )
     token = phone.enroll(phone.scan(challenge["enrollment_url"]))
     assert tokeninfo(token.serial)["rollout_state"] == "enrolled"
-    assert client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is True
+    assert (
+        client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["result"]["value"] is True
+    )
     _status, done = validate(**{"pass": "", "transaction_id": transaction_id})
     assert done["result"]["authentication"] == "ACCEPT"
 

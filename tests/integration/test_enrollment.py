@@ -7,11 +7,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from support import PIN, REGISTRATION_URL, action, actions, qr_query
-
 from edupush_token import catalogue
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, TTL, Info
 from edupush_token.devtools.phone import PhoneError, pubkey_b64
+from support import PIN, REGISTRATION_URL, action, actions, qr_query
 
 pytestmark = pytest.mark.both_engines
 
@@ -38,8 +37,11 @@ def test_each_enrollment_gets_its_own_credential(start_enrollment):
 
 
 def test_registration_url_is_sent_in_dart_canonical_form(admin, start_enrollment, phone):
-    admin.set_policy("edupushplus-enrollment", "enrollment",
-                     action(catalogue.REGISTRATION_URL, f"HTTPS://EduMFA.Example.ORG:443/x/..{ENDPOINT_PATH}"))
+    admin.set_policy(
+        "edupushplus-enrollment",
+        "enrollment",
+        action(catalogue.REGISTRATION_URL, f"HTTPS://EduMFA.Example.ORG:443/x/..{ENDPOINT_PATH}"),
+    )
     qr_url = start_enrollment()["pushurl"]["value"]
     assert qr_query(qr_url)["url"] == REGISTRATION_URL
     assert phone.scan(qr_url).url == REGISTRATION_URL
@@ -49,8 +51,14 @@ def test_policies_shape_the_qr_code(admin, start_enrollment, phone):
     admin.set_policy(
         "edupushplus-qr",
         "enrollment",
-        ", ".join([actions({TTL: 3, catalogue.ENROLL_SSL_VERIFY: 0}), "tokenlabel={user}@{realm}",
-                   "tokenissuer={givenname}'s MFA", action(catalogue.FORCE_APP_PIN)]),
+        ", ".join(
+            [
+                actions({TTL: 3, catalogue.ENROLL_SSL_VERIFY: 0}),
+                "tokenlabel={user}@{realm}",
+                "tokenissuer={givenname}'s MFA",
+                action(catalogue.FORCE_APP_PIN),
+            ]
+        ),
     )
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     assert (pending.ttl_minutes, pending.sslverify, pending.force_pin) == (3, False, True)
@@ -65,20 +73,29 @@ def test_request_parameters_cannot_override_policies(start_enrollment):
 
 
 def test_enrollment_needs_a_registration_url_policy(admin):
-    body = admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}, expect=403)
+    body = admin.request(
+        "POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}, expect=403
+    )
     assert catalogue.REGISTRATION_URL.name in body["result"]["error"]["message"]
 
 
 @pytest.mark.parametrize("bad_url", [REGISTRATION_URL + "?a=b", "ftp://edumfa.example.org/x"])
 def test_unusable_registration_urls_are_refused(admin, bad_url):
     admin.set_policy("edupushplus-enrollment", "enrollment", action(catalogue.REGISTRATION_URL, bad_url))
-    body = admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}, expect=403)
+    body = admin.request(
+        "POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}, expect=403
+    )
     assert catalogue.REGISTRATION_URL.name in body["result"]["error"]["message"]
 
 
 @pytest.mark.parametrize("serial", ["PUSH&1", "PUSH+1", "PUSH%1", "PUSH#1"])
 def test_serials_the_app_cannot_put_in_a_url_are_refused(admin, push_policies, serial):
-    admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "serial": serial, "user": "alice", "realm": "demo"}, expect=400)
+    admin.request(
+        "POST",
+        "/token/init",
+        {"type": TOKEN_TYPE, "genkey": 1, "serial": serial, "user": "alice", "realm": "demo"},
+        expect=400,
+    )
 
 
 def test_the_phone_enrolls_with_an_rsa_4096_key_like_the_app(make_phone, start_enrollment, tokeninfo):
@@ -100,7 +117,12 @@ def test_the_answer_carries_a_pkcs1_key_on_one_line(client, start_enrollment, ph
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     response = client.post(
         ENDPOINT_PATH,
-        data={"enrollment_credential": pending.enrollment_credential, "serial": pending.serial, "fbtoken": "fb", "pubkey": pubkey_b64(key)},
+        data={
+            "enrollment_credential": pending.enrollment_credential,
+            "serial": pending.serial,
+            "fbtoken": "fb",
+            "pubkey": pubkey_b64(key),
+        },
     )
     assert response.status_code == 200
     public_key = response.get_json()["detail"]["public_key"]
@@ -127,7 +149,12 @@ def test_urlsafe_base64_keys_are_accepted(client, phone, start_enrollment, token
     urlsafe = pubkey_b64(key).replace("+", "-").replace("/", "_")
     response = client.post(
         ENDPOINT_PATH,
-        data={"enrollment_credential": pending.enrollment_credential, "serial": pending.serial, "fbtoken": "fb", "pubkey": urlsafe},
+        data={
+            "enrollment_credential": pending.enrollment_credential,
+            "serial": pending.serial,
+            "fbtoken": "fb",
+            "pubkey": urlsafe,
+        },
     )
     assert response.status_code == 200
     assert tokeninfo(pending.serial)["info"][Info.PHONE_KEY] == pubkey_b64(key)
@@ -166,7 +193,9 @@ def test_a_replayed_step_two_is_refused(start_enrollment, phone, tokeninfo):
 
 
 def test_step_two_for_an_unknown_serial_is_refused(client):
-    response = client.post(ENDPOINT_PATH, data={"enrollment_credential": "c", "serial": "EDPP404", "fbtoken": "f", "pubkey": "k"})
+    response = client.post(
+        ENDPOINT_PATH, data={"enrollment_credential": "c", "serial": "EDPP404", "fbtoken": "f", "pubkey": "k"}
+    )
     assert response.status_code == 400
 
 
@@ -194,11 +223,22 @@ def test_the_phone_cannot_set_the_token_pin(client, start_enrollment, phone, val
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     client.post(
         ENDPOINT_PATH,
-        data={"enrollment_credential": pending.enrollment_credential, "serial": pending.serial, "fbtoken": "fb", "pubkey": pubkey_b64(key), "pin": "evil"},
+        data={
+            "enrollment_credential": pending.enrollment_credential,
+            "serial": pending.serial,
+            "fbtoken": "fb",
+            "pubkey": pubkey_b64(key),
+            "pin": "evil",
+        },
     )
     assert validate(**{"pass": "evil"})[1]["result"]["value"] is False
     assert validate(**{"pass": PIN})[1]["result"]["authentication"] == "CHALLENGE"
 
 
 def test_phone_data_cannot_be_passed_to_token_init(admin, push_policies):
-    admin.request("POST", "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "pubkey": "MII", "user": "alice", "realm": "demo"}, expect=400)
+    admin.request(
+        "POST",
+        "/token/init",
+        {"type": TOKEN_TYPE, "genkey": 1, "pubkey": "MII", "user": "alice", "realm": "demo"},
+        expect=400,
+    )

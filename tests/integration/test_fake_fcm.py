@@ -71,8 +71,9 @@ def make_gateway(fcm):
     apps = []
 
     def make(path, send_project=None, http_timeout=5):
-        app = firebase_admin.initialize_app(credentials.Certificate(str(path)), name=f"gw-{uuid.uuid4().hex}",
-                                            options={"httpTimeout": http_timeout})
+        app = firebase_admin.initialize_app(
+            credentials.Certificate(str(path)), name=f"gw-{uuid.uuid4().hex}", options={"httpTimeout": http_timeout}
+        )
         apps.append(app)
         service = messaging._get_messaging_service(app)
         service._fcm_url = f"{fcm.base_url}/v1/projects/{send_project or app.project_id}/messages:send"
@@ -99,16 +100,26 @@ def gaps(records):
 
 # --------------------------------------------------------------------------- delivery
 
+
 def test_delivers_and_records_the_message_as_sent(fcm, gateway):
-    data = {"nonce": "N", "url": "https://edumfa.example.org/ttype/edupushplus", "serial": "PIPU1",
-            "title": "Log in?", "question": "Alice wants to log in", "sslverify": "1", "signature": "ABC"}
+    data = {
+        "nonce": "N",
+        "url": "https://edumfa.example.org/ttype/edupushplus",
+        "serial": "PIPU1",
+        "title": "Log in?",
+        "question": "Alice wants to log in",
+        "sslverify": "1",
+        "signature": "ABC",
+    }
     message = messaging.Message(
-        token=REG_TOKEN, data=data,
+        token=REG_TOKEN,
+        data=data,
         notification=messaging.Notification(title=data["title"], body=data["question"]),
         android=messaging.AndroidConfig(priority="high", ttl=120),
         apns=messaging.APNSConfig(
             headers={"apns-priority": "10", "apns-push-type": "alert", "apns-expiration": "1700000120"},
-            payload=messaging.APNSPayload(aps=messaging.Aps(category="PUSH_AUTHENTICATION"))),
+            payload=messaging.APNSPayload(aps=messaging.Aps(category="PUSH_AUTHENTICATION")),
+        ),
     )
 
     name = messaging.send(message, app=gateway)
@@ -119,8 +130,10 @@ def test_delivers_and_records_the_message_as_sent(fcm, gateway):
         "data": data,
         "notification": {"title": "Log in?", "body": "Alice wants to log in"},
         "android": {"priority": "high", "ttl": "120s"},
-        "apns": {"headers": {"apns-priority": "10", "apns-push-type": "alert", "apns-expiration": "1700000120"},
-                 "payload": {"aps": {"category": "PUSH_AUTHENTICATION"}}},
+        "apns": {
+            "headers": {"apns-priority": "10", "apns-push-type": "alert", "apns-expiration": "1700000120"},
+            "payload": {"aps": {"category": "PUSH_AUTHENTICATION"}},
+        },
     }
     [record] = fcm.messages
     assert (record["project"], record["status"], record["name"], record["delivered"]) == (PROJECT, 200, name, True)
@@ -141,10 +154,14 @@ def test_dry_run_validates_without_delivering(fcm, gateway):
 
 # --------------------------------------------------------------------------- OAuth
 
+
 def test_a_forged_key_for_a_known_account_is_refused(fcm, make_gateway, service_account, tmp_path):
     forged = json.loads(service_account.read_text())
-    forged["private_key"] = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    forged["private_key"] = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     write_service_account(tmp_path / "forged.json", forged)
 
     with pytest.raises(google.auth.exceptions.RefreshError, match="invalid_grant: Invalid JWT Signature"):
@@ -176,22 +193,50 @@ def test_an_access_token_of_project_a_is_refused_on_project_b(fcm, make_gateway,
 def _jwt(info, **claims):
     key = serialization.load_pem_private_key(info["private_key"].encode(), password=None)
     now = int(time.time())
-    payload = {"iss": info["client_email"], "aud": "https://oauth2.googleapis.com/token", "iat": now,
-               "exp": now + 3600, "scope": "https://www.googleapis.com/auth/firebase.messaging", **claims}
+    payload = {
+        "iss": info["client_email"],
+        "aud": "https://oauth2.googleapis.com/token",
+        "iat": now,
+        "exp": now + 3600,
+        "scope": "https://www.googleapis.com/auth/firebase.messaging",
+        **claims,
+    }
     encode = lambda part: base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()  # noqa: E731
     signing_input = f"{encode({'alg': 'RS256', 'typ': 'JWT', 'kid': info['private_key_id']})}.{encode(payload)}"
     signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
     return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
-@pytest.mark.parametrize("grant_type, claims, error, description", [
-    ("urn:ietf:params:oauth:grant-type:jwt-bearer", {"aud": "https://evil.example/token"}, "invalid_grant", "Failed audience check"),
-    ("urn:ietf:params:oauth:grant-type:jwt-bearer", {"exp": int(time.time()) + 7200}, "invalid_grant", "short-lived token"),
-    ("urn:ietf:params:oauth:grant-type:jwt-bearer", {"iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600},
-     "invalid_grant", "short-lived token"),
-    ("urn:ietf:params:oauth:grant-type:jwt-bearer", {"iss": "someone@else.iam.gserviceaccount.com"}, "invalid_grant", "account not found"),
-    ("client_credentials", {}, "unsupported_grant_type", "Invalid grant_type"),
-])
+@pytest.mark.parametrize(
+    "grant_type, claims, error, description",
+    [
+        (
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            {"aud": "https://evil.example/token"},
+            "invalid_grant",
+            "Failed audience check",
+        ),
+        (
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            {"exp": int(time.time()) + 7200},
+            "invalid_grant",
+            "short-lived token",
+        ),
+        (
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            {"iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600},
+            "invalid_grant",
+            "short-lived token",
+        ),
+        (
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            {"iss": "someone@else.iam.gserviceaccount.com"},
+            "invalid_grant",
+            "account not found",
+        ),
+        ("client_credentials", {}, "unsupported_grant_type", "Invalid grant_type"),
+    ],
+)
 def test_the_token_endpoint_checks_the_grant(fcm, tmp_path, key_pem, grant_type, claims, error, description):
     info = fcm.create_service_account(tmp_path / "sa.json", private_key_pem=key_pem)
     answer = requests.post(fcm.token_uri, data={"grant_type": grant_type, "assertion": _jwt(info, **claims)}, timeout=5)
@@ -201,21 +246,28 @@ def test_the_token_endpoint_checks_the_grant(fcm, tmp_path, key_pem, grant_type,
 
 def test_the_token_endpoint_grants_a_bearer_token_that_send_accepts(fcm, tmp_path, key_pem):
     info = fcm.create_service_account(tmp_path / "sa.json", private_key_pem=key_pem)
-    grant = requests.post(fcm.token_uri, data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                                               "assertion": _jwt(info, aud=fcm.token_uri)}, timeout=5)
+    grant = requests.post(
+        fcm.token_uri,
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": _jwt(info, aud=fcm.token_uri)},
+        timeout=5,
+    )
     assert grant.status_code == 200
     assert set(grant.json()) == {"access_token", "expires_in", "token_type"}
     assert (grant.json()["expires_in"], grant.json()["token_type"]) == (3600, "Bearer")
     message = {"message": {"token": REG_TOKEN, "data": {"a": "b"}}}
-    sent = requests.post(fcm.send_url(), json=message, timeout=5,
-                         headers={"Authorization": f"Bearer {grant.json()['access_token']}"})
+    sent = requests.post(
+        fcm.send_url(), json=message, timeout=5, headers={"Authorization": f"Bearer {grant.json()['access_token']}"}
+    )
     assert sent.status_code == 200
 
 
-@pytest.mark.parametrize("authorization, reason", [
-    (None, "CREDENTIALS_MISSING"),
-    ("Bearer ya29.not-issued-here", "ACCESS_TOKEN_TYPE_UNSUPPORTED"),
-])
+@pytest.mark.parametrize(
+    "authorization, reason",
+    [
+        (None, "CREDENTIALS_MISSING"),
+        ("Bearer ya29.not-issued-here", "ACCESS_TOKEN_TYPE_UNSUPPORTED"),
+    ],
+)
 def test_send_without_a_valid_bearer_is_unauthenticated(fcm, authorization, reason):
     headers = {"Authorization": authorization} if authorization else {}
     answer = requests.post(fcm.send_url(), json={"message": {"token": REG_TOKEN}}, headers=headers, timeout=5)
@@ -227,26 +279,45 @@ def test_send_without_a_valid_bearer_is_unauthenticated(fcm, authorization, reas
 
 # --------------------------------------------------------------------------- validation
 
+
 def test_a_data_value_that_is_not_a_string_gets_fcms_exact_answer(fcm, gateway):
     # The SDK refuses non-string values itself, so this goes around it with the SDK's own access token.
     access_token = gateway.credential.get_access_token().access_token
-    answer = requests.post(fcm.send_url(), json={"message": {"token": REG_TOKEN, "data": {"a": "b", "n": 12}}},
-                           headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+    answer = requests.post(
+        fcm.send_url(),
+        json={"message": {"token": REG_TOKEN, "data": {"a": "b", "n": 12}}},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=5,
+    )
     assert answer.status_code == 400
-    assert answer.json() == {"error": {
-        "code": 400,
-        "message": "Invalid value at 'message.data[1].value' (TYPE_STRING), 12",
-        "status": "INVALID_ARGUMENT",
-        "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{
-            "field": "message.data[1].value",
-            "description": "Invalid value at 'message.data[1].value' (TYPE_STRING), 12"}]}],
-    }}
+    assert answer.json() == {
+        "error": {
+            "code": 400,
+            "message": "Invalid value at 'message.data[1].value' (TYPE_STRING), 12",
+            "status": "INVALID_ARGUMENT",
+            "details": [
+                {
+                    "@type": "type.googleapis.com/google.rpc.BadRequest",
+                    "fieldViolations": [
+                        {
+                            "field": "message.data[1].value",
+                            "description": "Invalid value at 'message.data[1].value' (TYPE_STRING), 12",
+                        }
+                    ],
+                }
+            ],
+        }
+    }
 
 
 def test_a_message_without_recipient_is_an_invalid_argument(fcm, gateway):
     access_token = gateway.credential.get_access_token().access_token
-    answer = requests.post(fcm.send_url(), json={"message": {"data": {"a": "b"}}},
-                           headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+    answer = requests.post(
+        fcm.send_url(),
+        json={"message": {"data": {"a": "b"}}},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=5,
+    )
     assert (answer.status_code, answer.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")
 
 
@@ -269,20 +340,25 @@ def test_an_unregistered_token_is_not_found(fcm, gateway):
 
 # --------------------------------------------------------------------------- faults
 
-@pytest.mark.parametrize("error_code, times, exception, sends, token_requests", [
-    ("UNREGISTERED", 1, messaging.UnregisteredError, 1, 1),
-    ("QUOTA_EXCEEDED", 1, messaging.QuotaExceededError, 1, 1),
-    ("SENDER_ID_MISMATCH", 1, messaging.SenderIdMismatchError, 1, 1),
-    ("INVALID_ARGUMENT", 1, exceptions.InvalidArgumentError, 1, 1),
-    # google-auth answers a 401 by fetching a new access token and re-sending, twice.
-    ("THIRD_PARTY_AUTH_ERROR", 3, messaging.ThirdPartyAuthError, 3, 3),
-])
+
+@pytest.mark.parametrize(
+    "error_code, times, exception, sends, token_requests",
+    [
+        ("UNREGISTERED", 1, messaging.UnregisteredError, 1, 1),
+        ("QUOTA_EXCEEDED", 1, messaging.QuotaExceededError, 1, 1),
+        ("SENDER_ID_MISMATCH", 1, messaging.SenderIdMismatchError, 1, 1),
+        ("INVALID_ARGUMENT", 1, exceptions.InvalidArgumentError, 1, 1),
+        # google-auth answers a 401 by fetching a new access token and re-sending, twice.
+        ("THIRD_PARTY_AUTH_ERROR", 3, messaging.ThirdPartyAuthError, 3, 3),
+    ],
+)
 def test_a_fault_raises_the_sdks_exception(fcm, gateway, error_code, times, exception, sends, token_requests):
     fcm.add_fault("send", error_code=error_code, times=times)
     with pytest.raises(exception) as raised:
         send(gateway)
     assert raised.value.http_response.json()["error"]["details"] == [
-        {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": error_code}]
+        {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": error_code}
+    ]
     assert len(fcm.messages) == sends and len(fcm.token_requests) == token_requests
     send(gateway)  # the fault is used up
 
@@ -296,9 +372,9 @@ def test_a_single_401_is_absorbed_by_a_token_refresh(fcm, gateway):
 
 @pytest.mark.parametrize("status, exception", [(503, exceptions.UnavailableError), (500, exceptions.InternalError)])
 def test_the_sdk_sends_five_times_on_5xx_and_honours_retry_after(fcm, gateway, status, exception):
-    fcm.add_fault("send", status=status)                                # backoff 0 s after this one
-    fcm.add_fault("send", status=status, times=4, retry_after="1")     # 1 s each instead of 1, 2, 4 s
-    fcm.add_fault("send", status=status)                                # never reached
+    fcm.add_fault("send", status=status)  # backoff 0 s after this one
+    fcm.add_fault("send", status=status, times=4, retry_after="1")  # 1 s each instead of 1, 2, 4 s
+    fcm.add_fault("send", status=status)  # never reached
     with pytest.raises(exception) as raised:
         send(gateway)
     assert raised.value.http_response.headers["Retry-After"] == "1"
@@ -367,6 +443,7 @@ def test_latency_is_added_to_send_and_token_requests(fcm, gateway):
 
 # --------------------------------------------------------------------------- control API
 
+
 def test_the_http_control_api_steers_and_reads_the_fake(fcm, gateway):
     control = FakeFCMControl(fcm.base_url)
     assert control.health()["token_uri"] == fcm.token_uri
@@ -407,11 +484,26 @@ def test_the_control_api_trusts_a_service_account_of_another_process(fcm, make_g
 
 # --------------------------------------------------------------------------- command line
 
+
 def test_the_command_serves_until_sigterm(make_gateway, tmp_path):
     path = tmp_path / "cli" / "service-account.json"
     server = subprocess.Popen(
-        [sys.executable, "-m", "edupush_token.cli", "fake-fcm", "--port", "0", "--service-account", str(path), "--project", "cli-project"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "edupush_token.cli",
+            "fake-fcm",
+            "--port",
+            "0",
+            "--service-account",
+            str(path),
+            "--project",
+            "cli-project",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(iter(server.stdout.readline, "")), daemon=True)
@@ -423,7 +515,11 @@ def test_the_command_serves_until_sigterm(make_gateway, tmp_path):
         base_url = next(line for line in lines if line.startswith("Fake FCM serving at ")).split()[-1]
 
         info = json.loads(path.read_text())
-        assert (info["type"], info["project_id"], info["token_uri"]) == ("service_account", "cli-project", f"{base_url}/token")
+        assert (info["type"], info["project_id"], info["token_uri"]) == (
+            "service_account",
+            "cli-project",
+            f"{base_url}/token",
+        )
         gateway = make_gateway(path)
         service = messaging._get_messaging_service(gateway)
         service._fcm_url = f"{base_url}/v1/projects/cli-project/messages:send"

@@ -4,20 +4,26 @@ import threading
 import time
 
 import pytest
-from support import PIN, action
 
-from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token import catalogue, runtime
 from edupush_token.catalogue import Config, Info
+from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token.hosts.edumfa.ports import Store
+from support import PIN, action
 
 GATEWAY = "fcm-test"
 
 
 def create_gateway(admin, service_account):
     """eduMFA's Firebase gateway ``GATEWAY`` with this service-account key file (created or replaced)."""
-    admin.post("/smsgateway", {"name": GATEWAY, "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
-                               f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(service_account)})
+    admin.post(
+        "/smsgateway",
+        {
+            "name": GATEWAY,
+            "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+            f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(service_account),
+        },
+    )
 
 
 @pytest.fixture
@@ -95,7 +101,9 @@ def test_a_slow_firebase_does_not_delay_the_login_request(app, pushed, firebase,
     assert delivery_of(app, pushed.serial).delivery_state == "sent"
 
 
-def test_the_push_is_queued_once_the_logins_request_has_written_its_audit_entry(app, pushed, firebase, trigger, monkeypatch):
+def test_the_push_is_queued_once_the_logins_request_has_written_its_audit_entry(
+    app, pushed, firebase, trigger, monkeypatch
+):
     from edumfa.lib.audit import getAudit
 
     triggers_audited_at_queueing = []
@@ -139,12 +147,15 @@ def test_the_phone_can_poll_even_while_firebase_is_down(app, pushed, phone, fire
     assert len(phone.poll(pushed)) == 1
 
 
-@pytest.mark.parametrize("fault", [
-    {"error_code": "UNAVAILABLE"},
-    {"error_code": "INTERNAL"},
-    {"error_code": "QUOTA_EXCEEDED"},
-    {"hang": 2.0},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"error_code": "UNAVAILABLE"},
+        {"error_code": "INTERNAL"},
+        {"error_code": "QUOTA_EXCEEDED"},
+        {"hang": 2.0},
+    ],
+)
 def test_transient_failures_are_retried(app, pushed, firebase, trigger, fault):
     firebase.add_fault("send", times=2, **fault)
     trigger()
@@ -187,11 +198,14 @@ def test_no_retry_outlives_the_challenge(app, admin, pushed, firebase, trigger):
     assert len([m for m in firebase.messages if m["token"] == pushed.firebase_token]) == 1
 
 
-@pytest.mark.parametrize("error_code, cause", [
-    ("INVALID_ARGUMENT", "InvalidArgumentError"),
-    ("SENDER_ID_MISMATCH", "SenderIdMismatchError"),
-    ("THIRD_PARTY_AUTH_ERROR", "ThirdPartyAuthError"),
-])
+@pytest.mark.parametrize(
+    "error_code, cause",
+    [
+        ("INVALID_ARGUMENT", "InvalidArgumentError"),
+        ("SENDER_ID_MISMATCH", "SenderIdMismatchError"),
+        ("THIRD_PARTY_AUTH_ERROR", "ThirdPartyAuthError"),
+    ],
+)
 def test_permanent_failures_are_reported_with_their_cause(app, pushed, firebase, trigger, caplog, error_code, cause):
     firebase.add_fault("send", error_code=error_code, times=None)
     trigger()
@@ -213,13 +227,17 @@ def test_bad_credentials_are_reported(app, admin, pushed, firebase, trigger, tmp
     assert "credentials" in record.delivery_detail
 
 
-def test_unregistered_marks_the_registration_dead_and_a_token_update_revives_it(app, admin, pushed, phone, firebase, trigger, tokeninfo):
+def test_unregistered_marks_the_registration_dead_and_a_token_update_revives_it(
+    app, admin, pushed, phone, firebase, trigger, tokeninfo
+):
     firebase.unregister(pushed.firebase_token)
     trigger()
     assert delivery_of(app, pushed.serial).delivery_state == "failed"
     info = tokeninfo(pushed.serial)["info"]
     assert info[Info.REGISTRATION_STATE] == "unregistered"
-    audit = admin.get("/audit/", params={"serial": pushed.serial, "action": "*delivery*"})["result"]["value"]["auditdata"]
+    audit = admin.get("/audit/", params={"serial": pushed.serial, "action": "*delivery*"})["result"]["value"][
+        "auditdata"
+    ]
     assert any("UnregisteredError" in entry["info"] for entry in audit)
 
     trigger()

@@ -4,14 +4,13 @@ import threading
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-
 from sqlalchemy import select
-from support import FAST_SERVER_KEY_SIZE
 
 from edupush_token import runtime
 from edupush_token.catalogue import Config
 from edupush_token.hosts.edumfa.ports import Keys, _pool
 from edupush_token.storage.schema import server_key
+from support import FAST_SERVER_KEY_SIZE
 
 pytestmark = pytest.mark.both_engines
 

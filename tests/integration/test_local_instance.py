@@ -87,6 +87,8 @@ def test_plugin_token_type_is_registered(admin):
 @pytest.mark.e2e
 def test_served_instance_answers_over_http(served, served_admin):
     assert served.startswith("http://127.0.0.1:")
-    assert requests.post(served + "/auth", json={"username": "admin", "password": "wrong"}, timeout=10).status_code == 401
+    assert (
+        requests.post(served + "/auth", json={"username": "admin", "password": "wrong"}, timeout=10).status_code == 401
+    )
     users = served_admin.get("/user/", {"realm": "demo"})["result"]["value"]
     assert {user["username"] for user in users} == {user.username for user in DEMO_USERS}

@@ -83,8 +83,9 @@ def test_loading_restores_what_an_admin_changed(cli, instance, admin):
 
 def test_export_then_load_round_trips(cli, instance, admin, tmp_path):
     cli("policies", "load", "poll-only", "push-wait", "--public-url", PUBLIC_URL, "--config", instance.config_file)
-    admin.set_policy("edupushplus-push-wait", "authentication", action(WAIT, 30), realm="demo",
-                     priority=3, client="10.0.0.0/8")
+    admin.set_policy(
+        "edupushplus-push-wait", "authentication", action(WAIT, 30), realm="demo", priority=3, client="10.0.0.0/8"
+    )
     admin.post("/policy/disable/edupushplus-push-wait")
     admin.set_policy("unrelated", "authentication", "otppin=userstore")
     exported = tmp_path / "exported.json"
@@ -93,8 +94,13 @@ def test_export_then_load_round_trips(cli, instance, admin, tmp_path):
     entries = {policy["name"]: policy for policy in json.loads(exported.read_text())["policy"]}
     assert set(entries) == {"edupushplus-enrollment", "edupushplus-authentication", "edupushplus-push-wait"}
     assert entries["edupushplus-push-wait"] == {
-        "name": "edupushplus-push-wait", "scope": "authentication", "action": action(WAIT, 30),
-        "active": False, "priority": 3, "realm": "demo", "client": "10.0.0.0/8",
+        "name": "edupushplus-push-wait",
+        "scope": "authentication",
+        "action": action(WAIT, 30),
+        "active": False,
+        "priority": 3,
+        "realm": "demo",
+        "client": "10.0.0.0/8",
     }
     before = stored_policies(instance)
     code, out, _err = cli("policies", "load", exported, "--config", instance.config_file)
@@ -103,7 +109,9 @@ def test_export_then_load_round_trips(cli, instance, admin, tmp_path):
 
 
 def test_an_export_loads_into_another_eduMFA(cli, instance, edumfa_template, tmp_path):
-    cli("policies", "load", "poll-only", "enroll-at-login", "--public-url", PUBLIC_URL, "--config", instance.config_file)
+    cli(
+        "policies", "load", "poll-only", "enroll-at-login", "--public-url", PUBLIC_URL, "--config", instance.config_file
+    )
     exported = tmp_path / "exported.json"
     cli("policies", "export", "--output", exported, "--config", instance.config_file)
     other = edumfa_template.clone(tmp_path / "other")
@@ -141,11 +149,31 @@ def test_a_missing_configuration_is_an_error(cli, tmp_path):
 def test_edumfa_manage_export_format_loads(cli, instance, tmp_path, admin):
     """What `edumfa-manage config export -t policy` writes: a Python literal with True/False/None."""
     literal = tmp_path / "policies.py"
-    literal.write_text(repr({"policy": [{
-        "name": "from-manage", "scope": "authentication", "action": {WAIT.name: "15"},
-        "active": True, "check_all_resolvers": False, "realm": ["demo"], "time": "", "conditions": [],
-        "priority": 1, "adminrealm": [], "user": [], "client": [], "resolver": [], "edumfanode": [], "adminuser": [],
-    }]}))
+    literal.write_text(
+        repr(
+            {
+                "policy": [
+                    {
+                        "name": "from-manage",
+                        "scope": "authentication",
+                        "action": {WAIT.name: "15"},
+                        "active": True,
+                        "check_all_resolvers": False,
+                        "realm": ["demo"],
+                        "time": "",
+                        "conditions": [],
+                        "priority": 1,
+                        "adminrealm": [],
+                        "user": [],
+                        "client": [],
+                        "resolver": [],
+                        "edumfanode": [],
+                        "adminuser": [],
+                    }
+                ]
+            }
+        )
+    )
     code, out, _err = cli("policies", "load", literal, "--config", instance.config_file)
     assert (code, out.strip()) == (0, "from-manage: added")
     [policy] = admin.get("/policy/from-manage")["result"]["value"]

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support import PIN
 
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, WAIT
 from edupush_token.policy_sets import PLACEHOLDER_URL
+from support import PIN
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 POLICY_FILES = sorted(POLICY_DIR.glob("*.json"))
@@ -55,7 +55,9 @@ def test_loading_is_repeatable(app, admin):
 
 def test_poll_only_set_enrolls_and_logs_in(app, admin, phone, validate):
     import_with_edumfa(app, POLICY_DIR / "edupushplus-poll-only.json")
-    detail = admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})["detail"]
+    detail = admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})[
+        "detail"
+    ]
     token = phone.enroll(phone.scan(detail["pushurl"]["value"]))
     _status, body = validate(**{"pass": PIN})
     [request] = phone.poll(token)

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 import pytest
-from support import PIN, action, actions
 
 from edupush_token import catalogue
 from edupush_token.catalogue import (
@@ -14,6 +13,7 @@ from edupush_token.catalogue import (
     MAX_PER_HOUR,
     MIN_INTERVAL,
 )
+from support import PIN, action, actions
 
 # The open-requests limit and the minimum interval at their loosest, out of the way of the limit under test.
 LOOSE = {MAX_OPEN: MAX_OPEN.high, MIN_INTERVAL: MIN_INTERVAL.low}
@@ -74,8 +74,16 @@ def test_hourly_cap_per_user(enroll, make_phone, validate, limits, trigger):
 
 
 def test_declines_pause_pushes_and_are_audited_as_possible_attacks(admin, enrolled, validate, limits):
-    limits(actions({**LOOSE, DECLINE_LIMIT: 2,
-                    DECLINE_WINDOW: DECLINE_WINDOW.default, DECLINE_COOLDOWN: DECLINE_COOLDOWN.default}))
+    limits(
+        actions(
+            {
+                **LOOSE,
+                DECLINE_LIMIT: 2,
+                DECLINE_WINDOW: DECLINE_WINDOW.default,
+                DECLINE_COOLDOWN: DECLINE_COOLDOWN.default,
+            }
+        )
+    )
     for _ in range(2):
         validate(**{"pass": PIN})
         [request] = enrolled.phone.poll(enrolled.token)

@@ -4,11 +4,11 @@ import threading
 import time
 
 import pytest
-from support import PIN, action, actions
 
 from edupush_token import catalogue
 from edupush_token.catalogue import MAX_OPEN, MIN_INTERVAL, Config
 from edupush_token.devtools.phone import FlaskClientTransport
+from support import PIN, action, actions
 
 pytestmark = pytest.mark.both_engines
 
@@ -146,12 +146,12 @@ def test_a_wait_slot_is_given_back_when_the_request_ends(app, push_wait, answeri
 
 def test_a_waiting_login_costs_the_database_about_one_query_a_second(app, admin, push_wait, enrolled, validate):
     """Five more seconds of waiting for an answer that never comes: at most six more SQL statements."""
+    from edumfa.models import db
     from sqlalchemy import event
 
-    from edumfa.models import db
-
-    admin.set_policy("edupushplus-loose", "authentication",
-                     actions({MIN_INTERVAL: MIN_INTERVAL.low, MAX_OPEN: MAX_OPEN.high}))
+    admin.set_policy(
+        "edupushplus-loose", "authentication", actions({MIN_INTERVAL: MIN_INTERVAL.low, MAX_OPEN: MAX_OPEN.high})
+    )
     with app.app_context():
         engine = db.engine
 

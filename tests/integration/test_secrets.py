@@ -4,9 +4,9 @@ import logging
 import sqlite3
 
 import pytest
-from support import PIN
 
 from edupush_token.catalogue import Info
+from support import PIN
 
 FIREBASE_TOKEN = "fb-registration-" + "Zq7Xw2" * 20
 
@@ -19,7 +19,9 @@ def everything_logged(caplog):
     return caplog
 
 
-def test_a_full_flow_leaks_no_secret(everything_logged, app, instance, start_enrollment, make_phone, validate, tokeninfo):
+def test_a_full_flow_leaks_no_secret(
+    everything_logged, app, instance, start_enrollment, make_phone, validate, tokeninfo
+):
     phone = make_phone(firebase_token=FIREBASE_TOKEN)
     detail = start_enrollment()
     credential = detail["enrollment_credential"]
@@ -32,7 +34,7 @@ def test_a_full_flow_leaks_no_secret(everything_logged, app, instance, start_enr
 
     stored = tokeninfo(token.serial)["info"]
     logs = "\n".join(record.getMessage() for record in everything_logged.records)
-    logs += (instance.log_file.read_text() if instance.log_file.exists() else "")
+    logs += instance.log_file.read_text() if instance.log_file.exists() else ""
     database = "\n".join(sqlite3.connect(instance.directory / "edumfa.sqlite").iterdump())
 
     secrets = {"enrollment credential": credential, "Firebase token": FIREBASE_TOKEN}

@@ -4,7 +4,6 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-
 from sqlalchemy import update
 
 from edupush_token import runtime
@@ -41,7 +40,7 @@ def test_racing_answers_record_exactly_one(app, enrolled, trigger):
     for challenge in challenges:
         wins = []
 
-        def answer(decline):
+        def answer(decline, challenge=challenge, wins=wins):
             with app.app_context():
                 wins.append(Store().apply_answer(challenge, decline))
 

@@ -33,9 +33,8 @@ def listening(postgres_app_context):
 
 
 def mark_answered(challenge_id):
-    from sqlalchemy import update
-
     from edumfa.models import Challenge
+    from sqlalchemy import update
 
     return update(Challenge).where(Challenge.id == challenge_id, Challenge.otp_valid.is_(False)).values(otp_valid=True)
 

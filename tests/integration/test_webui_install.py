@@ -52,7 +52,10 @@ def test_install_puts_the_packaged_templates_in_place_and_check_agrees(static, w
     assert status == 0
     assert output.count("installed") == 2
     assert installed(static) == packaged()
-    assert webui_command("check") == (0, "".join(f"  up to date  {static / webui.VIEWS / name}\n" for name in webui.TEMPLATE_NAMES))
+    assert webui_command("check") == (
+        0,
+        "".join(f"  up to date  {static / webui.VIEWS / name}\n" for name in webui.TEMPLATE_NAMES),
+    )
 
 
 def test_install_is_idempotent(static, webui_command):

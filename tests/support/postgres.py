@@ -152,9 +152,7 @@ class ThrowawayPostgres:
         try:
             import psycopg2
         except ImportError:
-            raise PostgresUnavailable(
-                'psycopg2 is not installed: pip install "edupush-token[postgresql]"'
-            ) from None
+            raise PostgresUnavailable('psycopg2 is not installed: pip install "edupush-token[postgresql]"') from None
         return psycopg2.connect(host=HOST, port=self.port, user=SUPERUSER, password=self.password, dbname=database)
 
     def _initdb(self):
@@ -163,9 +161,20 @@ class ThrowawayPostgres:
         self._give_to_owner(password_file)
         try:
             self._run(
-                "initdb", "--pgdata", str(self.data_directory), "--username", SUPERUSER,
-                "--pwfile", str(password_file), "--auth", "scram-sha-256",
-                "--encoding", "UTF8", "--no-locale", "--no-sync", "--no-instructions",
+                "initdb",
+                "--pgdata",
+                str(self.data_directory),
+                "--username",
+                SUPERUSER,
+                "--pwfile",
+                str(password_file),
+                "--auth",
+                "scram-sha-256",
+                "--encoding",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+                "--no-instructions",
             )
         finally:
             password_file.unlink()
@@ -176,8 +185,16 @@ class ThrowawayPostgres:
             self.port = _free_port()
             self._write_settings()
             result = self._run(
-                "pg_ctl", "start", "--pgdata", str(self.data_directory), "--log", str(self.log_file),
-                "--wait", "--timeout", str(self.startup_timeout), check=False,
+                "pg_ctl",
+                "start",
+                "--pgdata",
+                str(self.data_directory),
+                "--log",
+                str(self.log_file),
+                "--wait",
+                "--timeout",
+                str(self.startup_timeout),
+                check=False,
             )
             if result.returncode == 0:
                 self._running = True
@@ -195,8 +212,9 @@ class ThrowawayPostgres:
     def _stop_and_remove(self):
         try:
             if self._running:
-                self._run("pg_ctl", "stop", "--pgdata", str(self.data_directory), "--mode", "immediate",
-                          "--wait", check=False)
+                self._run(
+                    "pg_ctl", "stop", "--pgdata", str(self.data_directory), "--mode", "immediate", "--wait", check=False
+                )
                 self._running = False
         finally:
             if self.root is not None:
@@ -210,8 +228,13 @@ class ThrowawayPostgres:
             as_owner = {"user": self._owner.pw_uid, "group": self._owner.pw_gid, "extra_groups": []}
         environment = {**os.environ, "HOME": str(self.root), "LC_ALL": "C"}
         result = subprocess.run(
-            command, capture_output=True, text=True, cwd=self.root, env=environment,
-            stdin=subprocess.DEVNULL, **as_owner,
+            command,
+            capture_output=True,
+            text=True,
+            cwd=self.root,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            **as_owner,
         )
         if check and result.returncode != 0:
             raise RuntimeError(f"{program} failed ({result.returncode}):\n{result.stdout}{result.stderr}")

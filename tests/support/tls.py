@@ -38,9 +38,9 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> Tuple[P
     )
     certificate_file, key_file = directory / "certificate.pem", directory / "key.pem"
     certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     key_file.chmod(0o600)
     return certificate_file, key_file
 

@@ -19,7 +19,9 @@ def phone_rsa():
 
 
 def spki_b64(private_key, urlsafe=False):
-    der = private_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(der).decode()
 
 
@@ -95,9 +97,6 @@ def test_junk_phone_keys_are_refused(junk):
 def test_keys_of_algorithms_cryptography_cannot_load_are_refused():
     """An EC key on a curve cryptography does not support: UnsupportedAlgorithm inside."""
     # SubjectPublicKeyInfo of an EC key on brainpoolP160r1, which OpenSSL in cryptography does not load.
-    der = bytes.fromhex(
-        "3042301406072a8648ce3d020106092b2403030208010101032a0004"
-        + "11" * 40
-    )
+    der = bytes.fromhex("3042301406072a8648ce3d020106092b2403030208010101032a0004" + "11" * 40)
     with pytest.raises(WireError):
         crypto.load_phone_key(base64.b64encode(der).decode())

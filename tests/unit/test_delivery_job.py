@@ -41,8 +41,14 @@ def dispatcher():
 
 def run(sender, dispatcher, seconds_left=60.0):
     reports = []
-    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() + seconds_left,
-                      lambda report, push: reports.append(report), sign)
+    job = DeliveryJob(
+        PUSH,
+        "reg",
+        FirebaseGateway("gw", "/sa.json"),
+        time.time() + seconds_left,
+        lambda report, push: reports.append(report),
+        sign,
+    )
     attempt(job, sender, dispatcher, FAST, random.Random(1))
     dispatcher.wait_idle(5)
     return reports
@@ -91,8 +97,14 @@ def test_no_push_for_an_expired_challenge(dispatcher):
 def test_the_push_is_signed_once_before_it_leaves(dispatcher):
     signed = []
     sender = ScriptedSender(Transient("UNAVAILABLE"), Sent("m"))
-    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() + 60, lambda report, push: None,
-                      lambda push: signed.append(push) or sign(push))
+    job = DeliveryJob(
+        PUSH,
+        "reg",
+        FirebaseGateway("gw", "/sa.json"),
+        time.time() + 60,
+        lambda report, push: None,
+        lambda push: signed.append(push) or sign(push),
+    )
     attempt(job, sender, dispatcher, FAST, random.Random(1))
     dispatcher.wait_idle(5)
     assert len(signed) == 1
@@ -100,6 +112,12 @@ def test_the_push_is_signed_once_before_it_leaves(dispatcher):
 
 
 def test_an_expired_push_is_not_signed(dispatcher):
-    job = DeliveryJob(PUSH, "reg", FirebaseGateway("gw", "/sa.json"), time.time() - 1, lambda report, push: None,
-                      lambda push: pytest.fail("signed a push that may not leave"))
+    job = DeliveryJob(
+        PUSH,
+        "reg",
+        FirebaseGateway("gw", "/sa.json"),
+        time.time() - 1,
+        lambda report, push: None,
+        lambda push: pytest.fail("signed a push that may not leave"),
+    )
     attempt(job, ScriptedSender(), dispatcher, FAST, random.Random(1))

@@ -5,12 +5,20 @@ import pytest
 from edupush_token.limits import PushHistory, PushLimits, check_push, cooldown_end
 
 NOW = datetime(2026, 11, 23, 12, 0, 0)
-LIMITS = PushLimits(max_open=1, min_interval=timedelta(seconds=5), max_per_hour=3,
-                    decline_limit=3, decline_window=timedelta(minutes=10), cooldown=timedelta(minutes=15))
+LIMITS = PushLimits(
+    max_open=1,
+    min_interval=timedelta(seconds=5),
+    max_per_hour=3,
+    decline_limit=3,
+    decline_window=timedelta(minutes=10),
+    cooldown=timedelta(minutes=15),
+)
 
 
 def history(pushes=(), declines=(), open_on_token=0):
-    return PushHistory(pushes=[NOW - ago for ago in pushes], declines=[NOW - ago for ago in declines], open_on_token=open_on_token)
+    return PushHistory(
+        pushes=[NOW - ago for ago in pushes], declines=[NOW - ago for ago in declines], open_on_token=open_on_token
+    )
 
 
 def test_a_quiet_user_may_get_a_push():

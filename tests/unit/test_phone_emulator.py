@@ -85,9 +85,7 @@ def server_key():
 
 @pytest.fixture(scope="module")
 def pkcs1_b64(server_key):
-    der = server_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
-    )
+    der = server_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
     return base64.b64encode(der).decode()
 
 
@@ -101,13 +99,30 @@ def error_answer(status: int, message: str) -> HttpResponse:
     return HttpResponse(status, body)
 
 
-def sign_push(key, nonce="nonce-1", url=PUSH_URL, serial="PIPU0001", question="Log in?",
-              title="eduMFA", sslverify="1", signed_url=None, signed_sslverify=None, **extra):
+def sign_push(
+    key,
+    nonce="nonce-1",
+    url=PUSH_URL,
+    serial="PIPU0001",
+    question="Log in?",
+    title="eduMFA",
+    sslverify="1",
+    signed_url=None,
+    signed_sslverify=None,
+    **extra,
+):
     """Push data as a server would send it; signed_* override what gets signed."""
     signed = [nonce, signed_url or url, serial, question, title, signed_sslverify or sslverify]
     signature = key.sign("|".join(signed).encode(), padding.PKCS1v15(), hashes.SHA256())
-    data = {"nonce": nonce, "url": url, "serial": serial, "question": question, "title": title,
-            "sslverify": sslverify, "signature": b32(signature)}
+    data = {
+        "nonce": nonce,
+        "url": url,
+        "serial": serial,
+        "question": question,
+        "title": title,
+        "sslverify": sslverify,
+        "signature": b32(signature),
+    }
     data.update(extra)
     return data
 
@@ -166,9 +181,7 @@ def test_dart_canonical_url(url, canonical):
     assert dart_canonical_url(url) == canonical
 
 
-@pytest.mark.parametrize(
-    "url", ["no-scheme/path", "https://example.com:8x/", "https://exa[mple.com/"]
-)
+@pytest.mark.parametrize("url", ["no-scheme/path", "https://example.com:8x/", "https://exa[mple.com/"])
 def test_dart_canonical_url_refuses_what_dart_cannot_parse(url):
     with pytest.raises(ValueError):
         dart_canonical_url(url)
@@ -176,7 +189,12 @@ def test_dart_canonical_url_refuses_what_dart_cannot_parse(url):
 
 def test_parse_query_dart_style():
     assert parse_query_dart_style("a=1&a=2&b=x+y&c&=z&d=%zz&e=%C3%A9&f=a=b") == {
-        "a": "2", "b": "x y", "c": "", "d": "%zz", "e": "\u00e9", "f": "a=b",
+        "a": "2",
+        "b": "x y",
+        "c": "",
+        "d": "%zz",
+        "e": "\u00e9",
+        "f": "a=b",
     }
 
 
@@ -210,9 +228,16 @@ def test_encode_form_matches_dart_http():
 def test_scan_reads_the_qr_code(phone, clock):
     pending = phone.scan(QR_BASE + "&ttl=3&image=https%3A%2F%2Fimg.example%2Fa.png")
     assert pending == PendingEnrollment(
-        serial="PIPU0001", url=PUSH_URL, enrollment_credential="cred", label="alice",
-        issuer="Uni", ttl_minutes=3, sslverify=True, force_pin=False,
-        image="https://img.example/a.png", scanned_at=clock.now,
+        serial="PIPU0001",
+        url=PUSH_URL,
+        enrollment_credential="cred",
+        label="alice",
+        issuer="Uni",
+        ttl_minutes=3,
+        sslverify=True,
+        force_pin=False,
+        image="https://img.example/a.png",
+        scanned_at=clock.now,
     )
 
 
@@ -244,16 +269,20 @@ def test_scan_refuses_issuer_that_cannot_be_decoded_twice(phone):
 
 @pytest.mark.parametrize(
     "suffix, expected",
-    [("", True), ("&sslverify=1", True), ("&sslverify=0", False), ("&sslverify=true", False),
-     ("&sslverify=", False), ("&sslverify=0&sslverify=1", True)],
+    [
+        ("", True),
+        ("&sslverify=1", True),
+        ("&sslverify=0", False),
+        ("&sslverify=true", False),
+        ("&sslverify=", False),
+        ("&sslverify=0&sslverify=1", True),
+    ],
 )
 def test_scan_sslverify(phone, suffix, expected):
     assert phone.scan(QR_BASE + suffix).sslverify is expected
 
 
-@pytest.mark.parametrize(
-    "suffix, expected", [("", False), ("&pin=True", True), ("&pin=true", False)]
-)
+@pytest.mark.parametrize("suffix, expected", [("", False), ("&pin=True", True), ("&pin=true", False)])
 def test_scan_only_True_forces_a_pin(phone, suffix, expected):
     assert phone.scan(QR_BASE + suffix).force_pin is expected
 
@@ -291,7 +320,7 @@ def test_scan_canonicalises_the_rollout_url(phone):
 
 
 def test_server_key_pkcs1_accepted_with_newlines(server_key, pkcs1_b64):
-    wrapped = "\n".join(pkcs1_b64[i:i + 64] for i in range(0, len(pkcs1_b64), 64)) + "\n"
+    wrapped = "\n".join(pkcs1_b64[i : i + 64] for i in range(0, len(pkcs1_b64), 64)) + "\n"
     key = load_server_public_key(wrapped)
     assert key.public_numbers() == server_key.public_key().public_numbers()
 
@@ -388,9 +417,15 @@ def test_valid_push_is_shown(phone, token, server_key, clock):
     data = sign_push(server_key)
     request = phone.receive_push(data)
     assert request is not None
-    assert (request.nonce, request.url, request.serial, request.question, request.title,
-            request.sslverify, request.received_at) == (
-        "nonce-1", PUSH_URL, "PIPU0001", "Log in?", "eduMFA", "1", clock.now)
+    assert (
+        request.nonce,
+        request.url,
+        request.serial,
+        request.question,
+        request.title,
+        request.sslverify,
+        request.received_at,
+    ) == ("nonce-1", PUSH_URL, "PIPU0001", "Log in?", "eduMFA", "1", clock.now)
     assert phone.requests == [request]
 
 
@@ -442,9 +477,7 @@ def test_only_last_thirty_nonces_are_remembered(phone, token, server_key):
     assert phone.receive_push(sign_push(server_key, nonce="n0")) is not None
 
 
-@pytest.mark.parametrize(
-    "name, value", [("sslverify", 1), ("nonce", None), ("question", None), ("title", ["x"])]
-)
+@pytest.mark.parametrize("name, value", [("sslverify", 1), ("nonce", None), ("question", None), ("title", ["x"])])
 def test_non_string_value_is_dropped(phone, token, server_key, name, value):
     data = sign_push(server_key)
     data[name] = value
@@ -543,7 +576,7 @@ def test_poll_sends_unencoded_signed_get(phone, token, transport, clock):
     [(kind, url)] = transport.calls
     prefix = f"{PUSH_URL}?serial=PIPU0001&timestamp=2026-11-23T19:14:54.146982Z&signature="
     assert kind == "get" and url.startswith(prefix)
-    signature = url[len(prefix):]
+    signature = url[len(prefix) :]
     assert signature.endswith("=") and "%" not in signature
     verify_phone_signature(token, signature, "PIPU0001|2026-11-23T19:14:54.146982Z")
 
@@ -633,8 +666,11 @@ def test_flask_client_transport_passes_raw_query_and_ordered_form():
     @app.route("/ttype/edupushplus", methods=["GET", "POST"])
     def endpoint():
         request = flask.request
-        return {"query": request.query_string.decode(), "body": request.get_data(as_text=True),
-                "type": request.content_type}
+        return {
+            "query": request.query_string.decode(),
+            "body": request.get_data(as_text=True),
+            "type": request.content_type,
+        }
 
     transport = FlaskClientTransport(app.test_client())
     url = "https://ignored.example/ttype/edupushplus"

@@ -3,13 +3,23 @@ import pytest
 from edupush_token.wire import WireError
 from edupush_token.wire.templates import MAX_VALUE_LENGTH, check_template, render_template
 
-CONTEXT = {"client_ip": "192.0.2.7", "user_agent": "Mozilla/5.0", "user": "alice", "realm": "demo",
-           "serial": "EDPP1", "date": "2026-11-23", "time": "19:14 UTC"}
+CONTEXT = {
+    "client_ip": "192.0.2.7",
+    "user_agent": "Mozilla/5.0",
+    "user": "alice",
+    "realm": "demo",
+    "serial": "EDPP1",
+    "date": "2026-11-23",
+    "time": "19:14 UTC",
+}
 
 
 def test_renders_the_login_context():
     text = "Log in {user}@{realm} from {client_ip} ({user_agent}) on {date} at {time}? [{serial}]"
-    assert render_template(text, CONTEXT) == "Log in alice@demo from 192.0.2.7 (Mozilla/5.0) on 2026-11-23 at 19:14 UTC? [EDPP1]"
+    assert (
+        render_template(text, CONTEXT)
+        == "Log in alice@demo from 192.0.2.7 (Mozilla/5.0) on 2026-11-23 at 19:14 UTC? [EDPP1]"
+    )
 
 
 def test_plain_texts_stay_as_they_are():

@@ -26,7 +26,14 @@ def test_parses_dart_and_iso_timestamps(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "yesterday", "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23T19:14:54+25:00", "2026-11-23T19:14:54Z" + "0" * 50],
+    [
+        "",
+        "yesterday",
+        "2026-11-23",
+        "2026-13-01T00:00:00Z",
+        "2026-11-23T19:14:54+25:00",
+        "2026-11-23T19:14:54Z" + "0" * 50,
+    ],
 )
 def test_refuses_malformed_timestamps(text):
     with pytest.raises(WireError):

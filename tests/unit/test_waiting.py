@@ -66,14 +66,17 @@ def test_waiters_are_forgotten():
     assert not board._events
 
 
-@pytest.mark.parametrize("server, slots", [
-    (Server("gunicorn/23.0.0", multithread=False), 0),  # sync worker: one request at a time
-    (Server("gunicorn/23.0.0", multithread=True), 0),  # gthread: pool size unknown to the app
-    (Server("Werkzeug/3.1.3", multithread=False), 0),
-    (Server("Werkzeug/3.1.3", multithread=True), WERKZEUG_WAIT_SLOTS),
-    (Server("gunicorn/23.0.0", multithread=False, green=True), GREEN_WAIT_SLOTS),
-    (Server(), 0),
-])
+@pytest.mark.parametrize(
+    "server, slots",
+    [
+        (Server("gunicorn/23.0.0", multithread=False), 0),  # sync worker: one request at a time
+        (Server("gunicorn/23.0.0", multithread=True), 0),  # gthread: pool size unknown to the app
+        (Server("Werkzeug/3.1.3", multithread=False), 0),
+        (Server("Werkzeug/3.1.3", multithread=True), WERKZEUG_WAIT_SLOTS),
+        (Server("gunicorn/23.0.0", multithread=False, green=True), GREEN_WAIT_SLOTS),
+        (Server(), 0),
+    ],
+)
 def test_wait_slots_never_take_a_servers_only_handler(server, slots):
     assert wait_slots_for(server) == slots
 

@@ -28,7 +28,9 @@ def test_answer_and_decline():
 
 
 def test_firebase_token_update():
-    parsed = parse_post({"new_fb_token": "new", "serial": "S", "timestamp": "2026-11-23T19:14:54Z", "signature": SIGNATURE})
+    parsed = parse_post(
+        {"new_fb_token": "new", "serial": "S", "timestamp": "2026-11-23T19:14:54Z", "signature": SIGNATURE}
+    )
     assert isinstance(parsed, FirebaseTokenUpdate)
     assert parsed.new_fb_token == "new"
 

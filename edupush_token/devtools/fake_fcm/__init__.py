@@ -68,6 +68,15 @@ from .fake import FakeFCM
 from .faults import Fault
 
 __all__ = [
-    "DEFAULT_PROJECT_ID", "FCM_ERRORS", "FakeFCM", "FakeFCMControl", "Fault", "OAuthError", "fcm_error",
-    "fcm_error_body", "generate_private_key_pem", "generate_service_account", "write_service_account",
+    "DEFAULT_PROJECT_ID",
+    "FCM_ERRORS",
+    "FakeFCM",
+    "FakeFCMControl",
+    "Fault",
+    "OAuthError",
+    "fcm_error",
+    "fcm_error_body",
+    "generate_private_key_pem",
+    "generate_service_account",
+    "write_service_account",
 ]

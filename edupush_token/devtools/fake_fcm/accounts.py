@@ -24,15 +24,19 @@ DEFAULT_PROJECT_ID = "edupush-demo"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 # Audiences Google's token endpoint accepts; google-auth always uses the first.
-GOOGLE_TOKEN_AUDIENCES = frozenset({
-    GOOGLE_TOKEN_URI,
-    "https://www.googleapis.com/oauth2/v4/token",
-    "https://accounts.google.com/o/oauth2/token",
-})
-FCM_SCOPES = frozenset({
-    "https://www.googleapis.com/auth/firebase.messaging",
-    "https://www.googleapis.com/auth/cloud-platform",
-})
+GOOGLE_TOKEN_AUDIENCES = frozenset(
+    {
+        GOOGLE_TOKEN_URI,
+        "https://www.googleapis.com/oauth2/v4/token",
+        "https://accounts.google.com/o/oauth2/token",
+    }
+)
+FCM_SCOPES = frozenset(
+    {
+        "https://www.googleapis.com/auth/firebase.messaging",
+        "https://www.googleapis.com/auth/cloud-platform",
+    }
+)
 ACCESS_TOKEN_LIFETIME = 3600
 MAX_ASSERTION_LIFETIME = 3600
 CLOCK_SKEW = 300
@@ -41,12 +45,14 @@ CLOCK_SKEW = 300
 def generate_private_key_pem() -> str:
     """A fresh RSA-2048 key as PKCS#8 PEM, the form of a service account's ``private_key``."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
-def generate_service_account(project_id: str = DEFAULT_PROJECT_ID, token_uri: str = GOOGLE_TOKEN_URI,
-                             private_key_pem: Optional[str] = None) -> dict:
+def generate_service_account(
+    project_id: str = DEFAULT_PROJECT_ID, token_uri: str = GOOGLE_TOKEN_URI, private_key_pem: Optional[str] = None
+) -> dict:
     """A service-account key file's content, shaped like the ones Google hands out.
 
     Known to no fake until trusted; see :meth:`FakeFCM.create_service_account`.
@@ -61,12 +67,11 @@ def generate_service_account(project_id: str = DEFAULT_PROJECT_ID, token_uri: st
         "private_key_id": secrets.token_hex(20),
         "private_key": pem,
         "client_email": client_email,
-        "client_id": str(10 ** 20 + secrets.randbelow(9 * 10 ** 20)),
+        "client_id": str(10**20 + secrets.randbelow(9 * 10**20)),
         "auth_uri": "https://accounts.google.com/o/oauth2/auth",
         "token_uri": token_uri,
         "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-        "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/"
-                                + urllib.parse.quote(client_email),
+        "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/" + urllib.parse.quote(client_email),
         "universe_domain": "googleapis.com",
     }
 
@@ -112,8 +117,9 @@ class AccessGrant:
     expires_at: float
 
 
-def verify_assertion(form: Dict[str, str], find_account: Callable[[str], Optional[Account]],
-                     token_uri: str) -> Tuple[Account, dict]:
+def verify_assertion(
+    form: Dict[str, str], find_account: Callable[[str], Optional[Account]], token_uri: str
+) -> Tuple[Account, dict]:
     """Check a JWT-bearer grant the way Google does for service accounts; raise ``OAuthError`` if not."""
     grant_type = form.get("grant_type")
     if grant_type != JWT_BEARER_GRANT:
@@ -136,17 +142,25 @@ def verify_assertion(form: Dict[str, str], find_account: Callable[[str], Optiona
     if header.get("alg") != "RS256" or header.get("kid", account.key_id) != account.key_id:
         raise OAuthError("invalid_grant", "Invalid JWT Signature.")
     try:
-        account.public_key.verify(signature, f"{header_part}.{payload_part}".encode("ascii"),
-                                  padding.PKCS1v15(), hashes.SHA256())
+        account.public_key.verify(
+            signature, f"{header_part}.{payload_part}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256()
+        )
     except InvalidSignature:
         raise OAuthError("invalid_grant", "Invalid JWT Signature.") from None
     if claims.get("aud") not in GOOGLE_TOKEN_AUDIENCES | {token_uri}:
-        raise OAuthError("invalid_grant", f"Invalid JWT: Failed audience check. The right audience is {GOOGLE_TOKEN_URI}.")
+        raise OAuthError(
+            "invalid_grant", f"Invalid JWT: Failed audience check. The right audience is {GOOGLE_TOKEN_URI}."
+        )
     issued_at, expires = claims.get("iat"), claims.get("exp")
     now = time.time()
-    if (not isinstance(issued_at, (int, float)) or not isinstance(expires, (int, float))
-            or expires - issued_at > MAX_ASSERTION_LIFETIME or expires <= issued_at
-            or issued_at > now + CLOCK_SKEW or expires < now - CLOCK_SKEW):
+    if (
+        not isinstance(issued_at, (int, float))
+        or not isinstance(expires, (int, float))
+        or expires - issued_at > MAX_ASSERTION_LIFETIME
+        or expires <= issued_at
+        or issued_at > now + CLOCK_SKEW
+        or expires < now - CLOCK_SKEW
+    ):
         raise OAuthError("invalid_grant", BAD_TIMEFRAME)
     return account, claims
 

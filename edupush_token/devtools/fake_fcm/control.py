@@ -21,8 +21,9 @@ class FakeFCMControl:
 
     def _call(self, method: str, path: str, body: Optional[dict] = None, timeout: Optional[float] = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.base_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
                 return json.loads(response.read())
@@ -53,8 +54,9 @@ class FakeFCMControl:
     def stats(self) -> dict:
         return self._call("GET", "/_fake/stats")
 
-    def messages(self, registration_token: Optional[str] = None, after: int = 0, wait: float = 0.0,
-                 include_failed: bool = False) -> List[dict]:
+    def messages(
+        self, registration_token: Optional[str] = None, after: int = 0, wait: float = 0.0, include_failed: bool = False
+    ) -> List[dict]:
         """Sends answered after ``seq`` ``after`` (delivered ones only unless ``include_failed``).
 
         Waits up to ``wait`` seconds for the first one; pass the last record's ``seq`` as
@@ -67,4 +69,3 @@ class FakeFCMControl:
             query["all"] = 1
         path = "/_fake/messages?" + urllib.parse.urlencode(query)
         return self._call("GET", path, timeout=self.timeout + wait)["messages"]
-

@@ -23,9 +23,16 @@ FCM_ERRORS: Dict[str, Tuple[int, str, str]] = {
 }
 FCM_ERROR_FOR_STATUS = {status: code for code, (status, _, _) in FCM_ERRORS.items()}
 CANONICAL_STATUS = {
-    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-    409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
-    503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 # HTTP status -> (OAuth error, error_description) for faults on the token endpoint.
 OAUTH_FAULTS = {
@@ -52,8 +59,9 @@ INVALID_CREDENTIAL = (
 )
 
 
-def fcm_error_body(http_status: int, status: str, message: str, error_code: Optional[str] = None,
-                   details: Tuple[dict, ...] = ()) -> dict:
+def fcm_error_body(
+    http_status: int, status: str, message: str, error_code: Optional[str] = None, details: Tuple[dict, ...] = ()
+) -> dict:
     """Google's error envelope; the SDK picks the FCM error code out of ``details``."""
     all_details = list(details)
     if error_code:
@@ -98,8 +106,12 @@ def bad_request(message: str, field_name: Optional[str] = None, error_code: Opti
 
 
 def unauthenticated(message: str, reason: str) -> Tuple[int, dict]:
-    info = {"@type": ERROR_INFO_TYPE, "reason": reason, "domain": "googleapis.com",
-            "metadata": {"service": "fcm.googleapis.com", "method": "google.firebase.fcm.v1.FcmService.SendMessage"}}
+    info = {
+        "@type": ERROR_INFO_TYPE,
+        "reason": reason,
+        "domain": "googleapis.com",
+        "metadata": {"service": "fcm.googleapis.com", "method": "google.firebase.fcm.v1.FcmService.SendMessage"},
+    }
     return 401, fcm_error_body(401, "UNAUTHENTICATED", message, None, (info,))
 
 

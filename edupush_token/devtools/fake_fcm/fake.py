@@ -11,12 +11,28 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from .accounts import (
-    ACCESS_TOKEN_LIFETIME, DEFAULT_PROJECT_ID, FCM_SCOPES, AccessGrant, Account, generate_service_account,
-    load_service_account, verify_assertion, write_service_account,
+    ACCESS_TOKEN_LIFETIME,
+    DEFAULT_PROJECT_ID,
+    FCM_SCOPES,
+    AccessGrant,
+    Account,
+    generate_service_account,
+    load_service_account,
+    verify_assertion,
+    write_service_account,
 )
 from .errors import (
-    ERROR_INFO_TYPE, INVALID_CREDENTIAL, MISSING_CREDENTIAL, OAUTH_FAULTS, OAuthError, error_code_of, fault_error,
-    fcm_error, fcm_error_body, phrase, unauthenticated,
+    ERROR_INFO_TYPE,
+    INVALID_CREDENTIAL,
+    MISSING_CREDENTIAL,
+    OAUTH_FAULTS,
+    OAuthError,
+    error_code_of,
+    fault_error,
+    fcm_error,
+    fcm_error_body,
+    phrase,
+    unauthenticated,
 )
 from .faults import ENDPOINTS, Fault
 from .messages import check_message, recipient
@@ -55,8 +71,9 @@ class FakeFCM:
         self._stopping.clear()
         self._server = Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name=f"fake-fcm:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"fake-fcm:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -93,8 +110,9 @@ class FakeFCM:
 
     # -- service accounts
 
-    def create_service_account(self, path: Union[str, Path], project_id: str = DEFAULT_PROJECT_ID,
-                               private_key_pem: Optional[str] = None) -> dict:
+    def create_service_account(
+        self, path: Union[str, Path], project_id: str = DEFAULT_PROJECT_ID, private_key_pem: Optional[str] = None
+    ) -> dict:
         """Generate a key, write a Google-shaped service-account file at ``path`` and trust it."""
         info = generate_service_account(project_id, self.token_uri, private_key_pem)
         write_service_account(path, info)
@@ -111,11 +129,21 @@ class FakeFCM:
 
     # -- steering
 
-    def add_fault(self, endpoint: str = "send", status: Optional[int] = None, *, error_code: Optional[str] = None,
-                  times: Optional[int] = 1, retry_after: Optional[Union[str, int]] = None,
-                  hang: Optional[float] = None, body: Optional[dict] = None) -> Fault:
+    def add_fault(
+        self,
+        endpoint: str = "send",
+        status: Optional[int] = None,
+        *,
+        error_code: Optional[str] = None,
+        times: Optional[int] = 1,
+        retry_after: Optional[Union[str, int]] = None,
+        hang: Optional[float] = None,
+        body: Optional[dict] = None,
+    ) -> Fault:
         """Queue a fault for the next ``times`` requests to ``endpoint`` (FIFO per endpoint)."""
-        fault = Fault(endpoint, status, error_code, times, None if retry_after is None else str(retry_after), hang, body)
+        fault = Fault(
+            endpoint, status, error_code, times, None if retry_after is None else str(retry_after), hang, body
+        )
         with self._lock:
             self._faults[endpoint].append(fault)
         return fault
@@ -182,10 +210,14 @@ class FakeFCM:
         Answer order, not arrival order: a hung request may be answered after a
         later one, and a reader that remembers the last ``seq`` must not miss it.
         """
-        found = [record for record in self._records
-                 if record["seq"] is not None and record["seq"] > after
-                 and (include_failed or record["delivered"])
-                 and (registration_token is None or record["token"] == registration_token)]
+        found = [
+            record
+            for record in self._records
+            if record["seq"] is not None
+            and record["seq"] > after
+            and (include_failed or record["delivered"])
+            and (registration_token is None or record["token"] == registration_token)
+        ]
         return sorted(found, key=lambda record: record["seq"])
 
     def wait_for_message(self, registration_token: str, timeout: float = 5.0) -> dict:
@@ -206,8 +238,9 @@ class FakeFCM:
                     raise TimeoutError(f"no message for {registration_token!r} within {timeout} s")
                 self._changed.wait(remaining)
 
-    def _wait_for_records(self, registration_token: Optional[str], after: int, wait: float,
-                          include_failed: bool) -> List[dict]:
+    def _wait_for_records(
+        self, registration_token: Optional[str], after: int, wait: float, include_failed: bool
+    ) -> List[dict]:
         deadline = time.monotonic() + wait
         with self._changed:
             while True:
@@ -270,13 +303,17 @@ class FakeFCM:
         access_token = "ya29.fake-" + secrets.token_urlsafe(48)
         with self._lock:
             self._grants[access_token] = AccessGrant(
-                account.client_email, account.project_id, set(str(claims.get("scope", "")).split()),
-                time.time() + ACCESS_TOKEN_LIFETIME)
+                account.client_email,
+                account.project_id,
+                set(str(claims.get("scope", "")).split()),
+                time.time() + ACCESS_TOKEN_LIFETIME,
+            )
         self._finish_token(record, 200, client_email=account.client_email)
         return 200, {"access_token": access_token, "expires_in": ACCESS_TOKEN_LIFETIME, "token_type": "Bearer"}, {}
 
-    def _finish_token(self, record: dict, status: int, client_email: Optional[str] = None,
-                      error: Optional[str] = None) -> None:
+    def _finish_token(
+        self, record: dict, status: int, client_email: Optional[str] = None, error: Optional[str] = None
+    ) -> None:
         with self._lock:
             record.update(status=status, client_email=client_email, error=error)
 
@@ -284,8 +321,9 @@ class FakeFCM:
         with self._lock:
             return self._accounts.get(client_email)
 
-    def _handle_send(self, project: str, authorization: Optional[str],
-                     raw_body: bytes) -> Tuple[int, dict, Dict[str, str]]:
+    def _handle_send(
+        self, project: str, authorization: Optional[str], raw_body: bytes
+    ) -> Tuple[int, dict, Dict[str, str]]:
         """Record the request, apply latency and faults, else answer like FCM."""
         try:
             payload = json.loads(raw_body.decode("utf-8")) if raw_body else {}
@@ -293,11 +331,17 @@ class FakeFCM:
             payload = None
         message = payload.get("message") if isinstance(payload, dict) else None
         record = {
-            "index": None, "time": time.time(), "project": project,
+            "index": None,
+            "time": time.time(),
+            "project": project,
             "message": message if isinstance(message, dict) else None,
             "token": recipient(message) if isinstance(message, dict) else None,
             "validate_only": bool(isinstance(payload, dict) and payload.get("validate_only")),
-            "status": None, "error_code": None, "name": None, "delivered": False, "seq": None,
+            "status": None,
+            "error_code": None,
+            "name": None,
+            "delivered": False,
+            "seq": None,
         }
         with self._lock:
             record["index"] = len(self._records)
@@ -326,8 +370,9 @@ class FakeFCM:
             self._changed.notify_all()
         return status, body, headers
 
-    def _process_send(self, project: str, authorization: Optional[str],
-                      payload: Any) -> Tuple[int, dict, Dict[str, str]]:
+    def _process_send(
+        self, project: str, authorization: Optional[str], payload: Any
+    ) -> Tuple[int, dict, Dict[str, str]]:
         """Validate a send like FCM: credentials, project, body, then the target."""
         refusal = self._check_credentials(project, authorization)
         if refusal:
@@ -345,15 +390,16 @@ class FakeFCM:
         message_id = f"0:{time.time_ns() // 1000}%{secrets.token_hex(8)}"
         return 200, {"name": f"projects/{project}/messages/{message_id}"}, {}
 
-    def _check_credentials(self, project: str,
-                           authorization: Optional[str]) -> Optional[Tuple[int, dict, Dict[str, str]]]:
+    def _check_credentials(
+        self, project: str, authorization: Optional[str]
+    ) -> Optional[Tuple[int, dict, Dict[str, str]]]:
         """The refusal for a missing, unknown, expired or foreign access token, if any."""
         realm = 'Bearer realm="https://accounts.google.com/"'
         if not authorization or not authorization.startswith("Bearer "):
             return (*unauthenticated(MISSING_CREDENTIAL, "CREDENTIALS_MISSING"), {"WWW-Authenticate": realm})
         invalid_token = {"WWW-Authenticate": f'{realm}, error="invalid_token"'}
         with self._lock:
-            grant = self._grants.get(authorization[len("Bearer "):].strip())
+            grant = self._grants.get(authorization[len("Bearer ") :].strip())
         if grant is None:
             return (*unauthenticated(INVALID_CREDENTIAL, "ACCESS_TOKEN_TYPE_UNSUPPORTED"), invalid_token)
         if grant.expires_at < time.time():

@@ -37,4 +37,3 @@ def check_message(payload: Any) -> Optional[Tuple[int, dict]]:
 def recipient(message: dict) -> Any:
     """The registration token, or the Firebase installation ID that firebase-admin 7.7+ offers instead."""
     return message.get("token") if message.get("token") is not None else message.get("fid")
-

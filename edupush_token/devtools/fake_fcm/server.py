@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 SEND_PATH = re.compile(r"^/v1/projects/([^/]+)/messages:send$")
 
+
 class Server(ThreadingHTTPServer):
     """Tracks open connections so that ``stop`` does not leave keep-alive threads behind."""
 
@@ -81,7 +82,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up (e.g. timed out during a hang)
 
     def _not_found(self) -> None:
-        self._answer(404, fcm_error_body(404, "NOT_FOUND", f"The requested URL {self.path} was not found on this server."))
+        self._answer(
+            404, fcm_error_body(404, "NOT_FOUND", f"The requested URL {self.path} was not found on this server.")
+        )
 
     def do_POST(self):
         url = urllib.parse.urlsplit(self.path)
@@ -125,8 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._answer(200, {"ok": True, "base_url": fake.base_url, "token_uri": fake.token_uri})
             elif route == ("GET", "/_fake/messages"):
                 after = int(query.get("after", 0))
-                records = fake._wait_for_records(query.get("token"), after,
-                                                 min(float(query.get("wait", 0)), 60.0), query.get("all") == "1")
+                records = fake._wait_for_records(
+                    query.get("token"), after, min(float(query.get("wait", 0)), 60.0), query.get("all") == "1"
+                )
                 last = records[-1]["seq"] if records else after
                 self._answer(200, {"messages": records, "last": last})
             elif route == ("GET", "/_fake/stats"):

@@ -21,8 +21,22 @@ from .keys import b32_signature, decode_b32_signature, load_server_public_key, p
 from .transports import FlaskClientTransport, HttpResponse, HttpTransport, Transport
 
 __all__ = [
-    "EmulatedPhone", "FlaskClientTransport", "HttpResponse", "HttpTransport", "PendingEnrollment", "PhoneError",
-    "PhoneToken", "PushRequest", "Transport", "b32_signature", "dart_canonical_url", "dart_iso_timestamp",
-    "decode_b32_signature", "encode_form", "load_server_public_key", "parse_query_dart_style", "pubkey_b64",
+    "EmulatedPhone",
+    "FlaskClientTransport",
+    "HttpResponse",
+    "HttpTransport",
+    "PendingEnrollment",
+    "PhoneError",
+    "PhoneToken",
+    "PushRequest",
+    "Transport",
+    "b32_signature",
+    "dart_canonical_url",
+    "dart_iso_timestamp",
+    "decode_b32_signature",
+    "encode_form",
+    "load_server_public_key",
+    "parse_query_dart_style",
+    "pubkey_b64",
     "push_signed_text",
 ]

@@ -192,9 +192,7 @@ class EmulatedPhone:
         """The empty ``text/plain`` POST an iPhone sends first; its answer is ignored."""
         return self.transport.post_text(pending.url, "")
 
-    def enroll(
-        self, pending: PendingEnrollment, firebase_token: Optional[str] = None
-    ) -> PhoneToken:
+    def enroll(self, pending: PendingEnrollment, firebase_token: Optional[str] = None) -> PhoneToken:
         """Run enrollment step 2; a retry of the same pending enrollment reuses its key."""
         if self.clock() > pending.expires_at:
             raise PhoneError(f"enrollment of {pending.serial} expired at {pending.expires_at}")
@@ -280,9 +278,7 @@ class EmulatedPhone:
         """Poll for open challenges; one malformed item drops the whole answer."""
         timestamp = dart_iso_timestamp(self.clock())
         signature = sign(token.private_key, f"{token.serial}|{timestamp}")
-        url = dart_canonical_url(
-            f"{token.url}?serial={token.serial}&timestamp={timestamp}&signature={signature}"
-        )
+        url = dart_canonical_url(f"{token.url}?serial={token.serial}&timestamp={timestamp}&signature={signature}")
         response = self.transport.get_raw(url)
         if response.status != 200:
             raise PhoneError(_error_message(response), response.status)

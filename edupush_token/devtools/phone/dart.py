@@ -86,10 +86,7 @@ def dart_iso_timestamp(moment: datetime) -> str:
     utc = moment.astimezone(timezone.utc)
     millis, micros = divmod(utc.microsecond, 1000)
     fraction = f"{millis:03d}" + (f"{micros:03d}" if micros else "")
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
-        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{fraction}Z"
-    )
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{fraction}Z"
 
 
 def encode_form(fields: List[Tuple[str, str]]) -> str:
@@ -125,18 +122,14 @@ def percent_decode(text: str, strict: bool) -> str:
 
 
 def _encode_query_component(text: str) -> str:
-    return "".join(
-        "+" if char == " " else char if char in _UNRESERVED else _escape(char) for char in text
-    )
+    return "".join("+" if char == " " else char if char in _UNRESERVED else _escape(char) for char in text)
 
 
 def _escape(char: str) -> str:
     return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
 
 
-def _normalize_escapes(
-    text: str, allowed: frozenset, lower: bool = False, escape_delimiters: bool = True
-) -> str:
+def _normalize_escapes(text: str, allowed: frozenset, lower: bool = False, escape_delimiters: bool = True) -> str:
     """Dart's ``_Uri._normalize``: fix escapes, escape what is not allowed."""
     out = []
     index = 0

@@ -74,9 +74,7 @@ class _EncodingTransport:
     def get_raw(self, url: str) -> HttpResponse:
         return self._send("GET", url, None, None)
 
-    def _send(
-        self, method: str, url: str, body: Optional[bytes], content_type: Optional[str]
-    ) -> HttpResponse:
+    def _send(self, method: str, url: str, body: Optional[bytes], content_type: Optional[str]) -> HttpResponse:
         raise NotImplementedError
 
 
@@ -90,9 +88,7 @@ class HttpTransport(_EncodingTransport):
         self.verify_tls = verify_tls
         self.timeout = timeout
 
-    def _send(
-        self, method: str, url: str, body: Optional[bytes], content_type: Optional[str]
-    ) -> HttpResponse:
+    def _send(self, method: str, url: str, body: Optional[bytes], content_type: Optional[str]) -> HttpResponse:
         scheme, authority, target = _split_url(url)
         connection = self._connect(scheme, authority)
         headers = {"User-Agent": USER_AGENT}
@@ -114,9 +110,7 @@ class HttpTransport(_EncodingTransport):
             if not self.verify_tls:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-            return http.client.HTTPSConnection(
-                parts.hostname or "", parts.port, timeout=self.timeout, context=context
-            )
+            return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=self.timeout, context=context)
         raise ValueError(f"unsupported scheme {scheme!r}")
 
 
@@ -126,9 +120,7 @@ class FlaskClientTransport(_EncodingTransport):
     def __init__(self, client: Any):
         self.client = client
 
-    def _send(
-        self, method: str, url: str, body: Optional[bytes], content_type: Optional[str]
-    ) -> HttpResponse:
+    def _send(self, method: str, url: str, body: Optional[bytes], content_type: Optional[str]) -> HttpResponse:
         target = _split_url(url)[2]
         path, question_mark, query = target.partition("?")
         response = self.client.open(

@@ -10,7 +10,7 @@ from typing import Callable, List, Optional
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from ...catalogue import FIREBASE_SERVICE_ACCOUNT_OPTION, Config
+from ...catalogue import FIREBASE_CONFIG, FIREBASE_SERVICE_ACCOUNT_OPTION, Config
 from ..deployment import Deployment, Gateway
 from ..findings import Finding, error, note, warning
 from ..web import Answer
@@ -23,12 +23,14 @@ GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 def check_gateways(deployment: Deployment, get: Callable[[str], Answer]) -> List[Finding]:
     names = deployment.firebase_gateway_names()
     if not names and deployment.policies:
-        return [note(
-            "poll-only",
-            "No enrollment policy names a Firebase gateway: phones get no pushes and see logins only "
-            "when the app polls.",
-            "For pushes, define a FirebaseProvider gateway and set edupushplus_firebase_configuration to it.",
-        )]
+        return [
+            note(
+                "poll-only",
+                "No enrollment policy names a Firebase gateway: phones get no pushes and see logins only "
+                "when the app polls.",
+                f"For pushes, define a FirebaseProvider gateway and set {FIREBASE_CONFIG.name} to it.",
+            )
+        ]
     findings = []
     for name in names:
         gateway = deployment.gateways.get(name)
@@ -41,43 +43,57 @@ def gateway_findings(gateway: Gateway, get: Callable[[str], Answer]) -> List[Fin
     where = f"Firebase gateway {gateway.name!r}"
     path = _key_file(gateway)
     if path is None:
-        return [error(
-            "firebase-file-not-set", f"{where} has no {JSON_CONFIG_OPTION!r} option.",
-            f"Set {JSON_CONFIG_OPTION!r} to the service-account key file from the Firebase console "
-            "(Project settings > Service accounts > Generate new private key).",
-        )]
+        return [
+            error(
+                "firebase-file-not-set",
+                f"{where} has no {JSON_CONFIG_OPTION!r} option.",
+                f"Set {JSON_CONFIG_OPTION!r} to the service-account key file from the Firebase console "
+                "(Project settings > Service accounts > Generate new private key).",
+            )
+        ]
     problem, account = _read_service_account(path)
     if problem:
-        return [error("firebase-file-invalid", f"{where}: {path} {problem}.",
-                      "Download the service-account key file again from the Firebase console and point "
-                      f"{JSON_CONFIG_OPTION!r} at it; eduMFA's user must be able to read it.")]
+        return [
+            error(
+                "firebase-file-invalid",
+                f"{where}: {path} {problem}.",
+                "Download the service-account key file again from the Firebase console and point "
+                f"{JSON_CONFIG_OPTION!r} at it; eduMFA's user must be able to read it.",
+            )
+        ]
     findings = []
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        findings.append(warning(
-            "firebase-file-readable-by-others",
-            f"{where}: {path} holds a private key but is accessible to group or others "
-            f"(mode {stat.S_IMODE(path.stat().st_mode):o}).",
-            f"chmod 600 {path} (owned by the user eduMFA runs as).",
-        ))
+        findings.append(
+            warning(
+                "firebase-file-readable-by-others",
+                f"{where}: {path} holds a private key but is accessible to group or others "
+                f"(mode {stat.S_IMODE(path.stat().st_mode):o}).",
+                f"chmod 600 {path} (owned by the user eduMFA runs as).",
+            )
+        )
     findings += token_endpoint_findings(where, account["token_uri"], get(account["token_uri"]))
     return findings
 
 
 def token_endpoint_findings(where: str, token_uri: str, answer: Answer) -> List[Finding]:
     if not answer.reached:
-        return [error(
-            "firebase-token-endpoint-unreachable",
-            f"{where}: the service account's token endpoint {token_uri} is not reachable ({answer.error}); "
-            "no push can be sent without an access token from it.",
-            "Allow outgoing HTTPS from eduMFA to oauth2.googleapis.com and fcm.googleapis.com "
-            "(or set the proxy variables HTTPS_PROXY for eduMFA).",
-        )]
+        return [
+            error(
+                "firebase-token-endpoint-unreachable",
+                f"{where}: the service account's token endpoint {token_uri} is not reachable ({answer.error}); "
+                "no push can be sent without an access token from it.",
+                "Allow outgoing HTTPS from eduMFA to oauth2.googleapis.com and fcm.googleapis.com "
+                "(or set the proxy variables HTTPS_PROXY for eduMFA).",
+            )
+        ]
     if token_uri != GOOGLE_TOKEN_URI:
-        return [note(
-            "firebase-token-uri-not-google",
-            f"{where}: the service account's token_uri is {token_uri}, not Google's {GOOGLE_TOKEN_URI}.",
-            "Fine for a local FCM stand-in; for production use the key file as Google issued it.",
-        )]
+        return [
+            note(
+                "firebase-token-uri-not-google",
+                f"{where}: the service account's token_uri is {token_uri}, not Google's {GOOGLE_TOKEN_URI}.",
+                "Fine for a local FCM stand-in; for production use the key file as Google issued it.",
+            )
+        ]
     return []
 
 
@@ -98,11 +114,13 @@ def check_fcm_url(deployment: Deployment) -> List[Finding]:
     url = deployment.settings.get(Config.FCM_URL)
     if not url:
         return []
-    return [warning(
-        "fcm-url-overridden",
-        f"{Config.FCM_URL} = {url!r}: pushes go there instead of Firebase (a setting for tests and demos).",
-        f"Remove EDUPUSH_FCM_URL from {deployment.config_file} so pushes reach phones.",
-    )]
+    return [
+        warning(
+            "fcm-url-overridden",
+            f"{Config.FCM_URL} = {url!r}: pushes go there instead of Firebase (a setting for tests and demos).",
+            f"Remove {Config.FCM_URL} from {deployment.config_file} so pushes reach phones.",
+        )
+    ]
 
 
 def _key_file(gateway: Gateway) -> Optional[Path]:

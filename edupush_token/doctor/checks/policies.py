@@ -24,11 +24,13 @@ LOAD_HINT = "edupush-token policies load poll-only --public-url https://<your ed
 def check_registration_policy(deployment: Deployment) -> List[Finding]:
     if deployment.action_values(ENROLLMENT, REGISTRATION_URL):
         return []
-    return [error(
-        "registration-url-missing",
-        f"No active enrollment policy sets {REGISTRATION_URL}; eduMFA refuses to enroll {TOKEN_TYPE} tokens.",
-        "Load the ready policy set: " + LOAD_HINT.format(config=deployment.config_file),
-    )]
+    return [
+        error(
+            "registration-url-missing",
+            f"No active enrollment policy sets {REGISTRATION_URL}; eduMFA refuses to enroll {TOKEN_TYPE} tokens.",
+            "Load the ready policy set: " + LOAD_HINT.format(config=deployment.config_file),
+        )
+    ]
 
 
 def check_registration_urls(deployment: Deployment, get: Callable[[str], Answer]) -> List[Finding]:
@@ -41,55 +43,76 @@ def check_registration_urls(deployment: Deployment, get: Callable[[str], Answer]
 def registration_url_findings(policy: str, url: str, get: Callable[[str], Answer], config: str) -> List[Finding]:
     where = f"{REGISTRATION_URL} of policy {policy!r} is {url!r}"
     if url.startswith(PLACEHOLDER_URL):
-        return [error(
-            "registration-url-placeholder", f"{where}: the ready set's placeholder, which phones cannot reach.",
-            "Load the set with your server's URL: " + LOAD_HINT.format(config=config),
-        )]
+        return [
+            error(
+                "registration-url-placeholder",
+                f"{where}: the ready set's placeholder, which phones cannot reach.",
+                "Load the set with your server's URL: " + LOAD_HINT.format(config=config),
+            )
+        ]
     try:
         canonical = canonical_url(url)
     except WireError as problem:
-        return [error("registration-url-invalid", f"{where}: {problem}",
-                      f"Set it to https://<your eduMFA>{ENDPOINT_PATH}.")]
+        return [
+            error("registration-url-invalid", f"{where}: {problem}", f"Set it to https://<your eduMFA>{ENDPOINT_PATH}.")
+        ]
     parts = urlsplit(canonical)
     findings = []
     if parts.scheme != "https":
-        findings.append(error(
-            "registration-url-not-https", f"{where}: phones would send their keys and answers unencrypted.",
-            f"Serve eduMFA over HTTPS and set https://{parts.netloc}{parts.path}.",
-        ))
+        findings.append(
+            error(
+                "registration-url-not-https",
+                f"{where}: phones would send their keys and answers unencrypted.",
+                f"Serve eduMFA over HTTPS and set https://{parts.netloc}{parts.path}.",
+            )
+        )
     if parts.query or parts.fragment:
-        findings.append(error(
-            "registration-url-query", f"{where}: the app appends its poll parameters without encoding, "
-            "so a query string or fragment breaks polling, and the plugin refuses to enroll.",
-            f"Remove everything from '?' or '#': {parts.scheme}://{parts.netloc}{parts.path}.",
-        ))
+        findings.append(
+            error(
+                "registration-url-query",
+                f"{where}: the app appends its poll parameters without encoding, "
+                "so a query string or fragment breaks polling, and the plugin refuses to enroll.",
+                f"Remove everything from '?' or '#': {parts.scheme}://{parts.netloc}{parts.path}.",
+            )
+        )
     if canonical != url:
-        findings.append(warning(
-            "registration-url-not-canonical", f"{where}: the app reads it as {canonical!r} and signs that "
-            "form; the plugin canonicalises it, but the policy no longer shows what phones use.",
-            f"Write it as {canonical}.",
-        ))
+        findings.append(
+            warning(
+                "registration-url-not-canonical",
+                f"{where}: the app reads it as {canonical!r} and signs that "
+                "form; the plugin canonicalises it, but the policy no longer shows what phones use.",
+                f"Write it as {canonical}.",
+            )
+        )
     if not parts.path.rstrip("/").endswith(ENDPOINT_PATH):
-        findings.append(warning(
-            "registration-url-path", f"{where}: eduMFA serves the phones' endpoint at {ENDPOINT_PATH}.",
-            f"Use {parts.scheme}://{parts.netloc}{ENDPOINT_PATH}, unless a proxy maps this path there.",
-        ))
+        findings.append(
+            warning(
+                "registration-url-path",
+                f"{where}: eduMFA serves the phones' endpoint at {ENDPOINT_PATH}.",
+                f"Use {parts.scheme}://{parts.netloc}{ENDPOINT_PATH}, unless a proxy maps this path there.",
+            )
+        )
     return findings + reachability_findings(where, canonical, get(canonical))
 
 
 def reachability_findings(where: str, url: str, answer: Answer) -> List[Finding]:
     if not answer.reached:
-        return [error(
-            "registration-url-unreachable", f"{where}: not reachable from here ({answer.error}).",
-            "Phones must reach it from the internet: check DNS, firewall, reverse proxy and certificate "
-            "(for a private CA, give the doctor --ca-bundle).",
-        )]
+        return [
+            error(
+                "registration-url-unreachable",
+                f"{where}: not reachable from here ({answer.error}).",
+                "Phones must reach it from the internet: check DNS, firewall, reverse proxy and certificate "
+                "(for a private CA, give the doctor --ca-bundle).",
+            )
+        ]
     if not _is_edupushplus_answer(answer):
-        return [error(
-            "registration-url-not-edupushplus",
-            f"{where}: it answers HTTP {answer.status}, but not as eduMFA's {TOKEN_TYPE} endpoint does.",
-            f"Point it at the eduMFA that has the plugin, path {ENDPOINT_PATH}, and check the proxy forwards it.",
-        )]
+        return [
+            error(
+                "registration-url-not-edupushplus",
+                f"{where}: it answers HTTP {answer.status}, but not as eduMFA's {TOKEN_TYPE} endpoint does.",
+                f"Point it at the eduMFA that has the plugin, path {ENDPOINT_PATH}, and check the proxy forwards it.",
+            )
+        ]
     return []
 
 
@@ -109,19 +132,23 @@ def check_firebase_configuration(deployment: Deployment) -> List[Finding]:
             continue
         gateway = deployment.gateways.get(name)
         if gateway is None:
-            findings.append(error(
-                "firebase-gateway-missing",
-                f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, but eduMFA has no such gateway; "
-                "enrollment fails.",
-                f"Define a Firebase gateway named {name!r} (Config > SMS gateways, provider FirebaseProvider), "
-                f"or set {FIREBASE_CONFIGURATION}={POLL_ONLY}.",
-            ))
+            findings.append(
+                error(
+                    "firebase-gateway-missing",
+                    f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, but eduMFA has no such gateway; "
+                    "enrollment fails.",
+                    f"Define a Firebase gateway named {name!r} (Config > SMS gateways, provider FirebaseProvider), "
+                    f"or set {FIREBASE_CONFIGURATION}={POLL_ONLY}.",
+                )
+            )
         elif gateway.module != FIREBASE_PROVIDER:
-            findings.append(error(
-                "firebase-gateway-wrong-type",
-                f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, a {gateway.module} gateway.",
-                f"Name a gateway of provider {FIREBASE_PROVIDER}.",
-            ))
+            findings.append(
+                error(
+                    "firebase-gateway-wrong-type",
+                    f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, a {gateway.module} gateway.",
+                    f"Name a gateway of provider {FIREBASE_PROVIDER}.",
+                )
+            )
     return findings
 
 

@@ -40,11 +40,13 @@ def _engine_registry(deployment: Deployment) -> List[Finding]:
     """eduMFA's default registry ("null") builds a new audit engine, and connection, per request."""
     if deployment.settings.get(ENGINE_REGISTRY, "null") == "shared":
         return []
-    return [warning(
-        "audit-connection-per-request",
-        f"{ENGINE_REGISTRY} is not \"shared\": eduMFA opens a new connection to its audit database for "
-        "every request; on PostgreSQL that is a TCP connection and a login each time (12 to 15 ms a "
-        "request in our benchmark).",
-        f"Add {ENGINE_REGISTRY} = \"shared\" to {deployment.config_file}, so each worker process keeps "
-        "a pool of audit connections.",
-    )]
+    return [
+        warning(
+            "audit-connection-per-request",
+            f'{ENGINE_REGISTRY} is not "shared": eduMFA opens a new connection to its audit database for '
+            "every request; on PostgreSQL that is a TCP connection and a login each time (12 to 15 ms a "
+            "request in our benchmark).",
+            f'Add {ENGINE_REGISTRY} = "shared" to {deployment.config_file}, so each worker process keeps '
+            "a pool of audit connections.",
+        )
+    ]

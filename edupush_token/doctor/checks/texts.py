@@ -27,8 +27,11 @@ LONGEST_CONTEXT = {name: "x" * MAX_VALUE_LENGTH for name in VARIABLES}
 
 
 def check_phone_texts(deployment: Deployment) -> List[Finding]:
-    texts = [(policy, action, str(value)) for action in (TEXT, TITLE)
-             for policy, value in deployment.action_values(AUTHENTICATION, action)]
+    texts = [
+        (policy, action, str(value))
+        for action in (TEXT, TITLE)
+        for policy, value in deployment.action_values(AUTHENTICATION, action)
+    ]
     findings = [_template_finding(policy, action, template) for policy, action, template in texts]
     findings = [finding for finding in findings if finding is not None]
     if findings:
@@ -41,7 +44,8 @@ def _template_finding(policy: str, action: str, template: str):
         check_template(template)
     except WireError as problem:
         return error(
-            "phone-text-invalid", f"{action} of policy {policy!r}: {problem}",
+            "phone-text-invalid",
+            f"{action} of policy {policy!r}: {problem}",
             "Correct the template; logins of the users it applies to are refused until then.",
         )
     return None
@@ -53,25 +57,34 @@ def _size_findings(deployment: Deployment, texts) -> List[Finding]:
     title_policy, title = _longest(texts, TITLE)
     urls = [str(url) for _policy, url in deployment.action_values(ENROLLMENT, REGISTRATION_URL)] or ["https://x/"]
     push = PushData(
-        nonce="N" * 32, url=max(urls, key=len), serial=LONGEST_SERIAL,
-        question=render_template(text, LONGEST_CONTEXT), title=render_template(title, LONGEST_CONTEXT),
-        sslverify="1", signature="",
+        nonce="N" * 32,
+        url=max(urls, key=len),
+        serial=LONGEST_SERIAL,
+        question=render_template(text, LONGEST_CONTEXT),
+        title=render_template(title, LONGEST_CONTEXT),
+        sslverify="1",
+        signature="",
     )
     size = signed_size(push, max(SERVER_KEY_SIZES))
     if size <= FCM_DATA_LIMIT:
         return []
-    culprits = [f"{action} of policy {policy!r}" for action, policy in ((TEXT, text_policy), (TITLE, title_policy)) if policy]
-    return [error(
-        "phone-text-too-long",
-        f"{' and '.join(culprits)} can make a push of {size} bytes, more than Firebase's "
-        f"{FCM_DATA_LIMIT}; such logins are refused.",
-        "Shorten the text or title, or use fewer variables (each may stand for up to "
-        f"{MAX_VALUE_LENGTH} characters).",
-    )]
+    culprits = [
+        f"{action} of policy {policy!r}" for action, policy in ((TEXT, text_policy), (TITLE, title_policy)) if policy
+    ]
+    return [
+        error(
+            "phone-text-too-long",
+            f"{' and '.join(culprits)} can make a push of {size} bytes, more than Firebase's "
+            f"{FCM_DATA_LIMIT}; such logins are refused.",
+            "Shorten the text or title, or use fewer variables (each may stand for up to "
+            f"{MAX_VALUE_LENGTH} characters).",
+        )
+    ]
 
 
 def _longest(texts, action: str):
     """(policy, template) of the template of ``action`` that renders longest; ("", default) if none."""
     candidates = [(policy, template) for policy, name, template in texts if name == action]
-    return max(candidates, key=lambda item: len(render_template(item[1], LONGEST_CONTEXT)),
-               default=("", DEFAULTS[action]))
+    return max(
+        candidates, key=lambda item: len(render_template(item[1], LONGEST_CONTEXT)), default=("", DEFAULTS[action])
+    )

@@ -18,27 +18,42 @@ INSTALL = "edupush-token webui install --config {config}"
 def check_webui_templates(deployment: Deployment) -> List[Finding]:
     states = dict(deployment.webui_templates)
     if "" in states:
-        return [note("webui-unknown", f"Cannot check the web UI's templates: {states['']}",
-                     "If your web server serves eduMFA's static folder itself, run "
-                     "edupush-token webui check --static-folder <that folder>.")]
+        return [
+            note(
+                "webui-unknown",
+                f"Cannot check the web UI's templates: {states['']}",
+                "If your web server serves eduMFA's static folder itself, run "
+                "edupush-token webui check --static-folder <that folder>.",
+            )
+        ]
     install = INSTALL.format(config=deployment.config_file)
     missing = sorted(name for name, state in states.items() if state == "missing")
     outdated = sorted(name for name, state in states.items() if state == "outdated")
     foreign = sorted(name for name, state in states.items() if state == "foreign")
     findings = []
     if missing:
-        findings.append(warning(
-            "webui-templates-missing",
-            f"eduMFA's web UI lists the token type, but {', '.join(missing)} is not installed: "
-            "its enrollment form is blank and shows no QR code.", install + " (no restart needed)",
-        ))
+        findings.append(
+            warning(
+                "webui-templates-missing",
+                f"eduMFA's web UI lists the token type, but {', '.join(missing)} is not installed: "
+                "its enrollment form is blank and shows no QR code.",
+                install + " (no restart needed)",
+            )
+        )
     if outdated:
-        findings.append(warning(
-            "webui-templates-outdated", f"{', '.join(outdated)} is from another version of edupush-token.", install,
-        ))
+        findings.append(
+            warning(
+                "webui-templates-outdated",
+                f"{', '.join(outdated)} is from another version of edupush-token.",
+                install,
+            )
+        )
     if foreign:
-        findings.append(warning(
-            "webui-templates-foreign", f"{', '.join(foreign)} exists but was not installed by edupush-token.",
-            "Check what put it there; remove it, then " + install,
-        ))
+        findings.append(
+            warning(
+                "webui-templates-foreign",
+                f"{', '.join(foreign)} exists but was not installed by edupush-token.",
+                "Check what put it there; remove it, then " + install,
+            )
+        )
     return findings

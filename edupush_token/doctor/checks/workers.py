@@ -20,8 +20,12 @@ from ..findings import Finding, error, warning
 
 WAIT = catalogue.WAIT.name
 SLOTS = catalogue.Config.PUSH_WAIT_SLOTS
-GREEN_WORKERS = {"gevent", "eventlet", "gunicorn.workers.ggevent.GeventWorker",
-                 "gunicorn.workers.geventlet.EventletWorker"}
+GREEN_WORKERS = {
+    "gevent",
+    "eventlet",
+    "gunicorn.workers.ggevent.GeventWorker",
+    "gunicorn.workers.geventlet.EventletWorker",
+}
 THREAD_WORKERS = {"gthread", "gunicorn.workers.gthread.ThreadWorker"}
 SYNC_WORKERS = {"sync", "gunicorn.workers.sync.SyncWorker"}
 GUNICORN_DEFAULTS = {"worker_class": "sync", "threads": 1}
@@ -56,64 +60,80 @@ def effective_worker_class(setup: WorkerSetup) -> str:
 
 def check_workers(deployment: Deployment, setup: WorkerSetup) -> List[Finding]:
     slots, findings = _configured_slots(deployment)
-    waits = [policy for policy, value in deployment.action_values(AUTHENTICATION, WAIT) if str(value).strip() not in ("", "0")]
+    waits = [
+        policy
+        for policy, value in deployment.action_values(AUTHENTICATION, WAIT)
+        if str(value).strip() not in ("", "0")
+    ]
     if not waits:
         return findings
     where = f"push_wait ({WAIT} in {', '.join(repr(name) for name in waits)})"
     if not setup.known:
-        return findings + [warning(
-            "worker-class-unknown",
-            f"{where} needs a server that can hold waiting requests, and the doctor cannot see how eduMFA is served.",
-            "Pass --gunicorn-config /etc/edumfa/gunicorn.conf.py, or --worker-class and --threads.",
-        )]
+        return findings + [
+            warning(
+                "worker-class-unknown",
+                f"{where} needs a server that can hold waiting requests, and the doctor cannot see how eduMFA is served.",
+                "Pass --gunicorn-config /etc/edumfa/gunicorn.conf.py, or --worker-class and --threads.",
+            )
+        ]
     kind = effective_worker_class(setup)
     threads = setup.threads or 1
     if kind == "sync":
         consequence = (
             "the plugin allows no waits there, so every such login falls back to challenge-response"
-            if not slots else
-            f"{SLOTS} = {slots} makes the plugin wait anyway, blocking the worker's only request handler"
+            if not slots
+            else f"{SLOTS} = {slots} makes the plugin wait anyway, blocking the worker's only request handler"
         )
-        findings.append(error(
-            "push-wait-sync-worker",
-            f"{where}, but gunicorn's sync worker serves one request at a time ({setup.source}): {consequence}.",
-            f"Run gunicorn with --worker-class gthread --threads 8 and set {SLOTS} = 7 in edumfa.cfg, "
-            "or use --worker-class gevent.",
-        ))
+        findings.append(
+            error(
+                "push-wait-sync-worker",
+                f"{where}, but gunicorn's sync worker serves one request at a time ({setup.source}): {consequence}.",
+                f"Run gunicorn with --worker-class gthread --threads 8 and set {SLOTS} = 7 in edumfa.cfg, "
+                "or use --worker-class gevent.",
+            )
+        )
     elif kind == "gthread":
         findings += _thread_findings(where, setup, threads, slots)
     elif kind != "green":
-        findings.append(warning(
-            "worker-class-unrecognised",
-            f"{where}; worker class {setup.worker_class!r} ({setup.source}) is not one the doctor knows.",
-            f"Use gthread with {SLOTS} = threads - 1, or gevent; or set {SLOTS} to the number of "
-            "requests a process can hold waiting while still serving others.",
-        ))
+        findings.append(
+            warning(
+                "worker-class-unrecognised",
+                f"{where}; worker class {setup.worker_class!r} ({setup.source}) is not one the doctor knows.",
+                f"Use gthread with {SLOTS} = threads - 1, or gevent; or set {SLOTS} to the number of "
+                "requests a process can hold waiting while still serving others.",
+            )
+        )
     return findings
 
 
 def _thread_findings(where: str, setup: WorkerSetup, threads: int, slots: Optional[int]) -> List[Finding]:
     if threads < 2:
-        return [error(
-            "push-wait-too-few-threads",
-            f"{where}, but the gthread worker has {threads} thread ({setup.source}): a waiting login would block it.",
-            f"Run gunicorn with --threads 8 (or more) and set {SLOTS} = 7.",
-        )]
+        return [
+            error(
+                "push-wait-too-few-threads",
+                f"{where}, but the gthread worker has {threads} thread ({setup.source}): a waiting login would block it.",
+                f"Run gunicorn with --threads 8 (or more) and set {SLOTS} = 7.",
+            )
+        ]
     if slots is None or slots == 0:
         state = "not set" if slots is None else "0"
-        return [error(
-            "push-wait-slots-missing",
-            f"{where}, but {SLOTS} is {state}: with gthread the plugin cannot see the thread count and "
-            "allows no waits, so every such login falls back to challenge-response.",
-            f"Set {SLOTS} = {threads - 1} in edumfa.cfg (threads - 1 keeps a thread for other requests).",
-        )]
+        return [
+            error(
+                "push-wait-slots-missing",
+                f"{where}, but {SLOTS} is {state}: with gthread the plugin cannot see the thread count and "
+                "allows no waits, so every such login falls back to challenge-response.",
+                f"Set {SLOTS} = {threads - 1} in edumfa.cfg (threads - 1 keeps a thread for other requests).",
+            )
+        ]
     if slots >= threads:
-        return [warning(
-            "push-wait-slots-too-many",
-            f"{SLOTS} = {slots} with {threads} threads ({setup.source}): waiting logins can occupy every "
-            "thread, and the process stops answering anything else until a phone answers.",
-            f"Set {SLOTS} = {threads - 1}.",
-        )]
+        return [
+            warning(
+                "push-wait-slots-too-many",
+                f"{SLOTS} = {slots} with {threads} threads ({setup.source}): waiting logins can occupy every "
+                "thread, and the process stops answering anything else until a phone answers.",
+                f"Set {SLOTS} = {threads - 1}.",
+            )
+        ]
     return []
 
 
@@ -126,8 +146,11 @@ def _configured_slots(deployment: Deployment):
     except ValueError:
         slots = -1
     if isinstance(raw, bool) or slots < 0:
-        return None, [error(
-            "push-wait-slots-invalid", f"{SLOTS} = {raw!r} is not a whole number of at least 0.",
-            f"Set {SLOTS} to the number of push_wait logins one process may hold, e.g. threads - 1.",
-        )]
+        return None, [
+            error(
+                "push-wait-slots-invalid",
+                f"{SLOTS} = {raw!r} is not a whole number of at least 0.",
+                f"Set {SLOTS} to the number of push_wait logins one process may hold, e.g. threads - 1.",
+            )
+        ]
     return slots, []

@@ -59,8 +59,9 @@ def _serve_post(ports: Ports, message: wire_requests.PostRequest) -> tuple:
 
 def _allow_polling(g: Any, serial: str) -> catalogue.AllowPolling:
     policy = catalogue.ALLOW_POLLING
-    return settings.allow_polling(lambda: Policies(g, lambda: _owner(serial)),
-                                  defined_anywhere(g, Scope.AUTH, policy.name))
+    return settings.allow_polling(
+        lambda: Policies(g, lambda: _owner(serial)), defined_anywhere(g, Scope.AUTH, policy.name)
+    )
 
 
 def _owner(serial: str) -> Any:

@@ -17,14 +17,18 @@ from ...errors import UnreadableDeployment
 def inspect(config_file) -> Deployment:
     settings = read_settings(config_file)
     modules = settings.get("EDUMFA_TOKEN_MODULES") or []
-    import_errors = {module: reason for module in ([modules] if isinstance(modules, str) else modules)
-                     if (reason := _import_error(module))}
+    import_errors = {
+        module: reason
+        for module in ([modules] if isinstance(modules, str) else modules)
+        if (reason := _import_error(module))
+    }
     try:
         policies, gateways, known_actions = _read_database(config_file)
     except Exception as problem:  # whatever the database driver raises: say it, the doctor cannot go on
         raise UnreadableDeployment(f"cannot read eduMFA's database: {type(problem).__name__}: {problem}") from problem
-    return Deployment(str(config_file), settings, import_errors, policies, gateways, known_actions,
-                      _webui_templates(config_file))
+    return Deployment(
+        str(config_file), settings, import_errors, policies, gateways, known_actions, _webui_templates(config_file)
+    )
 
 
 def _webui_templates(config_file) -> dict:

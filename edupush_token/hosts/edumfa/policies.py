@@ -14,8 +14,7 @@ from ...catalogue import Policy, Scope
 def definitions() -> dict:
     """eduMFA's ``get_class_info("policy")``: scope -> action -> definition."""
     return {
-        scope.value: {policy.name: _definition(policy) for policy in catalogue.policies_in(scope)}
-        for scope in Scope
+        scope.value: {policy.name: _definition(policy) for policy in catalogue.policies_in(scope)} for scope in Scope
     }
 
 

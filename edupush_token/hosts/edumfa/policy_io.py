@@ -13,9 +13,7 @@ import io
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from ... import TOKEN_TYPE
-from ... import policy_sets
-
+from ... import TOKEN_TYPE, policy_sets
 
 
 class Outcome(str, enum.Enum):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from flask import current_app, has_request_context
-
 from edumfa.lib.audit import getAudit
 from edumfa.lib.config import get_from_config
 from edumfa.lib.crypto import decryptPassword, encryptPassword
@@ -15,6 +13,7 @@ from edumfa.lib.policy import Match
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 from edumfa.models import Challenge, cleanup_challenges, db
+from flask import current_app, has_request_context
 
 from ... import catalogue, runtime
 from ...catalogue import TOKEN_TYPE, Info, Scope
@@ -46,9 +45,11 @@ class Policies:
     def enabled(self, scope: Scope, action: str) -> bool:
         if self._g is None:
             return False
-        return bool(Match.user(self._g, scope=scope.value, action=action, user_object=self._owner()).any(
-            write_to_audit_log=False
-        ))
+        return bool(
+            Match.user(self._g, scope=scope.value, action=action, user_object=self._owner()).any(
+                write_to_audit_log=False
+            )
+        )
 
     def _owner(self) -> Any:
         return self._user() if callable(self._user) else self._user
@@ -81,14 +82,16 @@ class Audit:
 
     def record_event(self, event: str, serial: str, info: str, success: bool, detail: str = "") -> None:
         audit = getAudit(current_app.config)
-        audit.log({
-            "action": f"{TOKEN_TYPE} {event}",
-            "action_detail": detail[:50],
-            "serial": serial,
-            "token_type": TOKEN_TYPE,
-            "success": success,
-            "info": info[:400],
-        })
+        audit.log(
+            {
+                "action": f"{TOKEN_TYPE} {event}",
+                "action_detail": detail[:50],
+                "serial": serial,
+                "token_type": TOKEN_TYPE,
+                "success": success,
+                "info": info[:400],
+            }
+        )
         audit.finalize_log()
 
     def note_in_request(self, event: str, info: str) -> None:
@@ -142,10 +145,18 @@ class Store(ChallengeTables):
     def __init__(self) -> None:
         super().__init__(lambda: db.session)
 
-    def create_push(self, serial: str, transaction_id: Optional[str], push: PushData, validity_seconds: int,
-                    session: str, state: DeliveryState) -> SavedChallenge:
-        challenge = Challenge(serial, transaction_id=transaction_id, challenge=push.nonce, session=session,
-                              validitytime=validity_seconds)
+    def create_push(
+        self,
+        serial: str,
+        transaction_id: Optional[str],
+        push: PushData,
+        validity_seconds: int,
+        session: str,
+        state: DeliveryState,
+    ) -> SavedChallenge:
+        challenge = Challenge(
+            serial, transaction_id=transaction_id, challenge=push.nonce, session=session, validitytime=validity_seconds
+        )
         db.session.add(challenge)
         db.session.flush()
         self.add_push(challenge.id, serial, push, state)
@@ -179,7 +190,10 @@ class Keys:
 
     def refill(self, key_size: int) -> None:
         runtime.key_refills.refill(
-            db.engine.url.render_as_string(hide_password=False), key_size, _pool_size(), _pool,
+            db.engine.url.render_as_string(hide_password=False),
+            key_size,
+            _pool_size(),
+            _pool,
             Host().context_runner(),
         )
 
@@ -195,6 +209,11 @@ def _pool_size() -> int:
 def edumfa_ports(g: Any = None) -> Ports:
     """The ports for one request (``g`` is eduMFA's request globals; None on background threads)."""
     return Ports(
-        host=Host(), store=Store(), audit=Audit(g), secrets=Secrets(), clock=SystemClock(), config=Config(),
+        host=Host(),
+        store=Store(),
+        audit=Audit(g),
+        secrets=Secrets(),
+        clock=SystemClock(),
+        config=Config(),
         keys=Keys(),
     )

@@ -30,5 +30,7 @@ def delivery_rows(config_file: str, serial: Optional[str] = None, limit: int = 5
 def format_table(rows: Iterable[tuple]) -> str:
     rows = [COLUMNS, *rows]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(COLUMNS) - 1)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + "  " + str(row[-1]) for row in rows]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + "  " + str(row[-1]) for row in rows
+    ]
     return "\n".join(lines)

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import has_request_context
-from flask import request as flask_request
-
 from edumfa.lib.decorators import check_token_locked
 from edumfa.lib.error import ParameterError, PolicyError, ValidateError
 from edumfa.lib.policy import ACTION
@@ -21,6 +18,8 @@ from edumfa.lib.tokenclass import AUTHENTICATIONMODE, CLIENTMODE, ROLLOUTSTATE, 
 from edumfa.lib.user import User
 from edumfa.lib.utils import create_img, is_true
 from edumfa.models import db
+from flask import has_request_context
+from flask import request as flask_request
 
 from ... import catalogue
 from ...catalogue import POLL_ONLY, TOKEN_TYPE, Info
@@ -118,8 +117,11 @@ class EdupushPlusTokenBase(TokenClass):
         detail["rollout_state"] = self.token.rollout_state
         if self.token.rollout_state == ROLLOUTSTATE.CLIENTWAIT:
             qr_url = self._enrollment_url(params, user)
-            detail["pushurl"] = {"description": "URL for the eduMFA Authenticator", "value": qr_url,
-                                 "img": create_img(qr_url)}
+            detail["pushurl"] = {
+                "description": "URL for the eduMFA Authenticator",
+                "value": qr_url,
+                "img": create_img(qr_url),
+            }
             detail["enrollment_credential"] = self.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
         return detail
 
@@ -269,8 +271,9 @@ class EdupushPlusTokenBase(TokenClass):
         if not may_wait:
             return pin_match, -1, {"message": message, "transaction_id": transaction_id}
         ports = edumfa_ports()
-        outcome = push_wait.wait_for_answer(ports.store, ports.clock, db.engine, self.token.serial, transaction_id,
-                                            wait_seconds)
+        outcome = push_wait.wait_for_answer(
+            ports.store, ports.clock, db.engine, self.token.serial, transaction_id, wait_seconds
+        )
         if outcome is ChallengeState.ACCEPTED:
             ports.store.consume_transaction(transaction_id)
             return pin_match, 1, None

@@ -35,13 +35,22 @@ KNOWN_ACTIONS = {
 
 def policy(scope: str, actions: Mapping[str, Any], name: str = "", active: bool = True) -> dict:
     """A policy as eduMFA's ``Policy.get()`` gives it, as far as the doctor reads it."""
-    return {"name": name or f"edupushplus-{scope}", "scope": scope, "active": active, "realm": ["demo"],
-            "action": dict(actions)}
+    return {
+        "name": name or f"edupushplus-{scope}",
+        "scope": scope,
+        "active": active,
+        "realm": ["demo"],
+        "action": dict(actions),
+    }
 
 
-def build(key_file: Path, enrollment: Optional[Mapping[str, Any]] = None,
-          authentication: Optional[Mapping[str, Any]] = None, settings: Optional[Mapping[str, Any]] = None,
-          **fields: Any) -> Deployment:
+def build(
+    key_file: Path,
+    enrollment: Optional[Mapping[str, Any]] = None,
+    authentication: Optional[Mapping[str, Any]] = None,
+    settings: Optional[Mapping[str, Any]] = None,
+    **fields: Any,
+) -> Deployment:
     """A deployment no check finds fault with, changed by the arguments.
 
     ``enrollment``, ``authentication`` and ``settings`` are merged into the sound
@@ -49,8 +58,14 @@ def build(key_file: Path, enrollment: Optional[Mapping[str, Any]] = None,
     """
     clean = Deployment(
         config_file=CONFIG_FILE,
-        settings=_merged({"EDUMFA_TOKEN_MODULES": [PLUGIN_MODULE], ENGINE_REGISTRY: "shared",
-                          **{name: True for name in SPEED_SETTINGS}}, settings),
+        settings=_merged(
+            {
+                "EDUMFA_TOKEN_MODULES": [PLUGIN_MODULE],
+                ENGINE_REGISTRY: "shared",
+                **{name: True for name in SPEED_SETTINGS},
+            },
+            settings,
+        ),
         module_import_errors={},
         policies=(
             policy(ENROLLMENT, _merged({REGISTRATION_URL: URL, FIREBASE_CONFIGURATION: GATEWAY}, enrollment)),
@@ -65,9 +80,16 @@ def build(key_file: Path, enrollment: Optional[Mapping[str, Any]] = None,
 
 def service_account(private_key_pem: str, **changes: Any) -> Dict[str, Any]:
     """A Firebase service-account key file's content; ``changes`` as in :func:`build`."""
-    return _merged({"type": "service_account", "project_id": "edupush-demo", "private_key": private_key_pem,
-                    "client_email": "push@edupush-demo.iam.gserviceaccount.com", "token_uri": GOOGLE_TOKEN_URI},
-                   changes)
+    return _merged(
+        {
+            "type": "service_account",
+            "project_id": "edupush-demo",
+            "private_key": private_key_pem,
+            "client_email": "push@edupush-demo.iam.gserviceaccount.com",
+            "token_uri": GOOGLE_TOKEN_URI,
+        },
+        changes,
+    )
 
 
 def _merged(base: Dict[str, Any], changes: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

@@ -17,11 +17,14 @@ def test_clock_within_the_margin_has_no_finding(offsets):
     assert check_clock([endpoint_answer(url, offset) for url, offset in zip((A, B, C), offsets)]) == []
 
 
-@pytest.mark.parametrize("answers, tried", [
-    ([], "none"),
-    ([Answer(A, error="Connection refused")], A),
-    ([Answer(A, 200, server_time=None)], A),
-])
+@pytest.mark.parametrize(
+    "answers, tried",
+    [
+        ([], "none"),
+        ([Answer(A, error="Connection refused")], A),
+        ([Answer(A, 200, server_time=None)], A),
+    ],
+)
 def test_no_date_header_to_compare_with(answers, tried):
     finding = only(check_clock(answers), "clock-unchecked", Severity.WARNING)
     assert f"(tried: {tried})" in finding.problem

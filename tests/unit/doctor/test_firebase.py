@@ -50,17 +50,22 @@ def test_firebase_file_not_set(make_deployment, web, options):
     assert f"Firebase gateway {GATEWAY!r} has no {JSON_CONFIG_OPTION!r} option" in finding.problem
 
 
-@pytest.mark.parametrize("content, says", [
-    (dict(text="{not json"), "is not JSON"),
-    (dict(text="[]"), "is not a service-account key file"),
-    (dict(client_email=None, token_uri=""), "is not a service-account key file (missing client_email, token_uri)"),
-    (dict(type="authorized_user"), "is of type 'authorized_user', not a service-account key"),
-    (dict(private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
-     "has a private_key that does not load"),
-    (dict(private_key=UNKNOWN_ALGORITHM_KEY), "has a private_key that does not load (Unknown key type: 1.2.3.4)"),
-    (dict(private_key=12345), "has a private_key that is not a PEM string but int"),
-    (dict(private_key=["-----BEGIN PRIVATE KEY-----"]), "has a private_key that is not a PEM string but list"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (dict(text="{not json"), "is not JSON"),
+        (dict(text="[]"), "is not a service-account key file"),
+        (dict(client_email=None, token_uri=""), "is not a service-account key file (missing client_email, token_uri)"),
+        (dict(type="authorized_user"), "is of type 'authorized_user', not a service-account key"),
+        (
+            dict(private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+            "has a private_key that does not load",
+        ),
+        (dict(private_key=UNKNOWN_ALGORITHM_KEY), "has a private_key that does not load (Unknown key type: 1.2.3.4)"),
+        (dict(private_key=12345), "has a private_key that is not a PEM string but int"),
+        (dict(private_key=["-----BEGIN PRIVATE KEY-----"]), "has a private_key that is not a PEM string but list"),
+    ],
+)
 def test_firebase_file_invalid(make_deployment, web, write_key_file, content, says):
     path = write_key_file(**content)
     finding = only(check_gateways(make_deployment(), web.get), "firebase-file-invalid", Severity.ERROR)
@@ -104,7 +109,8 @@ def test_pushes_go_to_firebase(make_deployment):
 
 
 def test_fcm_url_overridden(make_deployment):
-    finding = only(check_fcm_url(make_deployment(settings={Config.FCM_URL: STAND_IN})), "fcm-url-overridden",
-                   Severity.WARNING)
+    finding = only(
+        check_fcm_url(make_deployment(settings={Config.FCM_URL: STAND_IN})), "fcm-url-overridden", Severity.WARNING
+    )
     assert f"{Config.FCM_URL} = {STAND_IN!r}: pushes go there instead of Firebase" in finding.problem
     assert f"Remove {Config.FCM_URL} from {CONFIG_FILE}" in finding.fix

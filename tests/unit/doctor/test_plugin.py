@@ -16,8 +16,11 @@ def test_registered_plugin_has_no_finding(make_deployment, modules):
 
 @pytest.mark.parametrize("modules", [None, [], ["edumfa.lib.tokens.hotptoken"], "edupush_token"])
 def test_plugin_not_registered(make_deployment, modules):
-    finding = only(check_token_modules(make_deployment(settings={"EDUMFA_TOKEN_MODULES": modules})),
-                   "plugin-not-registered", Severity.ERROR)
+    finding = only(
+        check_token_modules(make_deployment(settings={"EDUMFA_TOKEN_MODULES": modules})),
+        "plugin-not-registered",
+        Severity.ERROR,
+    )
     assert f"does not list {PLUGIN_MODULE}" in finding.problem
     assert f"Add to {CONFIG_FILE}" in finding.fix
 

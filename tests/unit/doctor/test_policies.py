@@ -33,10 +33,13 @@ def test_registration_url_missing(make_deployment, policies):
     assert f"--config {CONFIG_FILE}" in finding.fix
 
 
-@pytest.mark.parametrize("changes, scope, action", [
-    (dict(enrollment={REGISTRATION_URL[:-1]: URL}), ENROLLMENT, REGISTRATION_URL[:-1]),
-    (dict(authentication={REGISTRATION_URL: URL}), AUTHENTICATION, REGISTRATION_URL),
-])
+@pytest.mark.parametrize(
+    "changes, scope, action",
+    [
+        (dict(enrollment={REGISTRATION_URL[:-1]: URL}), ENROLLMENT, REGISTRATION_URL[:-1]),
+        (dict(authentication={REGISTRATION_URL: URL}), AUTHENTICATION, REGISTRATION_URL),
+    ],
+)
 def test_unknown_action(make_deployment, changes, scope, action):
     finding = only(check_unknown_actions(make_deployment(**changes)), "unknown-action", Severity.ERROR)
     assert f"Policy 'edupushplus-{scope}' ({scope}) sets {action}, which the plugin does not define" in finding.problem

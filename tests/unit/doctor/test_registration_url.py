@@ -19,11 +19,14 @@ def test_sound_url_that_answers_has_no_finding(make_deployment, web):
     assert web.asked == [URL]
 
 
-@pytest.mark.parametrize("url, code, says", [
-    (PLACEHOLDER_URL + ENDPOINT_PATH, "registration-url-placeholder", "the ready set's placeholder"),
-    ("ftp://mfa.example.edu" + ENDPOINT_PATH, "registration-url-invalid", "must start with http:// or https://"),
-    ("https://" + ENDPOINT_PATH, "registration-url-invalid", "has no host"),
-])
+@pytest.mark.parametrize(
+    "url, code, says",
+    [
+        (PLACEHOLDER_URL + ENDPOINT_PATH, "registration-url-placeholder", "the ready set's placeholder"),
+        ("ftp://mfa.example.edu" + ENDPOINT_PATH, "registration-url-invalid", "must start with http:// or https://"),
+        ("https://" + ENDPOINT_PATH, "registration-url-invalid", "has no host"),
+    ],
+)
 def test_url_that_is_never_probed(make_deployment, web, url, code, says):
     finding = only(findings_for(make_deployment, web, url), code, Severity.ERROR)
     assert f"{REGISTRATION_URL} of policy 'edupushplus-enrollment' is {url!r}" in finding.problem
@@ -31,12 +34,20 @@ def test_url_that_is_never_probed(make_deployment, web, url, code, says):
     assert web.asked == []
 
 
-@pytest.mark.parametrize("url, code, severity, says", [
-    ("http://mfa.example.edu" + ENDPOINT_PATH, "registration-url-not-https", Severity.ERROR, "unencrypted"),
-    (URL + "?tenant=1", "registration-url-query", Severity.ERROR, "a query string or fragment breaks polling"),
-    (URL + "#app", "registration-url-query", Severity.ERROR, "a query string or fragment breaks polling"),
-    ("https://mfa.example.edu/edupushplus", "registration-url-path", Severity.WARNING, f"endpoint at {ENDPOINT_PATH}"),
-])
+@pytest.mark.parametrize(
+    "url, code, severity, says",
+    [
+        ("http://mfa.example.edu" + ENDPOINT_PATH, "registration-url-not-https", Severity.ERROR, "unencrypted"),
+        (URL + "?tenant=1", "registration-url-query", Severity.ERROR, "a query string or fragment breaks polling"),
+        (URL + "#app", "registration-url-query", Severity.ERROR, "a query string or fragment breaks polling"),
+        (
+            "https://mfa.example.edu/edupushplus",
+            "registration-url-path",
+            Severity.WARNING,
+            f"endpoint at {ENDPOINT_PATH}",
+        ),
+    ],
+)
 def test_url_written_wrong(make_deployment, web, url, code, severity, says):
     finding = only(findings_for(make_deployment, web, url), code, severity)
     assert says in finding.problem
@@ -56,11 +67,14 @@ def test_url_unreachable(make_deployment):
     assert "not reachable from here (Name or service not known)" in finding.problem
 
 
-@pytest.mark.parametrize("answer", [
-    Answer(URL, 200, body=None),
-    Answer(URL, 404, body={"result": {"status": False, "error": {"message": "not found"}}}),
-    Answer(URL, 400, body={"result": "Missing parameter: serial"}),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(URL, 200, body=None),
+        Answer(URL, 404, body={"result": {"status": False, "error": {"message": "not found"}}}),
+        Answer(URL, 400, body={"result": "Missing parameter: serial"}),
+    ],
+)
 def test_url_answered_by_something_else(make_deployment, answer):
     findings = findings_for(make_deployment, FakeWeb({URL: answer}), URL)
     finding = only(findings, "registration-url-not-edupushplus", Severity.ERROR)

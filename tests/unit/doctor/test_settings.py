@@ -12,10 +12,13 @@ def test_speed_settings_set_have_no_finding(make_deployment):
     assert check_speed_settings(make_deployment()) == []
 
 
-@pytest.mark.parametrize("setting, code", [
-    ("EDUMFA_AUDIT_NO_PRIVATE_KEY_CHECK", "audit-key-check-on"),
-    ("EDUMFA_RESPONSE_NO_PRIVATE_KEY_CHECK", "response-key-check-on"),
-])
+@pytest.mark.parametrize(
+    "setting, code",
+    [
+        ("EDUMFA_AUDIT_NO_PRIVATE_KEY_CHECK", "audit-key-check-on"),
+        ("EDUMFA_RESPONSE_NO_PRIVATE_KEY_CHECK", "response-key-check-on"),
+    ],
+)
 @pytest.mark.parametrize("value", [None, False])
 def test_private_key_check_on(make_deployment, setting, code, value):
     finding = only(check_speed_settings(make_deployment(settings={setting: value})), code, Severity.WARNING)

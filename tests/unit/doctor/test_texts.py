@@ -17,11 +17,14 @@ def test_texts_that_render_and_fit_have_no_finding(make_deployment, texts):
     assert check_phone_texts(make_deployment(authentication=texts)) == []
 
 
-@pytest.mark.parametrize("action, template, says", [
-    (TEXT, "Login from {ip}?", "unknown variable {ip}"),
-    (TITLE, "Login {user", "Invalid text template 'Login {user'"),
-    (TEXT, "Login {0}", "unknown variable {0}"),
-])
+@pytest.mark.parametrize(
+    "action, template, says",
+    [
+        (TEXT, "Login from {ip}?", "unknown variable {ip}"),
+        (TITLE, "Login {user", "Invalid text template 'Login {user'"),
+        (TEXT, "Login {0}", "unknown variable {0}"),
+    ],
+)
 def test_phone_text_invalid(make_deployment, action, template, says):
     deployment = make_deployment(authentication={action: template, TEXT if action == TITLE else TITLE: TOO_LONG})
     finding = only(check_phone_texts(deployment), "phone-text-invalid", Severity.ERROR)

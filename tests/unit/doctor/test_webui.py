@@ -21,11 +21,14 @@ def test_static_folder_unreadable_is_a_note(make_deployment):
     assert "/srv/static is not the static folder" in finding.problem
 
 
-@pytest.mark.parametrize("state, code, says", [
-    (State.MISSING, "webui-templates-missing", "is not installed"),
-    (State.OUTDATED, "webui-templates-outdated", "is from another version"),
-    (State.FOREIGN, "webui-templates-foreign", "exists but was not installed by edupush-token"),
-])
+@pytest.mark.parametrize(
+    "state, code, says",
+    [
+        (State.MISSING, "webui-templates-missing", "is not installed"),
+        (State.OUTDATED, "webui-templates-outdated", "is from another version"),
+        (State.FOREIGN, "webui-templates-foreign", "exists but was not installed by edupush-token"),
+    ],
+)
 def test_template_not_current(make_deployment, state, code, says):
     deployment = make_deployment(webui_templates={ENROLL: State.CURRENT.value, ENROLLED: state.value})
     finding = only(check_webui_templates(deployment), code, Severity.WARNING)

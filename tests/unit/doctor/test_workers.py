@@ -24,16 +24,19 @@ def waiting(make_deployment, wait="20", **settings):
     return make_deployment(authentication={WAIT: wait}, settings=settings)
 
 
-@pytest.mark.parametrize("wait, setup, settings", [
-    (None, WorkerSetup(), {}),  # no push_wait: any server will do
-    ("0", SYNC, {}),
-    (" ", SYNC, {}),
-    ("20", GTHREAD_8, {SLOTS: 7}),
-    ("20", GTHREAD_8, {SLOTS: "1"}),
-    ("20", WorkerSetup("sync", 4, SOURCE), {SLOTS: 3}),  # gunicorn runs sync with threads as gthread
-    ("20", WorkerSetup("gevent"), {}),
-    ("20", WorkerSetup("gunicorn.workers.geventlet.EventletWorker"), {}),
-])
+@pytest.mark.parametrize(
+    "wait, setup, settings",
+    [
+        (None, WorkerSetup(), {}),  # no push_wait: any server will do
+        ("0", SYNC, {}),
+        (" ", SYNC, {}),
+        ("20", GTHREAD_8, {SLOTS: 7}),
+        ("20", GTHREAD_8, {SLOTS: "1"}),
+        ("20", WorkerSetup("sync", 4, SOURCE), {SLOTS: 3}),  # gunicorn runs sync with threads as gthread
+        ("20", WorkerSetup("gevent"), {}),
+        ("20", WorkerSetup("gunicorn.workers.geventlet.EventletWorker"), {}),
+    ],
+)
 def test_server_that_can_hold_the_waits_has_no_finding(make_deployment, wait, setup, settings):
     assert check_workers(make_deployment(authentication={WAIT: wait}, settings=settings), setup) == []
 
@@ -43,11 +46,14 @@ def test_worker_class_unknown(make_deployment):
     assert f"push_wait ({WAIT} in 'edupushplus-authentication') needs a server" in finding.problem
 
 
-@pytest.mark.parametrize("slots, says", [
-    ({}, "the plugin allows no waits there"),
-    ({SLOTS: 0}, "the plugin allows no waits there"),
-    ({SLOTS: 2}, f"{SLOTS} = 2 makes the plugin wait anyway"),
-])
+@pytest.mark.parametrize(
+    "slots, says",
+    [
+        ({}, "the plugin allows no waits there"),
+        ({SLOTS: 0}, "the plugin allows no waits there"),
+        ({SLOTS: 2}, f"{SLOTS} = 2 makes the plugin wait anyway"),
+    ],
+)
 def test_push_wait_sync_worker(make_deployment, slots, says):
     finding = only(check_workers(waiting(make_deployment, **slots), SYNC), "push-wait-sync-worker", Severity.ERROR)
     assert f"gunicorn's sync worker serves one request at a time ({SOURCE}): {says}" in finding.problem
@@ -69,8 +75,11 @@ def test_push_wait_slots_missing(make_deployment, slots, state):
 
 @pytest.mark.parametrize("slots", [8, 12])
 def test_push_wait_slots_too_many(make_deployment, slots):
-    finding = only(check_workers(waiting(make_deployment, **{SLOTS: slots}), GTHREAD_8), "push-wait-slots-too-many",
-                   Severity.WARNING)
+    finding = only(
+        check_workers(waiting(make_deployment, **{SLOTS: slots}), GTHREAD_8),
+        "push-wait-slots-too-many",
+        Severity.WARNING,
+    )
     assert f"{SLOTS} = {slots} with 8 threads ({SOURCE})" in finding.problem
     assert finding.fix == f"Set {SLOTS} = 7."
 
@@ -84,8 +93,11 @@ def test_worker_class_unrecognised(make_deployment):
 @pytest.mark.parametrize("slots", ["many", "-1", -1, True, 2.5])
 def test_push_wait_slots_invalid(make_deployment, slots):
     """Reported without push_wait too: the setting is wrong either way."""
-    finding = only(check_workers(make_deployment(settings={SLOTS: slots}), WorkerSetup()), "push-wait-slots-invalid",
-                   Severity.ERROR)
+    finding = only(
+        check_workers(make_deployment(settings={SLOTS: slots}), WorkerSetup()),
+        "push-wait-slots-invalid",
+        Severity.ERROR,
+    )
     assert f"{SLOTS} = {slots!r} is not a whole number of at least 0" in finding.problem
 
 
@@ -95,22 +107,28 @@ def test_invalid_slots_count_as_not_set(make_deployment):
     assert f"but {SLOTS} is not set" in findings[1].problem
 
 
-@pytest.mark.parametrize("setup, kind", [
-    (WorkerSetup(), "sync"),
-    (WorkerSetup(threads=4), "gthread"),
-    (WorkerSetup("gunicorn.workers.sync.SyncWorker", 1), "sync"),
-    (WorkerSetup("gunicorn.workers.gthread.ThreadWorker", 1), "gthread"),
-    (WorkerSetup("eventlet"), "green"),
-    (WorkerSetup("tornado"), "tornado"),
-])
+@pytest.mark.parametrize(
+    "setup, kind",
+    [
+        (WorkerSetup(), "sync"),
+        (WorkerSetup(threads=4), "gthread"),
+        (WorkerSetup("gunicorn.workers.sync.SyncWorker", 1), "sync"),
+        (WorkerSetup("gunicorn.workers.gthread.ThreadWorker", 1), "gthread"),
+        (WorkerSetup("eventlet"), "green"),
+        (WorkerSetup("tornado"), "tornado"),
+    ],
+)
 def test_effective_worker_class(setup, kind):
     assert effective_worker_class(setup) == kind
 
 
-@pytest.mark.parametrize("text, setup", [
-    ("", ("sync", 1)),
-    ("worker_class = 'gthread'\nthreads = 8\nbind = '0.0.0.0:8000'\n", ("gthread", 8)),
-])
+@pytest.mark.parametrize(
+    "text, setup",
+    [
+        ("", ("sync", 1)),
+        ("worker_class = 'gthread'\nthreads = 8\nbind = '0.0.0.0:8000'\n", ("gthread", 8)),
+    ],
+)
 def test_read_gunicorn_config(tmp_path, text, setup):
     path = tmp_path / "gunicorn.conf.py"
     path.write_text(text)

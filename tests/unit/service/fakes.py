@@ -64,7 +64,7 @@ class FakeSecrets:
 
     def decrypt(self, text: str) -> str:
         assert text.startswith("enc:"), "decrypting something never encrypted"
-        return text[len("enc:"):]
+        return text[len("enc:") :]
 
 
 @dataclass
@@ -139,8 +139,9 @@ class FakeStore:
     def create_push(self, serial, transaction_id, push, validity_seconds, session, state) -> SavedChallenge:
         row_id = next(self._ids)
         now = self.clock.now()
-        row = Row(row_id, serial, transaction_id or f"tx{row_id}", push, now + timedelta(seconds=validity_seconds),
-                  now, state)
+        row = Row(
+            row_id, serial, transaction_id or f"tx{row_id}", push, now + timedelta(seconds=validity_seconds), now, state
+        )
         self.rows[row_id] = row
         return SavedChallenge(row.id, row.transaction_id, row.expiration)
 
@@ -182,8 +183,9 @@ class FakeStore:
 
     def open_pushes(self, serial: str) -> list[PushData]:
         now = self.clock.now()
-        return [row.push for row in self.rows.values()
-                if row.serial == serial and row.status().state(now).value == "open"]
+        return [
+            row.push for row in self.rows.values() if row.serial == serial and row.status().state(now).value == "open"
+        ]
 
     def keep_signature(self, push: PushData) -> None:
         for row in self.rows.values():
@@ -250,8 +252,15 @@ class Fakes:
 
     @property
     def ports(self) -> Ports:
-        return Ports(host=self.host, store=self.store, audit=self.audit, secrets=FakeSecrets(), clock=self.clock,
-                     config=self.config, keys=self.keys)
+        return Ports(
+            host=self.host,
+            store=self.store,
+            audit=self.audit,
+            secrets=FakeSecrets(),
+            clock=self.clock,
+            config=self.config,
+            keys=self.keys,
+        )
 
 
 def make_fakes() -> Fakes:
@@ -260,6 +269,12 @@ def make_fakes() -> Fakes:
 
 
 def with_token(store: FakeStore, serial: str, phone: Phone, server_key: ServerKeyPair, **changes: object) -> None:
-    token = PhoneSideToken(id=len(store.tokens) + 1, serial=serial, enrolled=True, phone_key=phone.public_key,
-                           polling_allowed="True", encrypted_server_key="enc:" + server_key.private_pem)
+    token = PhoneSideToken(
+        id=len(store.tokens) + 1,
+        serial=serial,
+        enrolled=True,
+        phone_key=phone.public_key,
+        polling_allowed="True",
+        encrypted_server_key="enc:" + server_key.private_pem,
+    )
     store.tokens[serial] = replace(token, **changes)

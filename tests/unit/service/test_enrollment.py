@@ -36,8 +36,13 @@ class Enrolling:
 def token(fakes):
     started = enrollment.start(fakes.clock, ttl_minutes=10)
     fakes.store.waiting.add(7)
-    return Enrolling({Info.ENROLLMENT_DEADLINE: started.deadline.isoformat(), Info.ENROLLMENT_CREDENTIAL: CREDENTIAL,
-                      Info.SERVER_KEY_SIZE: "2048"})
+    return Enrolling(
+        {
+            Info.ENROLLMENT_DEADLINE: started.deadline.isoformat(),
+            Info.ENROLLMENT_CREDENTIAL: CREDENTIAL,
+            Info.SERVER_KEY_SIZE: "2048",
+        }
+    )
 
 
 def finish_message(credential: str = CREDENTIAL) -> EnrollmentFinish:
@@ -59,12 +64,15 @@ def test_an_empty_pool_means_a_key_made_now(fakes, token):
     assert "PRIVATE KEY" in made.private_pem
 
 
-@pytest.mark.parametrize("spoil, reason", [
-    (lambda fakes, token: setattr(token, "waiting", False), "waiting"),
-    (lambda fakes, token: fakes.clock.advance(11 * 60), "expired"),
-    (lambda fakes, token: token.info_values.pop(Info.ENROLLMENT_DEADLINE), "expired"),
-    (lambda fakes, token: fakes.store.waiting.clear(), "waiting"),  # another phone claimed it first
-])
+@pytest.mark.parametrize(
+    "spoil, reason",
+    [
+        (lambda fakes, token: setattr(token, "waiting", False), "waiting"),
+        (lambda fakes, token: fakes.clock.advance(11 * 60), "expired"),
+        (lambda fakes, token: token.info_values.pop(Info.ENROLLMENT_DEADLINE), "expired"),
+        (lambda fakes, token: fakes.store.waiting.clear(), "waiting"),  # another phone claimed it first
+    ],
+)
 def test_a_refused_step_two_completes_nothing(fakes, token, server_key, spoil, reason):
     fakes.keys.pooled.append(server_key)
     spoil(fakes, token)

@@ -88,11 +88,14 @@ def test_a_poll_with_a_wrong_clock_is_told_so(fakes, phone, push):
         service.serve_poll(fakes.ports, poll(phone, fakes.clock.now() + timedelta(minutes=5)), ALLOW)
 
 
-@pytest.mark.parametrize("allowed, per_token, refused", [
-    (AllowPolling.DENY, "True", True),
-    (AllowPolling.TOKEN, "False", True),
-    (AllowPolling.TOKEN, "True", False),
-])
+@pytest.mark.parametrize(
+    "allowed, per_token, refused",
+    [
+        (AllowPolling.DENY, "True", True),
+        (AllowPolling.TOKEN, "False", True),
+        (AllowPolling.TOKEN, "True", False),
+    ],
+)
 def test_polling_policies(fakes, phone, push, allowed, per_token, refused):
     fakes.store.tokens[SERIAL] = replace(fakes.store.tokens[SERIAL], polling_allowed=per_token)
     request = poll(phone, fakes.clock.now())

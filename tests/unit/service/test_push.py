@@ -17,10 +17,20 @@ GATEWAY = "fcm"
 
 
 def token(gateway: str = catalogue.POLL_ONLY, **changes) -> PushToken:
-    recipient = Recipient(serial=SERIAL, gateway_name=gateway, registration_token="registration",
-                          unregistered=False, encrypted_server_key="enc:key")
-    return PushToken(id=1, recipient=recipient, registration_url="https://mfa.example.org/ttype/edupushplus",
-                     server_key_size=2048, **changes)
+    recipient = Recipient(
+        serial=SERIAL,
+        gateway_name=gateway,
+        registration_token="registration",
+        unregistered=False,
+        encrypted_server_key="enc:key",
+    )
+    return PushToken(
+        id=1,
+        recipient=recipient,
+        registration_url="https://mfa.example.org/ttype/edupushplus",
+        server_key_size=2048,
+        **changes,
+    )
 
 
 def login(**changes) -> Login:
@@ -41,8 +51,12 @@ def test_the_hosts_challenge_validity_applies_unless_a_policy_sets_one(fakes):
     fakes.config[catalogue.Config.HOST_CHALLENGE_VALIDITY] = "300"
     start_push(token(), login(), FakePolicies(), fakes.ports)
     fakes.clock.advance(10)
-    start_push(token(), login(), FakePolicies(**{catalogue.CHALLENGE_VALIDITY.name: 30,
-                                                  catalogue.MAX_OPEN.name: 2}), fakes.ports)
+    start_push(
+        token(),
+        login(),
+        FakePolicies(**{catalogue.CHALLENGE_VALIDITY.name: 30, catalogue.MAX_OPEN.name: 2}),
+        fakes.ports,
+    )
     first, second = fakes.store.rows.values()
     assert first.expiration - first.created == timedelta(seconds=300)
     assert second.expiration - second.created == timedelta(seconds=30)
@@ -98,14 +112,22 @@ def test_synchronous_delivery_reports_a_failure_in_the_response(fakes):
     assert [report.state for report in row.deliveries] == [DeliveryState.FAILED]
     assert fakes.audit.names() == ["push delivery"]
     with pytest.raises(DeliveryFailed, match="no Firebase gateway"):
-        start_push(token("no-such-gateway"), login(raise_on_failure=True),
-                   policies.set(catalogue.MAX_OPEN.name, 5).set(catalogue.MIN_INTERVAL.name, 0), fakes.ports)
+        start_push(
+            token("no-such-gateway"),
+            login(raise_on_failure=True),
+            policies.set(catalogue.MAX_OPEN.name, 5).set(catalogue.MIN_INTERVAL.name, 0),
+            fakes.ports,
+        )
 
 
 def test_a_phone_firebase_gave_up_on_gets_no_push(fakes):
     unregistered = token(GATEWAY)
-    unregistered = PushToken(unregistered.id, Recipient(**{**unregistered.recipient.__dict__, "unregistered": True}),
-                             unregistered.registration_url, unregistered.server_key_size)
+    unregistered = PushToken(
+        unregistered.id,
+        Recipient(**{**unregistered.recipient.__dict__, "unregistered": True}),
+        unregistered.registration_url,
+        unregistered.server_key_size,
+    )
     start_push(unregistered, login(), FakePolicies(), fakes.ports)
     [row] = fakes.store.rows.values()
     assert [report.state for report in row.deliveries] == [DeliveryState.SKIPPED]

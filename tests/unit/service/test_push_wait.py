@@ -56,5 +56,6 @@ def test_an_unanswered_wait_times_out_and_a_vanished_challenge_counts_as_expired
 def _push():
     from edupush_token.wire.push_data import PushData
 
-    return PushData.unsigned(nonce="N", url="https://x.example/", serial="EDPP0001", question="q", title="t",
-                             sslverify=True)
+    return PushData.unsigned(
+        nonce="N", url="https://x.example/", serial="EDPP0001", question="q", title="t", sslverify=True
+    )

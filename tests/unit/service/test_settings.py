@@ -26,19 +26,27 @@ def test_unset_limits_are_the_catalogues_defaults():
 
 def test_enrollment_defaults_need_only_the_registration_url():
     chosen = enrollment(**{catalogue.REGISTRATION_URL.name: URL})
-    assert (chosen.registration_url, chosen.ttl_minutes, chosen.sslverify, chosen.firebase_configuration,
-            chosen.server_key_size) == (URL, 10, True, catalogue.POLL_ONLY, catalogue.DEFAULT_SERVER_KEY_SIZE)
+    assert (
+        chosen.registration_url,
+        chosen.ttl_minutes,
+        chosen.sslverify,
+        chosen.firebase_configuration,
+        chosen.server_key_size,
+    ) == (URL, 10, True, catalogue.POLL_ONLY, catalogue.DEFAULT_SERVER_KEY_SIZE)
 
 
-@pytest.mark.parametrize("values, message", [
-    ({}, "Missing enrollment policy"),
-    ({catalogue.REGISTRATION_URL.name: URL + "?a=b"}, "query string"),
-    ({catalogue.REGISTRATION_URL.name: URL, catalogue.FIREBASE_CONFIG.name: "nope"}, "no Firebase gateway"),
-    ({catalogue.REGISTRATION_URL.name: URL, catalogue.TTL.name: "0"}, "from 1 to 1440"),
-    ({catalogue.REGISTRATION_URL.name: URL, catalogue.TTL.name: "ten"}, "whole number"),
-    ({catalogue.REGISTRATION_URL.name: URL, catalogue.SERVER_KEY_SIZE.name: "2500"}, "one of"),
-    ({catalogue.REGISTRATION_URL.name: URL, catalogue.ENROLL_SSL_VERIFY.name: "yes"}, "0 or 1"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({}, "Missing enrollment policy"),
+        ({catalogue.REGISTRATION_URL.name: URL + "?a=b"}, "query string"),
+        ({catalogue.REGISTRATION_URL.name: URL, catalogue.FIREBASE_CONFIG.name: "nope"}, "no Firebase gateway"),
+        ({catalogue.REGISTRATION_URL.name: URL, catalogue.TTL.name: "0"}, "from 1 to 1440"),
+        ({catalogue.REGISTRATION_URL.name: URL, catalogue.TTL.name: "ten"}, "whole number"),
+        ({catalogue.REGISTRATION_URL.name: URL, catalogue.SERVER_KEY_SIZE.name: "2500"}, "one of"),
+        ({catalogue.REGISTRATION_URL.name: URL, catalogue.ENROLL_SSL_VERIFY.name: "yes"}, "0 or 1"),
+    ],
+)
 def test_unusable_enrollment_policies_are_named(values, message):
     with pytest.raises(PolicyValueError, match=message):
         enrollment(**values)

@@ -1,4 +1,4 @@
-"""Fixtures for driving the edupushplus token through eduMFA's REST API.
+"""Fixtures for driving the edupushplus token through eduMFA's REST API (a plugin of tests/conftest.py).
 
 The phone is the emulated eduMFA Authenticator app, talking to the same Flask
 test client; 2048-bit phone and server keys keep the tests fast except where
@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from support import PERMISSIVE_LIMITS, PIN, REGISTRATION_URL, actions, fast_enrollment
 
 from edupush_token.catalogue import TOKEN_TYPE
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
+from support import PERMISSIVE_LIMITS, PIN, REGISTRATION_URL, actions, fast_enrollment
 
 
 @pytest.fixture
