@@ -8,6 +8,7 @@ registration URL.  A value out of range is an admin's mistake: it raises
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Optional
@@ -114,6 +115,7 @@ def allow_polling(policies: Callable[[], PolicyReader], defined_anywhere: bool) 
         raise PolicyValueError(f"{catalogue.ALLOW_POLLING.name} must be one of {choices}, not {value!r}.") from None
 
 
+@functools.lru_cache(maxsize=64)  # a pure function of the policy's text, read on every login
 def valid_registration_url(url: str) -> str:
     """The canonical form the app will sign-check; query strings break unencoded polls."""
     name = catalogue.REGISTRATION_URL.name

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional, Sequence
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
 from ..delivery import DeliveryReport, DeliveryState
-from ..lifecycle import ChallengeState, ChallengeStatus
+from ..lifecycle import ChallengeStatus
 from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import wakeups
@@ -102,15 +102,8 @@ class ChallengeTables:
 
     def add_push(self, challenge_id: int, serial: str, push: PushData, state: DeliveryState) -> None:
         """Our record of a challenge the host just flushed, in the same transaction."""
-        self.session.execute(
-            insert(push_record).values(
-                challenge_id=challenge_id,
-                serial=serial,
-                nonce=push.nonce,
-                push_data=push.to_json(),
-                delivery_state=state.value,
-            )
-        )
+        values = {"challenge_id": challenge_id, "serial": serial, "nonce": push.nonce, "push_data": push.to_json()}
+        self.session.execute(_INSERT_PUSH, {**values, "delivery_state": state.value})
 
     def phone_side(
         self,
@@ -118,25 +111,10 @@ class ChallengeTables:
         nonce: Optional[str] = None,
     ) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]:
         """The token a phone's request names and, with ``nonce``, its push challenge: one query."""
-        query = (
-            select(token.c.id, token.c.rollout_state, tokeninfo.c.Key, tokeninfo.c.Value)
-            .outerjoin(tokeninfo, (tokeninfo.c.token_id == token.c.id) & tokeninfo.c.Key.in_(_PHONE_SIDE_INFO))
-            .where(token.c.serial == serial, token.c.tokentype == TOKEN_TYPE)
-        )
-        if nonce is not None:
-            query = (
-                query.add_columns(
-                    push_record.c.id.label("push_id"),
-                    challenge.c.id.label("challenge_id"),
-                    challenge.c.transaction_id,
-                    challenge.c.otp_valid,
-                    challenge.c.data,
-                    challenge.c.expiration,
-                )
-                .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == nonce))
-                .outerjoin(push_record, _belongs_to_challenge())
-            )
-        rows = self.session.execute(query).all()
+        if nonce is None:
+            rows = self.session.execute(_PHONE_SIDE, {"serial": serial}).all()
+        else:
+            rows = self.session.execute(_PHONE_SIDE_AND_CHALLENGE, {"serial": serial, "nonce": nonce}).all()
         if not rows:
             return None, None
         info = {row.Key: row.Value or "" for row in rows if row.Key}
@@ -241,12 +219,7 @@ class ChallengeTables:
 
     def open_pushes(self, serial: str) -> list[PushData]:
         """The token's unanswered, undeclined, unexpired pushes, as stored (possibly not signed yet)."""
-        rows = self.session.execute(
-            select(push_record.c.push_data)
-            .join(challenge, _belongs_to_challenge())
-            .where(challenge.c.serial == serial, *_open_conditions(datetime.utcnow(), started=True))
-            .order_by(challenge.c.id)
-        ).scalars()
+        rows = self.session.execute(_OPEN_PUSHES, {"serial": serial, "now": datetime.utcnow()}).scalars()
         return [PushData.from_json(text) for text in rows]
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory:
@@ -256,35 +229,12 @@ class ChallengeTables:
         (just this token if it has no owner).  ``since`` must reach back past the
         longest challenge validity, or older open challenges would go uncounted.
         """
-        owner = (
-            select(tokenowner.c.user_id, tokenowner.c.resolver).where(tokenowner.c.token_id == token_id).limit(1)
-        ).subquery()
-        owners_tokens = (
-            select(token.c.serial)
-            .join(tokenowner, tokenowner.c.token_id == token.c.id)
-            .join(owner, (tokenowner.c.user_id == owner.c.user_id) & (tokenowner.c.resolver == owner.c.resolver))
-            .where(token.c.tokentype == TOKEN_TYPE)
-        )
-        this_token = select(token.c.serial).where(token.c.id == token_id)
-        rows = self.session.execute(
-            select(
-                push_record.c.serial,
-                push_record.c.created,
-                push_record.c.answer,
-                push_record.c.answered,
-                challenge.c.otp_valid,
-                challenge.c.data,
-                challenge.c.timestamp,
-                challenge.c.expiration,
-            )
-            .outerjoin(challenge, _belongs_to_challenge())
-            .where(push_record.c.serial.in_(owners_tokens.union(this_token)), push_record.c.created >= naive(since))
-        ).all()
-        now = datetime.utcnow()
+        parameters = {"token_id": token_id, "serial": serial, "since": naive(since), "now": datetime.utcnow()}
+        rows = self.session.execute(_PUSH_HISTORY, parameters).all()
         return PushHistory(
             pushes=[aware(row.created) for row in rows],
             declines=[aware(row.answered) for row in rows if row.answer == DECLINE_ANSWER],
-            open_on_token=sum(1 for row in rows if row.serial == serial and _is_open(row, now)),
+            open_on_token=sum(row.open_on_token for row in rows),
         )
 
     def transaction_status(self, serial: str, transaction_id: str) -> Optional[ChallengeStatus]:
@@ -309,18 +259,13 @@ class ChallengeTables:
         self.session.commit()
 
 
-def _open_conditions(now: datetime, started: bool) -> Sequence[Any]:
+def _open_conditions(now: Any, started: bool) -> Sequence[Any]:
     conditions = [
         challenge.c.otp_valid.is_(False),
         or_(challenge.c.data.is_(None), challenge.c.data != DECLINED),
         challenge.c.expiration > now,
     ]
     return [*conditions, challenge.c.timestamp <= now] if started else conditions
-
-
-def _is_open(row: Any, now: datetime) -> bool:
-    """Still awaiting an answer; a push whose challenge row is gone (outer join) is not."""
-    return row.expiration is not None and row.timestamp <= now and _status(row).state(aware(now)) is ChallengeState.OPEN
 
 
 def _status(row: Any) -> ChallengeStatus:
@@ -333,5 +278,66 @@ def _belongs_to_challenge() -> Any:
     """Match on id and nonce: SQLite reuses the ids of deleted challenges."""
     return (push_record.c.challenge_id == challenge.c.id) & (push_record.c.nonce == challenge.c.challenge)
 
+
+def _phone_side_statement(with_challenge: bool) -> Any:
+    query = (
+        select(token.c.id, token.c.rollout_state, tokeninfo.c.Key, tokeninfo.c.Value)
+        .outerjoin(tokeninfo, (tokeninfo.c.token_id == token.c.id) & tokeninfo.c.Key.in_(_PHONE_SIDE_INFO))
+        .where(token.c.serial == bindparam("serial"), token.c.tokentype == TOKEN_TYPE)
+    )
+    if not with_challenge:
+        return query
+    return (
+        query.add_columns(
+            push_record.c.id.label("push_id"),
+            challenge.c.id.label("challenge_id"),
+            challenge.c.transaction_id,
+            challenge.c.otp_valid,
+            challenge.c.data,
+            challenge.c.expiration,
+        )
+        .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == bindparam("nonce")))
+        .outerjoin(push_record, _belongs_to_challenge())
+    )
+
+
+def _push_history_statement() -> Any:
+    token_id: Any = bindparam("token_id")
+    owner = (
+        select(tokenowner.c.user_id, tokenowner.c.resolver).where(tokenowner.c.token_id == token_id).limit(1)
+    ).subquery()
+    owners_tokens = (
+        select(token.c.serial)
+        .join(tokenowner, tokenowner.c.token_id == token.c.id)
+        .join(owner, (tokenowner.c.user_id == owner.c.user_id) & (tokenowner.c.resolver == owner.c.resolver))
+        .where(token.c.tokentype == TOKEN_TYPE)
+    )
+    this_token = select(token.c.serial).where(token.c.id == token_id)
+    # Open on this token, decided by the database; a push whose challenge row is gone (outer join) is not open.
+    open_here = and_(push_record.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), started=True))
+    return (
+        select(
+            push_record.c.created,
+            push_record.c.answer,
+            push_record.c.answered,
+            case((open_here, 1), else_=0).label("open_on_token"),
+        )
+        .outerjoin(challenge, _belongs_to_challenge())
+        .where(push_record.c.serial.in_(owners_tokens.union(this_token)), push_record.c.created >= bindparam("since"))
+    )
+
+
+# The login and the phone's requests run these every time: built once, so SQLAlchemy neither builds nor
+# keys them again (which cost more than running them); each call only binds its values.
+_INSERT_PUSH = insert(push_record)
+_PHONE_SIDE = _phone_side_statement(with_challenge=False)
+_PHONE_SIDE_AND_CHALLENGE = _phone_side_statement(with_challenge=True)
+_OPEN_PUSHES = (
+    select(push_record.c.push_data)
+    .join(challenge, _belongs_to_challenge())
+    .where(challenge.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), started=True))
+    .order_by(challenge.c.id)
+)
+_PUSH_HISTORY = _push_history_statement()
 
 __all__ = ["ChallengeTables", "DeliveryRecord", "PhoneSideToken", "SavedChallenge", "StoredChallenge"]

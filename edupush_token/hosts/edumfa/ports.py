@@ -9,7 +9,7 @@ from edumfa.lib.audit import getAudit
 from edumfa.lib.config import get_from_config
 from edumfa.lib.crypto import decryptPassword, encryptPassword
 from edumfa.lib.lifecycle import register_request_finalizer
-from edumfa.lib.policy import Match
+from edumfa.lib.policy import Match, PolicyClass
 from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
 from edumfa.lib.token import get_one_token
 from edumfa.models import Challenge, cleanup_challenges, db
@@ -28,31 +28,50 @@ from ...wire.push_data import PushData
 
 
 class Policies:
-    """eduMFA's policies for one request's user; the user is resolved only when a policy is read."""
+    """eduMFA's policies for one request's user; the user is resolved only when a policy is read.
+
+    A scope's policies are matched once (user, realm, resolver, client, time,
+    conditions), and each setting is picked from that list the way eduMFA's
+    own match for one action picks it: a login reads a dozen settings, and a
+    match for each cost more than all the rest of the plugin's part of the login.
+    """
 
     def __init__(self, g: Any, user: Any) -> None:
         self._g = g
         self._user = user
+        self._matched: dict[Scope, list[dict[str, Any]]] = {}
 
     def value(self, scope: Scope, action: str) -> Optional[str]:
         if self._g is None:
             return None
-        values = Match.user(self._g, scope=scope.value, action=action, user_object=self._owner()).action_values(
-            unique=True, allow_white_space_in_action=True, write_to_audit_log=False
+        policies = [policy for policy in self._policies(scope) if _sets(policy, action)]
+        values = self._g.policy_object.extract_action_values(
+            policies, action, unique=True, allow_white_space_in_action=True
         )
         return next(iter(values)) if values else None
 
     def enabled(self, scope: Scope, action: str) -> bool:
         if self._g is None:
             return False
-        return bool(
-            Match.user(self._g, scope=scope.value, action=action, user_object=self._owner()).any(
-                write_to_audit_log=False
-            )
-        )
+        return any(_sets(policy, action) for policy in self._policies(scope))
+
+    def _policies(self, scope: Scope) -> list[dict[str, Any]]:
+        if scope not in self._matched:
+            match = Match.user(self._g, scope=scope.value, action=None, user_object=self._owner())
+            self._matched[scope] = list(match.policies(write_to_audit_log=False))
+        return self._matched[scope]
 
     def _owner(self) -> Any:
         return self._user() if callable(self._user) else self._user
+
+
+def _sets(policy: dict[str, Any], action: str) -> bool:
+    """eduMFA's test of a policy against an action (``PolicyClass.list_policies``), on a list matched without one."""
+    actions = policy.get("action")
+    if not actions:
+        return True
+    found, excluded = PolicyClass._search_value(actions, action)
+    return bool(found and not excluded)
 
 
 def defined_anywhere(g: Any, scope: Scope, action: str) -> bool:

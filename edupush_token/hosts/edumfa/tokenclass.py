@@ -233,18 +233,19 @@ class EdupushPlusTokenBase(TokenClass):
         return True, message, outcome.transaction_id, {"attributes": {"hideResponseInput": True}}
 
     def _push_token(self) -> PushToken:
+        info = self.token.get_info()  # raw values, read once: each get_tokeninfo() builds this dict again
         recipient = Recipient(
             serial=self.token.serial,
-            gateway_name=self.get_tokeninfo(Info.FIREBASE_CONFIG) or POLL_ONLY,
-            registration_token=self.get_tokeninfo(Info.FIREBASE_TOKEN) or "",
-            unregistered=bool(self.get_tokeninfo(Info.REGISTRATION_STATE)),
-            encrypted_server_key=self.token.get_info().get(Info.SERVER_PRIVATE_KEY, ""),
+            gateway_name=info.get(Info.FIREBASE_CONFIG) or POLL_ONLY,
+            registration_token=info.get(Info.FIREBASE_TOKEN) or "",
+            unregistered=bool(info.get(Info.REGISTRATION_STATE)),
+            encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
         )
         return PushToken(
             id=self.token.id,
             recipient=recipient,
-            registration_url=self.get_tokeninfo(Info.REGISTRATION_URL) or "",
-            server_key_size=int(self.get_tokeninfo(Info.SERVER_KEY_SIZE) or catalogue.DEFAULT_SERVER_KEY_SIZE),
+            registration_url=info.get(Info.REGISTRATION_URL) or "",
+            server_key_size=int(info.get(Info.SERVER_KEY_SIZE) or catalogue.DEFAULT_SERVER_KEY_SIZE),
         )
 
     def _wait_seconds(self, options: dict) -> Optional[int]:
