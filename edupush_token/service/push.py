@@ -6,6 +6,7 @@ poll for it whatever happens to the push.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,7 +93,7 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
             return PushOutcome(False, refusal.message, login.transaction_id)
         gateway_name = POLL_ONLY
     push = _push_data(token, auth, policies, login.context, now)
-    recipient = Recipient(**{**token.recipient.__dict__, "gateway_name": gateway_name})
+    recipient = dataclasses.replace(token.recipient, gateway_name=gateway_name)
     saved = ports.store.create_push(
         recipient.serial,
         login.transaction_id,

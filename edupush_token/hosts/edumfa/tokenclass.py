@@ -193,9 +193,10 @@ class EdupushPlusTokenBase(TokenClass):
         if self._wait_seconds(options) is not None:
             # eduMFA hands these options on to authenticate() or create_challenge().
             environ = flask_request.environ if has_request_context() else {}
-            process_slots = push_wait.slots(edumfa_ports().config, environ)
+            ports = edumfa_ports()
+            process_slots = push_wait.slots(ports.config, environ)
             if push_wait.try_reserve(process_slots):
-                edumfa_ports().host.after_request(process_slots.give_back)
+                ports.host.after_request(process_slots.give_back)
                 options[self._wait_slot_key()] = True
                 return False  # authenticate() sends the push and waits instead
             options[WAIT_REFUSED] = True
