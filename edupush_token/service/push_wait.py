@@ -23,10 +23,10 @@ from ..waiting import Server, WaitSlots, answers, wait_slots_for
 
 log = logging.getLogger(__name__)
 
-REFUSED = (
-    " This server cannot hold the login open while you answer; confirm it in the app,"
-    " then the application can complete it with the transaction_id."
-)
+# What the relying application shows its user: plain words, no protocol terms.
+REFUSED = " The server is busy and cannot wait for your answer: confirm the login in the app, then continue."
+UNANSWERED = "The push login was not answered in time."
+DECLINED = "The push login was declined on the phone."
 
 
 def slots(config: HostConfig, environ: Mapping[str, Any]) -> WaitSlots:
@@ -74,3 +74,8 @@ def wait_for_answer(
         listening = runtime.listeners.listener_for(engine, answers.notify).in_use()
     with listening:
         return answers.wait_for(transaction_id, decided, timeout=timeout)
+
+
+def failure_text(outcome: Optional[ChallengeState]) -> str:
+    """What the relying application is told when a wait did not end in an accept."""
+    return DECLINED if outcome is ChallengeState.DECLINED else UNANSWERED

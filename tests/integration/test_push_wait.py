@@ -8,6 +8,7 @@ import pytest
 from edupush_token import catalogue
 from edupush_token.catalogue import MAX_OPEN, MIN_INTERVAL, Config
 from edupush_token.devtools.phone import FlaskClientTransport
+from edupush_token.service import push_wait as push_wait_service
 from support import PIN, action, actions
 
 pytestmark = pytest.mark.both_engines
@@ -96,7 +97,7 @@ def test_without_a_handler_to_spare_push_wait_falls_back_to_challenge_response(a
     body, elapsed = timed_check(validate, **{"pass": PIN})
     assert elapsed < 5
     assert body["result"]["authentication"] == "CHALLENGE"
-    assert "cannot hold the login open" in body["detail"]["message"]
+    assert push_wait_service.REFUSED.strip() in body["detail"]["message"]
     transaction_id = body["detail"]["transaction_id"]
     enrolled.phone.accept(enrolled.phone.poll(enrolled.token)[0])
     _status, body = validate(**{"pass": "", "transaction_id": transaction_id})

@@ -30,11 +30,12 @@ from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import Recipient
 from ...wire import requests as wire_requests
 from ...wire.enrollment_url import enrollment_url, render_label
-from . import endpoint, policies
+from . import endpoint, policies, replies
 from .ports import Policies, Store, edumfa_ports, gateway_exists
 
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
 WAIT_SLOT = f"{TOKEN_TYPE}_wait_slot"
+PIN_MATCHED = f"{TOKEN_TYPE}_pin_matched"
 SCAN_PROMPT = "Please scan the QR code with the eduMFA Authenticator app!"
 
 
@@ -47,6 +48,7 @@ class EdupushPlusTokenBase(TokenClass):
         TokenClass.__init__(self, db_token)
         self.set_type(TOKEN_TYPE)
         self.hKeyRequired = False
+        self._spare_failcounter = False
 
     @staticmethod
     def get_class_type() -> str:
@@ -187,23 +189,36 @@ class EdupushPlusTokenBase(TokenClass):
         return bool(self.is_active())
 
     def is_challenge_request(self, passw: Any, user: Any = None, options: Optional[dict] = None) -> bool:
-        options = options if options is not None else {}
-        if not isinstance(passw, str):
-            return False  # e.g. a JSON number as "pass": no PIN can match it
-        if self._wait_seconds(options) is not None:
-            # eduMFA hands these options on to authenticate() or create_challenge().
-            environ = flask_request.environ if has_request_context() else {}
-            ports = edumfa_ports()
-            process_slots = push_wait.slots(ports.config, environ)
-            if push_wait.try_reserve(process_slots):
-                ports.host.after_request(process_slots.give_back)
-                options[self._wait_slot_key()] = True
-                return False  # authenticate() sends the push and waits instead
-            options[WAIT_REFUSED] = True
-        return bool(self.check_pin(passw, user=user, options=options))
+        """The PIN alone asks for a push; with push_wait and a slot to spare, authenticate() sends it and waits.
 
-    def _wait_slot_key(self) -> str:
-        return f"{WAIT_SLOT}:{self.token.serial}"
+        The PIN is checked first, so that wrong PINs never take a wait slot.
+        """
+        options = options if options is not None else {}
+        if not self._pin_matches(passw, user, options):
+            return False
+        wait_seconds = self._wait_seconds(options)
+        if wait_seconds is None:
+            return True
+        environ = flask_request.environ if has_request_context() else {}
+        ports = edumfa_ports()
+        process_slots = push_wait.slots(ports.config, environ)
+        if push_wait.try_reserve(process_slots):
+            ports.host.after_request(process_slots.give_back)
+            options[self._option(WAIT_SLOT)] = wait_seconds  # eduMFA hands the options on to authenticate()
+            return False
+        options[WAIT_REFUSED] = True
+        return True
+
+    def _pin_matches(self, passw: Any, user: Any, options: dict) -> bool:
+        """check_pin() hashes; is_challenge_request() and authenticate() share its answer within one request."""
+        key = self._option(PIN_MATCHED)
+        if key not in options:
+            options[key] = isinstance(passw, str) and bool(self.check_pin(passw, user=user, options=options))
+        return bool(options[key])
+
+    def _option(self, name: str) -> str:
+        """A key of eduMFA's options for this token: one login checks all the user's tokens with one dict."""
+        return f"{name}:{self.token.serial}"
 
     def create_challenge(self, transactionid: Optional[str] = None, options: Optional[dict] = None) -> tuple:
         return self._push_challenge(transactionid, options or {}, waits_here=False)
@@ -260,27 +275,38 @@ class EdupushPlusTokenBase(TokenClass):
     def authenticate(self, passw: Any, user: Any = None, options: Optional[dict] = None) -> tuple:
         """push_wait: one /validate/check with the PIN sends the push and waits for the answer."""
         options = options if options is not None else {}
-        pin_match = isinstance(passw, str) and self.check_pin(passw, user=user, options=options)
-        wait_seconds = self._wait_seconds(options)
+        pin_match = self._pin_matches(passw, user, options)
+        wait_seconds = options.get(self._option(WAIT_SLOT))
         if not pin_match or wait_seconds is None or options.get("valid_token_num"):
             return pin_match, -1, None
-        may_wait = options.get(self._wait_slot_key(), False)
-        if not may_wait:
-            options[WAIT_REFUSED] = True
-        created, message, transaction_id, _attributes = self._push_challenge(None, options, waits_here=may_wait)
+        created, message, transaction_id, _attributes = self._push_challenge(None, options, waits_here=True)
         if not created:
-            return pin_match, -1, {"message": message}
-        if not may_wait:
-            return pin_match, -1, {"message": message, "transaction_id": transaction_id}
+            return self._rejected(message)
         ports = edumfa_ports()
         outcome = push_wait.wait_for_answer(
             ports.store, ports.clock, db.engine, self.token.serial, transaction_id, wait_seconds
         )
+        # Used up if accepted; voided if not, so that a late accept completes nothing and blocks no next login.
+        ports.store.consume_transaction(transaction_id)
         if outcome is ChallengeState.ACCEPTED:
-            ports.store.consume_transaction(transaction_id)
             return pin_match, 1, None
-        reason = "declined on the phone" if outcome is ChallengeState.DECLINED else "not answered in time"
-        return pin_match, -1, {"message": f"The push login was {reason}."}
+        return self._rejected(push_wait.failure_text(outcome))
+
+    def _rejected(self, message: str) -> tuple:
+        """A REJECT that is no failed authentication: the user typed nothing wrong.
+
+        Declines are counted by the decline limit, refusals are the limits at
+        work, and an unanswered push may simply have been missed; none of them
+        may lock the token the way a guessed OTP does.
+        """
+        self._spare_failcounter = True
+        replies.reject_with(message)
+        return True, -1, {"message": message}
+
+    def inc_failcount(self) -> int:
+        if self._spare_failcounter:
+            return int(self.token.failcount)
+        return int(TokenClass.inc_failcount(self))
 
     @check_token_locked
     def check_challenge_response(self, user: Any = None, passw: Any = None, options: Optional[dict] = None) -> int:
