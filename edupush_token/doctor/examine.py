@@ -63,6 +63,7 @@ def examine(
         ("enrollment policy present", policies.check_registration_policy(deployment)),
         ("registration URL", policies.check_registration_urls(deployment, web.get)),
         ("policy actions known", policies.check_unknown_actions(deployment)),
+        ("policy values valid", policies.check_policy_values(deployment)),
         ("TLS verification by phones", policies.check_tls_verification(deployment)),
         ("texts on the phone", texts.check_phone_texts(deployment)),
         ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),

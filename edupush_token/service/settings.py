@@ -14,11 +14,12 @@ from datetime import timedelta
 from typing import Callable, Optional
 
 from .. import catalogue
-from ..catalogue import AllowPolling, Policy, Scope
+from ..catalogue import AllowPolling, Kind, Policy, Scope
 from ..errors import PolicyValueError, WireError
 from ..limits import PushLimits
 from ..ports import PolicyReader
 from ..wire.dart_url import canonical_url
+from ..wire.templates import check_template
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ def number(policies: PolicyReader, policy: Policy, default: Optional[int] = None
     fallback = policy.default if default is None else default
     if raw is None:
         return int(fallback or 0)
+    return _whole_number(policy, raw)
+
+
+def _whole_number(policy: Policy, raw: str) -> int:
     try:
         value: Optional[int] = int(raw)
     except (TypeError, ValueError):
@@ -145,6 +150,37 @@ def number(policies: PolicyReader, policy: Policy, default: Optional[int] = None
     if value is None or (low is not None and value < low) or (high is not None and value > high):
         raise PolicyValueError(f"{policy.name} must be a whole number from {low} to {high}, not {raw!r}.")
     return value
+
+
+def check_value(policy: Policy, raw: object) -> None:
+    """Refuse, before it is stored, a value that logins or enrollments would refuse later.
+
+    ``raw`` is the action's value as the host keeps it: True for an action
+    written without a value.  A switch (``Kind.BOOL``) is on wherever its
+    name appears, whatever follows it, so ``=false`` would silently mean on.
+    Whether a Firebase gateway exists is the host's to say, not checked here.
+    """
+    if policy.kind is Kind.BOOL:
+        if raw is not True and str(raw).strip().lower() not in ("true", "1"):
+            raise PolicyValueError(
+                f"{policy.name} is a switch: write it without a value to turn it on, and leave it out to turn "
+                f"it off (={raw} would turn it on)."
+            )
+        return
+    if raw is True or not str(raw).strip():
+        raise PolicyValueError(f"{policy.name} needs a value: {policy.describe()}")
+    text = str(raw).strip()
+    if policy.kind is Kind.INT:
+        _whole_number(policy, text)
+    if policy.allowed and text not in policy.allowed:
+        raise PolicyValueError(f"{policy.name} must be one of {', '.join(policy.allowed)}, not {text!r}.")
+    if policy is catalogue.REGISTRATION_URL:
+        valid_registration_url(text)
+    elif policy in (catalogue.MOBILE_TEXT, catalogue.MOBILE_TITLE):
+        try:
+            check_template(text)
+        except WireError as error:
+            raise PolicyValueError(f"{policy.name}: {error}") from None
 
 
 def _text(policies: PolicyReader, policy: Policy) -> Optional[str]:

@@ -6,8 +6,10 @@ from typing import Callable, List
 from urllib.parse import urlsplit
 
 from ... import catalogue
-from ...catalogue import TOKEN_TYPE
+from ...catalogue import TOKEN_TYPE, Scope
+from ...errors import PolicyValueError
 from ...policy_sets import PLACEHOLDER_URL
+from ...service.settings import check_value
 from ...wire import WireError
 from ...wire.dart_url import canonical_url
 from ..deployment import AUTHENTICATION, ENROLLMENT, FIREBASE_PROVIDER, POLL_ONLY, Deployment
@@ -165,6 +167,32 @@ def check_unknown_actions(deployment: Deployment) -> List[Finding]:
         for policy, scope, action in deployment.edupushplus_actions()
         if action not in deployment.known_actions.get(scope, frozenset())
     ]
+
+
+# Policies with checks of their own, which say more than "invalid value".
+OWN_CHECKS = (catalogue.REGISTRATION_URL, catalogue.FIREBASE_CONFIG, catalogue.MOBILE_TEXT, catalogue.MOBILE_TITLE)
+
+
+def check_policy_values(deployment: Deployment) -> List[Finding]:
+    """Every active edupushplus value as logins and enrollments will read it: type, range, allowed values."""
+    findings = []
+    for scope in Scope:
+        for stored in deployment.active_policies(scope.value):
+            for action, value in stored["action"].items():
+                known = catalogue.policy_named(action, scope)
+                if known is None or known in OWN_CHECKS:
+                    continue
+                try:
+                    check_value(known, value)
+                except PolicyValueError as problem:
+                    findings.append(
+                        error(
+                            "policy-value-invalid",
+                            f"Policy {stored['name']!r} ({scope.value}): {problem}",
+                            "Correct the value; the logins or enrollments it applies to fail until then.",
+                        )
+                    )
+    return findings
 
 
 def check_tls_verification(deployment: Deployment) -> List[Finding]:

@@ -2,12 +2,14 @@
 
 import pytest
 
+from edupush_token import catalogue
 from edupush_token.catalogue import TOKEN_TYPE
 from edupush_token.doctor.checks.policies import (
     FIREBASE_CONFIGURATION,
     REGISTRATION_URL,
     SSL_VERIFY,
     check_firebase_configuration,
+    check_policy_values,
     check_registration_policy,
     check_tls_verification,
     check_unknown_actions,
@@ -17,7 +19,13 @@ from edupush_token.doctor.findings import Severity
 
 from .factory import CONFIG_FILE, GATEWAY, URL, only, policy
 
-ALL_CHECKS = (check_registration_policy, check_unknown_actions, check_tls_verification, check_firebase_configuration)
+ALL_CHECKS = (
+    check_registration_policy,
+    check_unknown_actions,
+    check_policy_values,
+    check_tls_verification,
+    check_firebase_configuration,
+)
 
 
 @pytest.mark.parametrize("check", ALL_CHECKS)
@@ -78,3 +86,27 @@ def test_firebase_gateway_wrong_type(make_deployment):
     deployment = make_deployment(gateways={GATEWAY: Gateway(GATEWAY, sms, {})})
     finding = only(check_firebase_configuration(deployment), "firebase-gateway-wrong-type", Severity.ERROR)
     assert f"names {GATEWAY!r}, a {sms} gateway" in finding.problem
+
+
+@pytest.mark.parametrize(
+    "scope, action, value, words",
+    [
+        (AUTHENTICATION, catalogue.WAIT.name, "twenty", "whole number from 1 to 300, not 'twenty'"),
+        (AUTHENTICATION, catalogue.MAX_OPEN.name, "0", "whole number from 1 to 10"),
+        (AUTHENTICATION, catalogue.ALLOW_POLLING.name, "sometimes", "one of allow, deny, token"),
+        (AUTHENTICATION, catalogue.SYNCHRONOUS_DELIVERY.name, "false", "is a switch"),
+        (ENROLLMENT, catalogue.SERVER_KEY_SIZE.name, "1024", "from 2048 to 4096"),
+        (ENROLLMENT, catalogue.TTL.name, True, "needs a value"),
+    ],
+)
+def test_policy_value_invalid(make_deployment, scope, action, value, words):
+    finding = only(
+        check_policy_values(make_deployment(**{scope: {action: value}})), "policy-value-invalid", Severity.ERROR
+    )
+    assert f"Policy 'edupushplus-{scope}' ({scope}): {action}" in finding.problem
+    assert words in finding.problem
+
+
+def test_inactive_policies_values_are_not_judged(make_deployment):
+    stored = policy(AUTHENTICATION, {catalogue.WAIT.name: "twenty"}, active=False)
+    assert check_policy_values(make_deployment(policies=(stored,))) == []
