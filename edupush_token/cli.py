@@ -25,8 +25,16 @@ deployment, and the ready-made policy sets.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """Wrong usage exits 1, not argparse's 2: ``policies load`` reports "changed" as 2."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edupush-token",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -207,9 +215,12 @@ def _add_policies(commands) -> None:
         "policies",
         "load the ready policy sets into eduMFA, export them back, list them",
         "The ready policy sets (the repository's policies/, shipped with the package) go into eduMFA\n"
-        "through eduMFA's own importer (what `edumfa-manage import policy -u` does). Loading is\n"
-        "idempotent: policies that already match are left alone. `export` writes eduMFA's edupushplus\n"
-        "policies in the same file format, so export and load round-trip.",
+        "through eduMFA's own importer (what `edumfa-manage config import policy -u` does). Loading is\n"
+        "idempotent and all-or-nothing: policies that already match are left alone; unknown actions,\n"
+        "invalid values, or a policy changed in eduMFA since (without --force) write nothing.\n"
+        "Exit status of load: 0 unchanged, 2 changed, 1 refused (nothing written).\n"
+        "`export` writes eduMFA's edupushplus policies in the same file format, so export and load\n"
+        "round-trip.",
     )
     actions = policies.add_subparsers(dest="action", required=True, metavar="ACTION")
     load = actions.add_parser(
@@ -223,8 +234,18 @@ def _add_policies(commands) -> None:
         metavar="URL",
         help="your eduMFA's public URL; replaces the sets' placeholder https://edumfa.example.org",
     )
+    load.add_argument(
+        "--firebase-gateway",
+        metavar="NAME",
+        help='the Firebase gateway (eduMFA SMS gateway) new tokens are pushed through; "poll only" for none',
+    )
+    load.add_argument(
+        "--force", action="store_true", help="overwrite policies that were changed in eduMFA since they were loaded"
+    )
     _add_config(load)
-    load.set_defaults(run=lambda args: _policies().load(args.config, args.sets, args.public_url))
+    load.set_defaults(
+        run=lambda args: _policies().load(args.config, args.sets, args.public_url, args.firebase_gateway, args.force)
+    )
     export = actions.add_parser(
         "export",
         help="write eduMFA's edupushplus policies as a policy file",

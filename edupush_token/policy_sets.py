@@ -3,7 +3,7 @@
 A policy file is ``{"policy": [ {...}, ... ]}``, each policy with the fields of
 eduMFA's ``set_policy`` and its ``action`` as eduMFA's ``"name=value, flag"``
 string.  Files without ``true``/``false``/``null`` are also Python literals,
-which is what ``edumfa-manage import policy`` reads.
+which is what ``edumfa-manage config import policy`` reads.
 
 The sets live once, in the repository's top-level ``policies/``;
 ``edupush_token/policies`` links there, so a wheel carries them as package
@@ -13,12 +13,16 @@ data and a source checkout reads the same files.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Mapping, Optional
 
-from .errors import PolicyFileError
+from . import catalogue
+from .catalogue import TOKEN_TYPE, Scope
+from .errors import PolicyFileError, PolicyValueError
+from .service.settings import check_value
 
 PLACEHOLDER_URL = "https://edumfa.example.org"
 FILE_SUFFIX = ".json"
@@ -49,7 +53,7 @@ def resolve(name_or_path: str) -> Path:
 
 
 def read(path: Path) -> List[dict]:
-    """The policies of a file: JSON, or the Python literal ``edumfa-manage export`` writes."""
+    """The policies of a file: JSON, or the Python literal ``edumfa-manage config export`` writes."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         content = json.loads(text)
@@ -79,6 +83,62 @@ def with_public_url(policies: List[dict], public_url: Optional[str]) -> List[dic
         else policy
         for policy in policies
     ]
+
+
+def with_firebase_gateway(policies: List[dict], gateway: Optional[str]) -> List[dict]:
+    """Point every policy that names a Firebase configuration at ``gateway`` (or "poll only")."""
+    if gateway is None:
+        return policies
+    action = catalogue.FIREBASE_CONFIG.name
+    if not any(action in actions(policy["action"]) for policy in policies):
+        raise PolicyFileError(f"None of these policies sets {action}, so --firebase-gateway has nothing to change.")
+    return [
+        {**policy, "action": action_string({**actions(policy["action"]), action: gateway})}
+        if action in actions(policy["action"])
+        else policy
+        for policy in policies
+    ]
+
+
+def problems(policies: List[dict], host_actions: Mapping[str, Collection[str]]) -> List[str]:
+    """Everything wrong with these policies, found before any is written.
+
+    ``edupushplus_*`` actions are checked against the catalogue (name, scope,
+    value); the host's own actions against ``host_actions`` (scope -> names).
+    """
+    found = []
+    for policy in policies:
+        scope = policy["scope"]
+        if scope not in host_actions:
+            found.append(f"{policy['name']}: unknown scope {scope!r}{_did_you_mean(scope, list(host_actions))}")
+            continue
+        for action, value in actions(policy["action"]).items():
+            problem = _action_problem(action, value, scope, host_actions[scope])
+            if problem:
+                found.append(f"{policy['name']} ({scope}): {problem}")
+    return found
+
+
+def _action_problem(action: str, value: object, scope: str, known: Collection[str]) -> Optional[str]:
+    if not action.startswith(TOKEN_TYPE + "_"):
+        return None if action in known else f"unknown action {action}{_did_you_mean(action, known)}"
+    ours = catalogue.policy_named(action, Scope(scope)) if scope in {each.value for each in Scope} else None
+    if ours is None:
+        elsewhere = [other.value for other in Scope if catalogue.policy_named(action, other)]
+        if elsewhere:
+            return f"{action} belongs in the {' or '.join(elsewhere)} scope"
+        names = [policy.name for policy in catalogue.POLICIES]
+        return f"unknown action {action}{_did_you_mean(action, names)}"
+    try:
+        check_value(ours, value)
+    except PolicyValueError as error:
+        return str(error)
+    return None
+
+
+def _did_you_mean(name: str, candidates: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def placeholders(policies: List[dict]) -> List[str]:

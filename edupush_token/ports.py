@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 from .catalogue import Scope
 from .crypto import ServerKeyPair
 from .delivery import DeliveryReport, DeliveryState
-from .delivery.firebase import FirebaseGateway
 from .lifecycle import ChallengeStatus
 from .limits import PushHistory
 from .wire.push_data import PushData
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # firebase-admin only where pushes are sent: the doctor must run without it
+    from .delivery.firebase import FirebaseGateway
     from .storage.challenges import PhoneSideToken, SavedChallenge, StoredChallenge
 
 Runner = Callable[[Callable[[], Any]], Any]  # runs a function in the host's context

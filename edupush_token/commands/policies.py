@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -11,15 +12,23 @@ from .. import policy_sets
 DEFAULT_SET = "edupushplus-poll-only"
 
 
-def policies_to_load(sources: Sequence[str], public_url: Optional[str]) -> List[dict]:
-    """The policies of the named sets or files, with the placeholder server URL replaced.
+class LoadStatus(enum.IntEnum):
+    """``policies load``'s exit status, for configuration management (Terraform's and Puppet's convention)."""
+
+    UNCHANGED = 0  # eduMFA already had every policy as loaded
+    REFUSED = 1  # nothing written: a problem in the policies, a changed policy without --force, or wrong usage
+    CHANGED = 2  # policies added or updated
+
+
+def policies_to_load(sources: Sequence[str], public_url: Optional[str], gateway: Optional[str] = None) -> List[dict]:
+    """The policies of the named sets or files, with the placeholder server URL and the gateway replaced.
 
     Refuses to load the placeholder itself: phones would be sent to edumfa.example.org.
     """
     policies = []
     for source in sources:
         policies += policy_sets.read(policy_sets.resolve(source))
-    policies = policy_sets.with_public_url(policies, public_url)
+    policies = policy_sets.with_firebase_gateway(policy_sets.with_public_url(policies, public_url), gateway)
     left = policy_sets.placeholders(policies)
     if left:
         raise policy_sets.PolicyFileError(
@@ -29,30 +38,42 @@ def policies_to_load(sources: Sequence[str], public_url: Optional[str]) -> List[
     return policies
 
 
-def load_into(config_file, policies: Sequence[dict]):
+def load_into(config_file, policies: Sequence[dict], force: bool = False):
     from ..hosts.edumfa import policy_io
     from ..hosts.edumfa.app import app_context
 
     with app_context(config_file):
-        return policy_io.load(policies)
+        return policy_io.load(policies, force)
 
 
 def describe(outcome) -> str:
+    """One policy's line: what happened, and for a changed policy, how it differs."""
+    line = outcome.outcome.value
     if outcome.changed_fields:
-        return f"{outcome.outcome.value} ({', '.join(outcome.changed_fields)})"
-    return outcome.outcome.value
+        line += f" ({', '.join(outcome.changed_fields)})"
+    return "".join([line, *(f"\n    {change}" for change in outcome.changed_actions)])
 
 
-def load(config_file: str, sources: Sequence[str], public_url: Optional[str]) -> int:
+def load(
+    config_file: str, sources: Sequence[str], public_url: Optional[str], gateway: Optional[str], force: bool
+) -> int:
     try:
-        policies = policies_to_load(sources or [DEFAULT_SET], public_url)
-        outcomes = load_into(config_file, policies)
+        policies = policies_to_load(sources or [DEFAULT_SET], public_url, gateway)
+        result = load_into(config_file, policies, force)
     except (policy_sets.PolicyFileError, FileNotFoundError) as problem:
         print(f"edupush-token policies load: {problem}", file=sys.stderr)
-        return 2
-    for outcome in outcomes:
+        return LoadStatus.REFUSED
+    for outcome in result.outcomes:
         print(f"{outcome.name}: {describe(outcome)}")
-    return 0
+    if result.refused and not result.written:
+        print(
+            "edupush-token policies load: nothing was written: a policy differs from what eduMFA has "
+            "(shown above as stored -> loaded). Keep eduMFA's values in your policy file, or pass --force "
+            "to overwrite them.",
+            file=sys.stderr,
+        )
+        return LoadStatus.REFUSED
+    return LoadStatus.CHANGED if result.written else LoadStatus.UNCHANGED
 
 
 def export(config_file: str, names: Sequence[str], output: Optional[Path]) -> int:

@@ -32,9 +32,11 @@ def load_policy_sets(instance, sets: Sequence[str], public_url: str, progress: O
     progress = progress or Progress()
     policies = policies_to_load(sets, public_url)
     with progress.step(f"Loading the policy sets {', '.join(sets)}"):
-        outcomes = load_into(instance.config_file, policies)
-    for outcome in outcomes:
+        result = load_into(instance.config_file, policies)
+    for outcome in result.outcomes:
         print(f"    policy {outcome.name}: {describe(outcome)}")
+    if not result.written and result.refused:
+        print("    (policies changed since they were loaded are kept as they are)")
 
 
 def run(

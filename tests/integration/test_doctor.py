@@ -29,7 +29,6 @@ from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
 from edupush_token.doctor.findings import Severity
 from edupush_token.doctor.web import Web
-from edupush_token.hosts.edumfa import policy_io
 from edupush_token.hosts.edumfa.app import app_context
 from support import action
 from support.tls import self_signed_certificate
@@ -326,12 +325,15 @@ def test_unknown_action_and_action_in_the_wrong_scope(doctor, instance, enrollme
     """The REST API refuses unknown action names; eduMFA's importer (edumfa-manage) does not."""
     enrollment_policy()
     typo = catalogue.MOBILE_TEXT.name[:-1]
+    from edumfa.commands.manage.helper import import_conf_policy
+
     with app_context(instance.config_file):
-        policy_io.load(
+        import_conf_policy(
             [
                 {"name": "typo", "scope": "authentication", "action": f"{typo}=Hi"},
                 {"name": "misplaced", "scope": "enrollment", "action": action(catalogue.WAIT, 20)},
-            ]
+            ],
+            update=True,
         )
     problems = [finding.problem for finding in doctor().findings if finding.code == "unknown-action"]
     assert len(problems) == 2

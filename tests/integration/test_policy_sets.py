@@ -39,7 +39,7 @@ def test_every_action_is_one_edumfa_knows(admin, path):
 
 
 def import_with_edumfa(app, path):
-    """What `edumfa-manage import policy -f <path> -u` does."""
+    """What `edumfa-manage config import policy -f <path> -u` does."""
     from edumfa.commands.manage.helper import import_conf_policy
 
     with app.app_context():

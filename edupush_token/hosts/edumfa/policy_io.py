@@ -1,8 +1,11 @@
 """Policies into eduMFA and back, through eduMFA's own import and export code.
 
-Loading goes through ``edumfa-manage import policy -u``'s function, but only for
-policies that would change, so loading a set twice leaves eduMFA (and its
-config timestamp, which makes every node reload) untouched the second time.
+Loading is planned first and written only if the whole plan may be: a file
+with a typo, or a policy the admin has changed since it was loaded, writes
+nothing (unless forced), so configuration management can run the load again
+and again without reverting anyone's work.  Policies that already match are
+not written at all, which leaves eduMFA's config timestamp (and so every
+node's cache) alone.
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ import contextlib
 import enum
 import io
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence
 
-from ... import TOKEN_TYPE, policy_sets
+from ... import catalogue, policy_sets
+from ...catalogue import TOKEN_TYPE
+from ...errors import PolicyFileError
+from .ports import gateway_exists
 
 
 class Outcome(str, enum.Enum):
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    DIFFERS = "differs"  # changed in eduMFA since; left alone unless forced
 
 
 @dataclass(frozen=True)
@@ -27,25 +34,96 @@ class LoadOutcome:
     name: str
     outcome: Outcome
     changed_fields: tuple = ()
+    changed_actions: tuple = ()  # "name: stored -> wanted"
 
 
-def load(policies: Sequence[dict]) -> List[LoadOutcome]:
-    """Store ``policies`` (file entries) in eduMFA; call inside an app context."""
+@dataclass(frozen=True)
+class LoadResult:
+    outcomes: List[LoadOutcome]
+    written: bool
+
+    @property
+    def refused(self) -> bool:
+        return any(outcome.outcome is Outcome.DIFFERS for outcome in self.outcomes)
+
+
+def load(policies: Sequence[dict], force: bool = False) -> LoadResult:
+    """Store ``policies`` (file entries) in eduMFA, all or none; call inside an app context.
+
+    Raises PolicyFileError, before writing anything, for unknown actions,
+    actions in the wrong scope, invalid values and Firebase gateways eduMFA
+    does not have.
+    """
     from edumfa.commands.manage.helper import get_conf_policy, import_conf_policy
 
-    outcomes = []
-    for wanted in policies:
-        [stored] = get_conf_policy(wanted["name"]) or [None]
-        if stored is None:
-            outcome = LoadOutcome(wanted["name"], Outcome.ADDED)
-        else:
-            changed = policy_sets.differences(wanted, stored)
-            outcome = LoadOutcome(wanted["name"], Outcome.UPDATED if changed else Outcome.UNCHANGED, tuple(changed))
-        if outcome.outcome is not Outcome.UNCHANGED:
-            with contextlib.redirect_stdout(io.StringIO()):  # its click.echo lines; we report ourselves
-                import_conf_policy([wanted], update=True)
-        outcomes.append(outcome)
-    return outcomes
+    found = policy_sets.problems(list(policies), host_actions()) + _missing_gateways(policies)
+    if found:
+        raise PolicyFileError("nothing was loaded:\n  " + "\n  ".join(found))
+    outcomes = [_plan(wanted, get_conf_policy(wanted["name"])) for wanted in policies]
+    differing = any(outcome.outcome is Outcome.DIFFERS for outcome in outcomes)
+    if differing and not force:
+        return LoadResult(outcomes, written=False)
+    to_write = [wanted for wanted, outcome in zip(policies, outcomes) if outcome.outcome is not Outcome.UNCHANGED]
+    for wanted in to_write:
+        with contextlib.redirect_stdout(io.StringIO()):  # its click.echo lines; we report ourselves
+            import_conf_policy([wanted], update=True)
+    if differing:
+        outcomes = [_forced(outcome) for outcome in outcomes]
+    return LoadResult(outcomes, written=bool(to_write))
+
+
+def _plan(wanted: dict, stored_list: list) -> LoadOutcome:
+    if not stored_list:
+        return LoadOutcome(wanted["name"], Outcome.ADDED)
+    [stored] = stored_list
+    changed = policy_sets.differences(wanted, stored)
+    if not changed:
+        return LoadOutcome(wanted["name"], Outcome.UNCHANGED)
+    return LoadOutcome(wanted["name"], Outcome.DIFFERS, tuple(changed), _action_changes(wanted, stored))
+
+
+def _forced(outcome: LoadOutcome) -> LoadOutcome:
+    if outcome.outcome is not Outcome.DIFFERS:
+        return outcome
+    return LoadOutcome(outcome.name, Outcome.UPDATED, outcome.changed_fields, outcome.changed_actions)
+
+
+def _action_changes(wanted: dict, stored: dict) -> tuple:
+    want = policy_sets.actions(wanted["action"])
+    have = stored["action"]
+    return tuple(
+        f"{name}: {_shown(have.get(name))} -> {_shown(want.get(name))}"
+        for name in sorted(set(want) | set(have))
+        if want.get(name) != have.get(name)
+    )
+
+
+def _shown(value: object) -> str:
+    return "(not set)" if value is None else "(on)" if value is True else repr(str(value))
+
+
+def host_actions() -> Dict[str, FrozenSet[str]]:
+    """eduMFA's action names per scope, its own and every loaded token type's."""
+    from edumfa.lib.policy import get_static_policy_definitions
+    from edumfa.lib.token import get_dynamic_policy_definitions
+
+    static = get_static_policy_definitions()
+    dynamic = get_dynamic_policy_definitions()
+    return {
+        scope: frozenset(static.get(scope, {})) | frozenset(dynamic.get(scope, {}))
+        for scope in set(static) | set(dynamic)
+    }
+
+
+def _missing_gateways(policies: Sequence[dict]) -> List[str]:
+    action = catalogue.FIREBASE_CONFIG.name
+    return [
+        f"{policy['name']}: {action}={name!r}, but eduMFA has no Firebase gateway of that name "
+        "(define it under Config > SMS gateways, or load with --firebase-gateway NAME)"
+        for policy in policies
+        for name in [policy_sets.actions(policy["action"]).get(action)]
+        if isinstance(name, str) and name != catalogue.POLL_ONLY and not gateway_exists(name)
+    ]
 
 
 def export(names: Optional[Sequence[str]] = None) -> List[dict]:
