@@ -341,5 +341,7 @@ DEFAULT_FCM_URL = "https://fcm.googleapis.com"
 DEFAULT_FCM_TIMEOUT = 5.0
 
 EDUMFA_PLUGIN_MODULE = "edupush_token.edumfa_plugin"
+EDUMFA_CONFIG_FILE = "/etc/edumfa/edumfa.cfg"
+EDUMFA_CONFIG_FILE_VARIABLE = "EDUMFA_CONFIGFILE"  # the environment variable eduMFA's app factory reads
 EDUMFA_FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 FIREBASE_SERVICE_ACCOUNT_OPTION = "JSON config file"  # the Firebase provider's option name

@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from .catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
+from .hosts.edumfa.app import default_config_file
 from .webui import command as webui_command
 
 DEFAULT_SERVE_DIRECTORY = Path("var") / "edumfa"
 DEFAULT_DEMO_DIRECTORY = Path("var") / "demo"
 DEFAULT_FAKE_FCM_SERVICE_ACCOUNT = Path("var") / "fake-fcm" / "service-account.json"
-DEFAULT_CONFIG = "/etc/edumfa/edumfa.cfg"
 
 DESCRIPTION = """\
 The edupushplus push token for eduMFA: a local server, a demo, checks for a real
@@ -54,7 +55,10 @@ def _command(commands, name: str, summary: str, description: str):
 
 def _add_config(parser) -> None:
     parser.add_argument(
-        "--config", metavar="FILE", default=DEFAULT_CONFIG, help="eduMFA's configuration file (default: %(default)s)"
+        "--config",
+        metavar="FILE",
+        default=default_config_file(),
+        help=f"eduMFA's configuration file (default: ${EDUMFA_CONFIG_FILE_VARIABLE}, else {EDUMFA_CONFIG_FILE})",
     )
 
 

@@ -7,9 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
 from . import TEMPLATE_NAMES, VIEWS, State, WebUIError, inspect, install, uninstall
-
-DEFAULT_CONFIG = "/etc/edumfa/edumfa.cfg"
 
 INSTALL_WORDS = {State.MISSING: "installed", State.OUTDATED: "updated", State.CURRENT: "up to date"}
 UNINSTALL_WORDS = {State.MISSING: "not there", State.OUTDATED: "removed", State.CURRENT: "removed"}
@@ -45,8 +44,9 @@ def register(commands) -> None:
         location = action.add_mutually_exclusive_group()
         location.add_argument(
             "--config",
-            help=f"edumfa.cfg of the eduMFA whose static folder (EDUMFA_STATIC_FOLDER) to use (default: {DEFAULT_CONFIG}, "
-            "or eduMFA's built-in folder if that file does not exist)",
+            help="edumfa.cfg of the eduMFA whose static folder (EDUMFA_STATIC_FOLDER) to use (default: "
+            f"${EDUMFA_CONFIG_FILE_VARIABLE}, else {EDUMFA_CONFIG_FILE}, or eduMFA's built-in folder if that file "
+            "does not exist)",
         )
         location.add_argument("--static-folder", type=Path, help="the folder eduMFA's web server serves /static from")
 
@@ -72,9 +72,10 @@ def _static_folder(args) -> Path:
         return args.static_folder
     if args.config is not None and not Path(args.config).is_file():
         raise WebUIError(f"no eduMFA configuration at {args.config}")
+    from ..hosts.edumfa.app import default_config_file
     from ..hosts.edumfa.webui_folder import static_folder
 
-    config = args.config or DEFAULT_CONFIG
+    config = args.config or default_config_file()
     folder = static_folder(config)
     origin = config if Path(config).is_file() else f"eduMFA's app factory without {config}, which does not exist"
     print(f"eduMFA's web UI static folder, from {origin}: {folder}")

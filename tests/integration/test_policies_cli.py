@@ -251,3 +251,10 @@ def test_list_shows_the_ready_sets(cli):
     code, out, _err = cli("policies", "list")
     assert code == 0
     assert "edupushplus-poll-only: edupushplus-enrollment, edupushplus-authentication" in out.splitlines()
+
+
+def test_the_config_file_comes_from_edumfa_configfile_as_for_edumfa(cli, instance, admin, monkeypatch):
+    monkeypatch.setenv("EDUMFA_CONFIGFILE", str(instance.config_file))
+    code, out, _err = cli("policies", "load", "push-wait")
+    assert (code, out.strip()) == (LoadStatus.CHANGED, "edupushplus-push-wait: added")
+    assert admin.get("/policy/edupushplus-push-wait")["result"]["value"]

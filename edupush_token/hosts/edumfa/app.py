@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Iterator
+
+from ...catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
+
+
+def default_config_file() -> str:
+    """The edumfa.cfg eduMFA itself would read here: $EDUMFA_CONFIGFILE, else its standard place."""
+    return os.environ.get(EDUMFA_CONFIG_FILE_VARIABLE) or EDUMFA_CONFIG_FILE
 
 
 def create_edumfa_app(config_file):
