@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 from ..devtools.fake_fcm import DEFAULT_PROJECT_ID, FakeFCM, write_service_account
 
 
 def prepare_service_account(fake: FakeFCM, path: Union[str, Path], project_id: Optional[str]) -> Tuple[dict, str]:
-    """Create the key file if missing, else trust it (pointing its token_uri at this fake)."""
+    """Create the key file if missing; reuse one a stand-in wrote; never touch any other.
+
+    A file whose token endpoint is not on loopback is a real key: pointing it
+    at this stand-in would break the pushes of whatever uses it.
+    """
     path = Path(path)
     if not path.exists():
         return fake.create_service_account(path, project_id or DEFAULT_PROJECT_ID), "created"
     info = json.loads(path.read_text())
+    if not _on_loopback(str(info.get("token_uri", ""))):
+        raise ValueError(
+            f"{path} is a real service account (its token_uri is {info.get('token_uri')!r}) and is left as it "
+            "is; pass --service-account with a path that does not exist, and the stand-in writes its own there."
+        )
     if project_id and info.get("project_id") != project_id:
         raise ValueError(f"{path} belongs to project {info.get('project_id')!r}, not {project_id!r}")
     fake.trust_service_account(info)
@@ -26,6 +37,16 @@ def prepare_service_account(fake: FakeFCM, path: Union[str, Path], project_id: O
         write_service_account(path, info)
         return info, "reused, token_uri updated to this server"
     return info, "reused"
+
+
+def _on_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def serve(

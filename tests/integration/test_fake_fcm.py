@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from firebase_admin import credentials, exceptions, messaging
 
+from edupush_token.commands.fake_fcm import prepare_service_account
 from edupush_token.devtools.fake_fcm import (
     FakeFCM,
     FakeFCMControl,
@@ -39,6 +40,7 @@ from edupush_token.devtools.fake_fcm import (
     generate_service_account,
     write_service_account,
 )
+from edupush_token.devtools.fake_fcm.accounts import GOOGLE_TOKEN_URI
 
 pytestmark = pytest.mark.filterwarnings("ignore:Message.token is deprecated:DeprecationWarning")
 
@@ -535,3 +537,21 @@ def test_the_command_serves_until_sigterm(make_gateway, tmp_path):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_the_command_never_touches_a_real_service_account(fcm, tmp_path, key_pem):
+    """A real key's token_uri pointed at loopback would break the production pushes that use it."""
+    real = tmp_path / "production-key.json"
+    write_service_account(real, generate_service_account(PROJECT, GOOGLE_TOKEN_URI, key_pem))
+    before = real.read_bytes()
+    with pytest.raises(ValueError, match="is a real service account .* left as it is"):
+        prepare_service_account(fcm, real, None)
+    assert real.read_bytes() == before
+
+
+def test_the_command_reuses_a_file_a_stand_in_wrote(fcm, tmp_path, key_pem):
+    earlier = tmp_path / "earlier.json"
+    write_service_account(earlier, generate_service_account(PROJECT, "http://127.0.0.1:9/token", key_pem))
+    info, how = prepare_service_account(fcm, earlier, None)
+    assert how == "reused, token_uri updated to this server"
+    assert json.loads(earlier.read_text())["token_uri"] == fcm.token_uri == info["token_uri"]
