@@ -342,6 +342,10 @@ DEFAULT_FCM_TIMEOUT = 5.0
 
 EDUMFA_PLUGIN_MODULE = "edupush_token.edumfa_plugin"
 EDUMFA_CONFIG_FILE = "/etc/edumfa/edumfa.cfg"
+# Flask-SQLAlchemy's engine options in the host's config, and the one that lets pooled connections survive a
+# database restart (each is tested before use instead of failing the request that draws it).
+ENGINE_OPTIONS = "SQLALCHEMY_ENGINE_OPTIONS"
+POOL_PRE_PING = "pool_pre_ping"
 EDUMFA_CONFIG_FILE_VARIABLE = "EDUMFA_CONFIGFILE"  # the environment variable eduMFA's app factory reads
 EDUMFA_FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 FIREBASE_SERVICE_ACCOUNT_OPTION = "JSON config file"  # the Firebase provider's option name

@@ -172,7 +172,8 @@ def _add_doctor(commands) -> None:
         "and checks: the plugin imports and is in EDUMFA_TOKEN_MODULES; the enrollment policy's\n"
         "registration URL is canonical, https, without query string and reachable; the Firebase gateway's\n"
         "service-account file is valid and its token endpoint reachable; the clock agrees with the servers\n"
-        "it talks to; the gunicorn worker class can hold push_wait logins; eduMFA's speed settings are on.\n"
+        "it talks to; the gunicorn worker class can hold push_wait logins; the database suits the worker\n"
+        "processes and survives a restart; eduMFA's speed settings are on.\n"
         "Each finding says what is wrong and how to fix it. Exit code 1 if there is an error.",
     )
     _add_config(doctor)
@@ -183,6 +184,7 @@ def _add_doctor(commands) -> None:
         "--worker-class", metavar="CLASS", help="gunicorn worker class, e.g. sync, gthread, gevent (overrides the file)"
     )
     doctor.add_argument("--threads", metavar="N", type=int, help="gunicorn threads per worker (overrides the file)")
+    doctor.add_argument("--workers", metavar="N", type=int, help="gunicorn worker processes (overrides the file)")
     doctor.add_argument(
         "--clock-reference",
         action="append",
@@ -206,6 +208,7 @@ def _run_doctor(args) -> int:
         args.gunicorn_config,
         args.worker_class,
         args.threads,
+        args.workers,
         args.clock_reference or (),
         args.ca_bundle,
         args.timeout,

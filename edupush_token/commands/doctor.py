@@ -18,6 +18,7 @@ def run(
     gunicorn_config: Optional[Path],
     worker_class: Optional[str],
     threads: Optional[int],
+    workers: Optional[int],
     clock_references: Sequence[str],
     ca_bundle: Optional[str],
     timeout: float,
@@ -30,9 +31,11 @@ def run(
         except Exception as problem:  # the admin's Python file: show why it does not load
             print(f"edupush-token doctor: {gunicorn_config} does not load: {problem}", file=sys.stderr)
             return 2
-    if worker_class or threads:
+    if worker_class or threads or workers:
         source = "command line" if not gunicorn_config else f"{gunicorn_config} and command line"
-        setup = WorkerSetup(worker_class or setup.worker_class, threads or setup.threads, source)
+        setup = WorkerSetup(
+            worker_class or setup.worker_class, threads or setup.threads, source, workers or setup.workers
+        )
     if not json_output:
         print(f"Checking {config} ...", file=sys.stderr, flush=True)
     report = examine(config, Web(verify=ca_bundle or True, timeout=timeout), setup, clock_references)

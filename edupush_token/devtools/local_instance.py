@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from ..catalogue import EDUMFA_PLUGIN_MODULE
+from ..catalogue import EDUMFA_PLUGIN_MODULE, ENGINE_OPTIONS, POOL_PRE_PING
 from ..hosts.edumfa import provisioning
 from ..hosts.edumfa.app import create_edumfa_app
 
@@ -64,6 +64,8 @@ import os
 here = os.path.dirname(os.path.abspath(__file__))
 
 SQLALCHEMY_DATABASE_URI = {database_uri}
+# Test pooled connections before use: the first requests after a database restart then succeed.
+{engine_options} = {{{pre_ping!r}: True}}
 SECRET_KEY = {secret_key!r}
 EDUMFA_PEPPER = {pepper!r}
 EDUMFA_ENCFILE = os.path.join(here, {enckey!r})
@@ -206,6 +208,8 @@ class LocalInstance:
             database_uri = repr(self.database_url)
         text = _CONFIG_TEMPLATE.format(
             database_uri=database_uri,
+            engine_options=ENGINE_OPTIONS,
+            pre_ping=POOL_PRE_PING,
             secret_key=secrets.token_urlsafe(32),
             pepper=secrets.token_urlsafe(24),
             enckey=ENCKEY_FILE,

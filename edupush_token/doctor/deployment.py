@@ -34,6 +34,10 @@ class Deployment:
     webui_templates: Mapping[str, str] = field(default_factory=dict)  # template file -> state, or "" -> why unreadable
 
     @property
+    def database_url(self) -> str:
+        return str(self.settings.get("SQLALCHEMY_DATABASE_URI") or "")
+
+    @property
     def token_modules(self) -> List[str]:
         modules = self.settings.get("EDUMFA_TOKEN_MODULES") or []
         return [modules] if isinstance(modules, str) else list(modules)
@@ -71,6 +75,7 @@ class WorkerSetup:
     worker_class: Optional[str] = None
     threads: Optional[int] = None
     source: str = "not given"
+    workers: Optional[int] = None  # processes
 
     @property
     def known(self) -> bool:

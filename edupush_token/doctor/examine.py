@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from .checks import clock, firebase, plugin, policies, settings, texts, webui, workers
+from .checks import clock, database, firebase, plugin, policies, settings, texts, webui, workers
 from .deployment import ENROLLMENT, Deployment, WorkerSetup
 from .findings import Finding, Severity, error
 from .web import Web
@@ -74,6 +74,7 @@ def examine(
             clock.check_clock([web.get(url) for url in clock_references or default_clock_references(deployment, web)]),
         ),
         ("worker class for push_wait", workers.check_workers(deployment, setup)),
+        ("database", database.check_database(deployment, setup)),
         ("eduMFA speed settings", settings.check_speed_settings(deployment)),
         ("web UI enrollment", webui.check_webui_templates(deployment)),
     ]

@@ -28,7 +28,7 @@ GREEN_WORKERS = {
 }
 THREAD_WORKERS = {"gthread", "gunicorn.workers.gthread.ThreadWorker"}
 SYNC_WORKERS = {"sync", "gunicorn.workers.sync.SyncWorker"}
-GUNICORN_DEFAULTS = {"worker_class": "sync", "threads": 1}
+GUNICORN_DEFAULTS = {"worker_class": "sync", "threads": 1, "workers": 1}
 
 
 def read_gunicorn_config(path: Path) -> WorkerSetup:
@@ -41,6 +41,7 @@ def read_gunicorn_config(path: Path) -> WorkerSetup:
         worker_class=str(settings.get("worker_class", GUNICORN_DEFAULTS["worker_class"])),
         threads=int(settings.get("threads", GUNICORN_DEFAULTS["threads"])),
         source=str(path),
+        workers=int(settings.get("workers", GUNICORN_DEFAULTS["workers"])),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from edupush_token.catalogue import ENGINE_OPTIONS, POOL_PRE_PING
 from edupush_token.doctor.checks.firebase import GOOGLE_TOKEN_URI, JSON_CONFIG_OPTION
 from edupush_token.doctor.checks.policies import ENDPOINT_PATH, FIREBASE_CONFIGURATION, REGISTRATION_URL, SSL_VERIFY
 from edupush_token.doctor.checks.settings import ENGINE_REGISTRY, SPEED_SETTINGS
@@ -61,6 +62,8 @@ def build(
         settings=_merged(
             {
                 "EDUMFA_TOKEN_MODULES": [PLUGIN_MODULE],
+                "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://edumfa@db.example.edu/edumfa",
+                ENGINE_OPTIONS: {POOL_PRE_PING: True},
                 ENGINE_REGISTRY: "shared",
                 **{name: True for name in SPEED_SETTINGS},
             },

@@ -125,11 +125,12 @@ def test_effective_worker_class(setup, kind):
 @pytest.mark.parametrize(
     "text, setup",
     [
-        ("", ("sync", 1)),
-        ("worker_class = 'gthread'\nthreads = 8\nbind = '0.0.0.0:8000'\n", ("gthread", 8)),
+        ("", ("sync", 1, 1)),
+        ("worker_class = 'gthread'\nthreads = 8\nworkers = 4\nbind = '0.0.0.0:8000'\n", ("gthread", 8, 4)),
     ],
 )
 def test_read_gunicorn_config(tmp_path, text, setup):
     path = tmp_path / "gunicorn.conf.py"
     path.write_text(text)
-    assert read_gunicorn_config(path) == WorkerSetup(*setup, source=str(path))
+    worker_class, threads, workers = setup
+    assert read_gunicorn_config(path) == WorkerSetup(worker_class, threads, str(path), workers)
