@@ -192,6 +192,13 @@ def _add_doctor(commands) -> None:
         help="server whose Date header to compare the clock with; repeatable "
         "(default: the registration URLs and Firebase token endpoints)",
     )
+    doctor.add_argument(
+        "--node",
+        action="append",
+        metavar="URL",
+        help="a running eduMFA node's own base URL (not the load balancer's), to check that it serves the plugin; "
+        "repeatable",
+    )
     doctor.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for HTTPS checks (a private CA)")
     doctor.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=5.0, help="seconds per HTTP check (default: %(default)s)"
@@ -210,6 +217,7 @@ def _run_doctor(args) -> int:
         args.threads,
         args.workers,
         args.clock_reference or (),
+        args.node or (),
         args.ca_bundle,
         args.timeout,
         args.json,

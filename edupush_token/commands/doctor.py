@@ -20,6 +20,7 @@ def run(
     threads: Optional[int],
     workers: Optional[int],
     clock_references: Sequence[str],
+    nodes: Sequence[str],
     ca_bundle: Optional[str],
     timeout: float,
     json_output: bool,
@@ -38,6 +39,6 @@ def run(
         )
     if not json_output:
         print(f"Checking {config} ...", file=sys.stderr, flush=True)
-    report = examine(config, Web(verify=ca_bundle or True, timeout=timeout), setup, clock_references)
+    report = examine(config, Web(verify=ca_bundle or True, timeout=timeout), setup, clock_references, nodes)
     print(as_json(report) if json_output else as_text(report))
     return 1 if report.failed else 0

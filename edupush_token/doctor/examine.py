@@ -33,8 +33,12 @@ def examine(
     web: Optional[Web] = None,
     setup: WorkerSetup = WorkerSetup(),
     clock_references: Sequence[str] = (),
+    nodes: Sequence[str] = (),
 ) -> Report:
-    """All checks; ``clock_references`` replaces the default (registration URLs and token endpoints)."""
+    """All checks; ``clock_references`` replaces the default (registration URLs and token endpoints).
+
+    ``nodes`` are the base URLs of running eduMFA nodes to ask whether they serve the plugin.
+    """
     web = web or Web()
     try:
         from ..hosts.edumfa.inspection import UnreadableDeployment, inspect
@@ -60,6 +64,7 @@ def examine(
         )
     checks = [
         ("plugin importable and registered", plugin.check_token_modules(deployment)),
+        ("running nodes serve the plugin", plugin.check_running_nodes(nodes, web.get)),
         ("enrollment policy present", policies.check_registration_policy(deployment)),
         ("registration URL", policies.check_registration_urls(deployment, web.get)),
         ("policy actions known", policies.check_unknown_actions(deployment)),

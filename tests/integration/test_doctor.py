@@ -60,9 +60,9 @@ def fcm():
 def doctor(instance, tls_server):
     """Run the checks on this test's instance; returns the codes of the findings (and the report)."""
 
-    def run(setup=WorkerSetup(), clock_references=(), **web_options):
+    def run(setup=WorkerSetup(), clock_references=(), nodes=(), **web_options):
         web = Web(verify=str(tls_server[1]), timeout=3, **web_options)
-        return examine(str(instance.config_file), web, setup, clock_references)
+        return examine(str(instance.config_file), web, setup, clock_references, nodes)
 
     return run
 
@@ -569,3 +569,13 @@ def test_gunicorn_config_file_sync_with_threads_is_gthread(instance, push_wait, 
     found = {finding["code"]: finding for check in json.loads(result.stdout)["checks"] for finding in check["findings"]}
     assert "push-wait-slots-missing" in found and "push-wait-sync-worker" not in found
     assert f"{Config.PUSH_WAIT_SLOTS} = 3" in found["push-wait-slots-missing"]["fix"]
+
+
+def test_a_running_node_without_the_plugin_is_found(doctor, tls_server, edumfa_template, tmp_path):
+    """The file on this machine lists the plugin; the other node was started without the line."""
+    other = edumfa_template.clone(tmp_path / "other-node")
+    other.update_setting("EDUMFA_TOKEN_MODULES", ["edumfa.lib.tokens.hotptoken"])
+    with ServedInstance(other.directory) as other_url:
+        report = doctor(nodes=(tls_server[0], other_url))
+    [finding] = [finding for finding in report.findings if finding.code == "node-lacks-plugin"]
+    assert f"The eduMFA node {other_url} answers" in finding.problem

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Callable, List, Sequence
 
+from ...catalogue import ENDPOINT_PATH, TOKEN_TYPE
 from ..deployment import PLUGIN_MODULE, Deployment
 from ..findings import Finding, error
+from ..web import Answer
+from .policies import is_edupushplus_answer
 
 
 def check_token_modules(deployment: Deployment) -> List[Finding]:
@@ -28,6 +31,32 @@ def check_token_modules(deployment: Deployment) -> List[Finding]:
                 "eduMFA only logs a warning and runs without it.",
                 "Fix the module name, or install the package into the Python environment eduMFA runs in "
                 "(pip install edupush-token) and run the doctor with that environment's Python.",
+            )
+        )
+    return findings
+
+
+def check_running_nodes(nodes: Sequence[str], get: Callable[[str], Answer]) -> List[Finding]:
+    """Each running node (its own URL, not the load balancer's) serves the plugin's endpoint.
+
+    The config file says what a node will load at its next start; a node
+    started before the line was added, or from another file, does not.
+    """
+    findings = []
+    for node in nodes:
+        url = node.rstrip("/") + ENDPOINT_PATH
+        answer = get(url)
+        if answer.reached and is_edupushplus_answer(answer):
+            continue
+        what = f"not reachable ({answer.error})" if not answer.reached else f"HTTP {answer.status}, not the plugin"
+        findings.append(
+            error(
+                "node-lacks-plugin",
+                f"The eduMFA node {node} answers {url} with {what}: it runs without the {TOKEN_TYPE} type, so the "
+                'requests it serves fail ("The user has no tokens assigned", HTTP 500 on /token/init, ERR905 '
+                "on the phone).",
+                f"On that node, install the package into eduMFA's environment, list {PLUGIN_MODULE} in its "
+                "EDUMFA_TOKEN_MODULES and restart eduMFA.",
             )
         )
     return findings

@@ -107,7 +107,7 @@ def reachability_findings(where: str, url: str, answer: Answer) -> List[Finding]
                 "(for a private CA, give the doctor --ca-bundle).",
             )
         ]
-    if not _is_edupushplus_answer(answer):
+    if not is_edupushplus_answer(answer):
         return [
             error(
                 "registration-url-not-edupushplus",
@@ -118,7 +118,7 @@ def reachability_findings(where: str, url: str, answer: Answer) -> List[Finding]
     return []
 
 
-def _is_edupushplus_answer(answer: Answer) -> bool:
+def is_edupushplus_answer(answer: Answer) -> bool:
     """A poll without parameters: eduMFA's JSON refusal from our endpoint, naming a missing field."""
     body = answer.body
     if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
