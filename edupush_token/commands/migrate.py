@@ -15,6 +15,13 @@ def run(config_file: str) -> int:
         print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)
         return 2
     upgrade = upgrade_tables(config_file)
+    if upgrade.unknown:
+        print(
+            f"The edupushplus tables are at revision {upgrade.before}, which this version of edupush-token does not "
+            "know: a newer version migrated them. Nothing was changed; upgrade edupush-token here.",
+            file=sys.stderr,
+        )
+        return 1
     if not upgrade.changed:
         print(f"The edupushplus tables are at revision {upgrade.after} already; nothing to do.")
     else:

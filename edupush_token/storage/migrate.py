@@ -7,12 +7,15 @@ processes starting at once take turns: the upgrade runs in one transaction
 under a lock of the database (PostgreSQL's advisory lock, MySQL's named
 lock, SQLite's write lock), and whoever comes second finds nothing to do.
 Adding a revision is one file in ``migrations/versions/`` whose
-``down_revision`` names the newest before it.
+``down_revision`` names the newest before it. A revision only adds (tables,
+nullable or defaulted columns, indexes): during a rolling upgrade, nodes
+still on the previous version keep using the tables a newer one migrated.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,8 @@ from sqlalchemy.engine import Connection, Engine
 if TYPE_CHECKING:
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
+log = logging.getLogger(__name__)
+
 SCRIPTS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "edupushplus_alembic_version"
 TABLE_PREFIX = "edupushplus_"
@@ -39,10 +44,15 @@ _version = Table(VERSION_TABLE, MetaData(), Column("version_num", String(32)))  
 
 @dataclass(frozen=True)
 class Upgrade:
-    """The revision of our tables before and after an upgrade; None before means no version table."""
+    """The revision of our tables before and after an upgrade; None before means no version table.
+
+    ``unknown`` means the database is at a revision this version does not ship: a newer version,
+    on another node in a rolling upgrade, migrated it. It is left alone.
+    """
 
     before: Optional[str]
-    after: str
+    after: Optional[str]
+    unknown: bool = False
 
     @property
     def changed(self) -> bool:
@@ -54,11 +64,13 @@ def ours_only(name: Optional[str], type_: NameFilterType, _parent: NameFilterPar
     return type_ != "table" or (name or "").startswith(TABLE_PREFIX)
 
 
+def revisions() -> list[str]:
+    """The shipped revisions, newest first."""
+    return [script.revision for script in ScriptDirectory(str(SCRIPTS)).walk_revisions()]
+
+
 def head() -> str:
-    revision = ScriptDirectory(str(SCRIPTS)).get_current_head()
-    if revision is None:
-        raise RuntimeError(f"no migration scripts in {SCRIPTS}")
-    return revision
+    return revisions()[0]
 
 
 def current(connection: Connection) -> Optional[str]:
@@ -76,14 +88,16 @@ def upgrade(engine: Engine) -> Upgrade:
     """Bring our tables to the newest revision; a no-op when they are there already."""
     with _lock, engine.connect() as connection:
         with _database_lock(connection):
-            before, newest = current(connection), head()
-            if before != newest:
+            before, shipped = current(connection), revisions()
+            if before is not None and before not in shipped:
+                return Upgrade(before, before, unknown=True)
+            if before != shipped[0]:
                 config = Config()
                 config.set_main_option("script_location", str(SCRIPTS))
                 config.attributes["connection"] = connection
-                command.upgrade(config, newest)
+                command.upgrade(config, shipped[0])
                 connection.commit()
-    return Upgrade(before, newest)
+    return Upgrade(before, shipped[0])
 
 
 def ensure_current(engine: Engine) -> None:
@@ -100,9 +114,18 @@ def ensure_current(engine: Engine) -> None:
             return
         with engine.connect() as connection:
             up_to_date = current(connection) == head()
-        if not up_to_date:
-            upgrade(engine)
+        if not up_to_date and upgrade(engine).unknown:
+            log.warning(
+                "The edupushplus tables are at a revision newer than this version of edupush-token ships; "
+                "left as they are. Upgrade edupush-token on this node."
+            )
         _current.add(database)
+
+
+def forget() -> None:
+    """In a forked child: a thread of the parent may have held the lock; the tables stay known current."""
+    global _lock
+    _lock = threading.RLock()
 
 
 @contextlib.contextmanager

@@ -129,6 +129,19 @@ def test_upgrading_twice_changes_nothing(database):
     assert versions(database) == [migrate.head()]
 
 
+def test_a_database_migrated_by_a_newer_version_is_left_alone(database, monkeypatch, caplog):
+    """A rolling upgrade: another node's newer version migrated the tables; this node keeps serving."""
+    migrate.upgrade(database)
+    with database.begin() as connection:
+        connection.execute(text(f"UPDATE {migrate.VERSION_TABLE} SET version_num = 'newer'"))
+    upgrade = migrate.upgrade(database)
+    assert (upgrade.before, upgrade.after, upgrade.unknown, upgrade.changed) == ("newer", "newer", True, False)
+    monkeypatch.setattr(migrate, "_current", set())
+    migrate.ensure_current(database)
+    assert "newer than this version of edupush-token ships" in caplog.text
+    assert versions(database) == ["newer"]
+
+
 def test_the_declared_tables_are_those_of_the_newest_revision(database):
     """A change to ``schema`` without a revision that makes it fails here, with what the revision must do."""
     migrate.upgrade(database)
