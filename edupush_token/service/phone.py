@@ -96,13 +96,11 @@ def check_token_update(ports: Ports, message: wire_requests.FirebaseTokenUpdate)
     """
     sent = parse_timestamp(message.timestamp)
     check_clock(sent, ports.clock.now(), lifecycle.TOKEN_UPDATE_WINDOW)
-    token, _none = ports.store.phone_side(message.serial)
+    found, _none = ports.store.phone_side(message.serial)
+    token = enrolled(found)
     verify(
-        enrolled(token).phone_key,
-        token_update_text(message.new_fb_token, message.serial, message.timestamp),
-        message.signature,
+        token.phone_key, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature
     )
-    token = enrolled(token)
     refuse_if_unusable(ports.audit, token.serial, token.standing.refusal(), "a Firebase token update")
     stamp = lifecycle.update_stamp(sent)
     if stamp <= token.last_token_update or not ports.store.claim_token_update(token.id, stamp):

@@ -126,6 +126,7 @@ class EdupushPlusTokenBase(TokenClass):
             Store().void_challenges(self.token.serial)
 
     def revoke(self) -> None:
+        """Revoking (which also locks and disables) voids the token's challenges, as disabling does."""
         TokenClass.revoke(self)
         Store().void_challenges(self.token.serial)
 
