@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 from .catalogue import Scope
 from .crypto import ServerKeyPair
 from .delivery import DeliveryReport, DeliveryState
-from .lifecycle import ChallengeStatus
+from .lifecycle import ChallengeStatus, TokenStanding
 from .limits import PushHistory
 from .wire.push_data import PushData
 
@@ -112,6 +112,9 @@ class Store(Protocol):
 
     def consume_transaction(self, transaction_id: str) -> None: ...
 
+    def claim_token_update(self, token_id: int, stamp: str) -> bool:
+        """Record a Firebase token update's time if it is newer than the last; False leaves all unchanged."""
+
     def claim_enrollment(self, token_id: int) -> bool: ...
 
     def mark_enrollment_answered(self, serial: str) -> None: ...
@@ -134,6 +137,9 @@ class EnrollingToken(Protocol):
     def id(self) -> int: ...
 
     def waiting_for_phone(self) -> bool: ...
+
+    @property
+    def standing(self) -> TokenStanding: ...
 
     def info(self, key: str) -> str:
         """A tokeninfo value, decrypted if the host stores it encrypted; "" where unset."""

@@ -12,6 +12,7 @@ from ..crypto import ServerKeyPair
 from ..errors import RequestRefused
 from ..ports import Clock, EnrollingToken, Ports
 from ..wire import requests as wire_requests
+from .phone import refuse_if_unusable
 
 NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
 EXPIRED = "This enrollment has expired. Please start a new enrollment."
@@ -39,6 +40,7 @@ def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests
         raise RequestRefused(EXPIRED)
     if not lifecycle.credential_matches(token.info(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
         raise RequestRefused(BAD_CREDENTIAL)
+    refuse_if_unusable(ports.audit, message.serial, token.standing.enrollment_refusal(), "enrollment")
     phone_key = crypto.load_phone_key(message.pubkey)
     key_size = int(token.info(Info.SERVER_KEY_SIZE))
     server_key = ports.keys.take(key_size) or crypto.generate_server_key(key_size)

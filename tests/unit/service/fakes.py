@@ -134,6 +134,7 @@ class FakeStore:
         self.unregistered: list[str] = []
         self.housekept = 0
         self.commits = 0
+        self.token_updates: dict[int, str] = {}
         self._ids = itertools.count(1)
 
     def create_push(self, serial, transaction_id, push, validity_seconds, session, state) -> SavedChallenge:
@@ -198,6 +199,12 @@ class FakeStore:
 
     def consume_transaction(self, transaction_id: str) -> None:
         self.rows = {key: row for key, row in self.rows.items() if row.transaction_id != transaction_id}
+
+    def claim_token_update(self, token_id: int, stamp: str) -> bool:
+        if stamp <= self.token_updates.get(token_id, ""):
+            return False
+        self.token_updates[token_id] = stamp
+        return True
 
     def claim_enrollment(self, token_id: int) -> bool:
         if token_id not in self.waiting:
