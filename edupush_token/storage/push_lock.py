@@ -2,29 +2,30 @@
 
 The limits (:mod:`edupush_token.limits`) are decided on the history read
 before the push is stored; two logins of one user that both read before
-either stored would both pass (measured: 20 concurrent logins, limit 1 open
-request, gave 3-9 open requests).  So each login takes a lock first, in the
-transaction that reads the history and stores the push; the commit of the
-push, or the rollback on leaving, releases it.
+either stored would both pass (measured over gunicorn: 20 concurrent logins
+of one user against a limit of one open request left 3 to 9 open).  So each
+login takes a lock first, in the transaction that then reads the history and
+stores the push; the push's commit, or the rollback on leaving, releases it.
 
 - PostgreSQL: a transaction-scoped advisory lock keyed by the token's owner,
   as the history counts the owner's pushes (by the token if it has none).
-  Under READ COMMITTED, the host's default, each statement reads what was
+  Under READ COMMITTED, the hosts' default, each statement reads what was
   committed before it started, so the history read after the lock sees the
-  push of the login that held it; the host's earlier reads in the same
-  transaction need not end first, and no extra commit is spent.
+  push of the login that held it.  The request's transaction need not end
+  first, which saves a commit, and must not: on ``/validate/check`` eduMFA
+  has locked the user's token rows (``SELECT ... FOR UPDATE``) in it.
 - SQLite: a write statement that changes nothing, so the transaction holds
   the database's write lock (RESERVED) before it reads.  A transaction that
   read first and wrote second could fail at once with "database is locked"
   where another writer is waiting to commit; one that starts with a write
   waits its turn in the busy timeout like any writer.
-- Other databases: no lock, so the limits may be exceeded by concurrent logins.
+- Other databases: no lock, so concurrent logins may exceed the limits.
 
-The host must not hold uncommitted writes it wants to keep when the lock is
-taken: a refused or failed login rolls the transaction back at once, so that
-it does not hold the lock (on SQLite, the whole database's writes) while it
-is refused and audited.  eduMFA commits each of a login's own writes (fail
-counter, reset) as it makes them, so its session holds only reads here.
+A refused or failed login rolls its transaction back at once, so that it
+does not hold the lock (on SQLite, every writer's) while it is audited.  What
+the host wrote before in the same transaction would be lost with it; eduMFA
+commits each of a login's writes (fail counter, reset) as it makes them, so
+there is nothing of its own to lose at this point, only its row locks to release.
 """
 
 from __future__ import annotations
