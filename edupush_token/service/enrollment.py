@@ -38,6 +38,7 @@ def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests
     only its winner takes a pooled server key, and a loser rolls the claim's
     transaction back before it is refused, so that the host can write its
     audit entry at once (on SQLite the claim holds the database's write lock).
+    With the pool empty, the winner makes its key while it holds the claim.
     """
     if token is None or not token.waiting_for_phone():
         raise RequestRefused(NOT_WAITING)
