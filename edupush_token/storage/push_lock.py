@@ -66,9 +66,9 @@ def hold_push_lock(session: Session, token_id: int) -> Iterator[None]:
     After the push's commit there is no transaction left, and the rollback costs nothing.
     """
     statement = _LOCKS.get(session.get_bind().dialect.name)
-    if statement is not None:
-        session.execute(statement, {"token_id": token_id})
     try:
+        if statement is not None:
+            session.execute(statement, {"token_id": token_id})
         yield
     finally:
         session.rollback()
