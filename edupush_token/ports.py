@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Optional, Protocol
 
 from .catalogue import Scope
 from .crypto import ServerKeyPair
@@ -75,6 +75,13 @@ class Host(Protocol):
 class Store(Protocol):
     """Challenges, push records and tokens as the service reads and writes them."""
 
+    def push_lock(self, token_id: int) -> ContextManager[None]:
+        """Keep other logins of the token's owner from reading the push history or storing a push.
+
+        Taken before :meth:`push_history`; released by :meth:`create_push`'s commit, or on
+        leaving by rolling the transaction back, so a refused login holds no lock while audited.
+        """
+
     def create_push(
         self,
         serial: str,
@@ -120,6 +127,9 @@ class Store(Protocol):
     def mark_enrollment_answered(self, serial: str) -> None: ...
 
     def commit(self) -> None: ...
+
+    def rollback(self) -> None:
+        """End the transaction without its writes, so a refused request holds no lock."""
 
 
 class ServerKeys(Protocol):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, ContextManager, Optional, Sequence
 
 from sqlalchemy import and_, bindparam, case, delete, exc, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import wakeups
+from .push_lock import hold_push_lock
 from .schema import challenge, create_once, push_record, token, tokeninfo, tokenowner
 
 DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
@@ -296,8 +297,14 @@ class ChallengeTables:
         """Keep a day of delivery history for admins; older rows' challenges are long gone."""
         self._commit(delete(push_record).where(push_record.c.created < datetime.utcnow() - HISTORY))
 
+    def push_lock(self, token_id: int) -> ContextManager[None]:
+        return hold_push_lock(self.session, token_id)
+
     def commit(self) -> None:
         self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
 
     def _commit(self, statement: Any) -> None:
         self.session.execute(statement)

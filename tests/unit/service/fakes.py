@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -135,9 +136,24 @@ class FakeStore:
         self.housekept = 0
         self.commits = 0
         self.token_updates: dict[int, str] = {}
+        self.rollbacks = 0
+        self.locked: set[int] = set()  # tokens whose push lock is held
+        self.calls: list[str] = []  # the order of the lock's and the limits' steps, for the tests of atomicity
         self._ids = itertools.count(1)
 
+    @contextlib.contextmanager
+    def push_lock(self, token_id: int) -> Iterator[None]:
+        assert token_id not in self.locked, "the push lock is not reentrant"
+        self.locked.add(token_id)
+        self.calls.append("lock")
+        try:
+            yield
+        finally:
+            self.locked.discard(token_id)
+            self.calls.append("unlock")
+
     def create_push(self, serial, transaction_id, push, validity_seconds, session, state) -> SavedChallenge:
+        self.calls.append("create_push")
         row_id = next(self._ids)
         now = self.clock.now()
         row = Row(
@@ -147,6 +163,7 @@ class FakeStore:
         return SavedChallenge(row.id, row.transaction_id, row.expiration)
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory:
+        self.calls.append("push_history")
         recent = [row for row in self.rows.values() if row.created >= since]
         now = self.clock.now()
         return PushHistory(
@@ -217,6 +234,9 @@ class FakeStore:
 
     def commit(self) -> None:
         self.commits += 1
+
+    def rollback(self) -> None:
+        self.rollbacks += 1
 
 
 @dataclass

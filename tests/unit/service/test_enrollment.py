@@ -83,6 +83,26 @@ def test_a_refused_step_two_completes_nothing(fakes, token, server_key, spoil, r
     assert token.completed == [] and fakes.store.commits == 0
 
 
+def test_a_phone_that_lost_the_claim_takes_no_pooled_key_and_holds_no_write(fakes, token, server_key):
+    fakes.keys.pooled.append(server_key)
+    fakes.store.waiting.clear()  # the other phone's claim won
+    with pytest.raises(RequestRefused, match="waiting"):
+        enrollment.finish(fakes.ports, token, finish_message())
+    assert fakes.keys.pooled == [server_key]
+    assert fakes.store.rollbacks == 1, "the claim's transaction ends before the refusal"
+
+
+def test_the_pooled_key_is_taken_by_the_claims_winner(fakes, token, server_key, monkeypatch):
+    fakes.keys.pooled.append(server_key)
+    take = fakes.keys.take
+    claimed_when_taken = []
+    monkeypatch.setattr(
+        fakes.keys, "take", lambda size: claimed_when_taken.append(token.id not in fakes.store.waiting) or take(size)
+    )
+    enrollment.finish(fakes.ports, token, finish_message())
+    assert claimed_when_taken == [True]
+
+
 def test_a_wrong_credential_is_refused(fakes, token):
     with pytest.raises(RequestRefused, match="credential"):
         enrollment.finish(fakes.ports, token, finish_message("f" * 16))
