@@ -196,6 +196,10 @@ class FakeStore:
         row = next((row for row in self.rows.values() if row.transaction_id == transaction_id), None)
         return None if row is None else row.status()
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        row = self.rows.get(challenge_id)
+        return None if row is None or row.push.nonce != nonce else row.status()
+
     def consume_transaction(self, transaction_id: str) -> None:
         self.rows = {key: row for key, row in self.rows.items() if row.transaction_id != transaction_id}
 
