@@ -129,6 +129,7 @@ class FakeStore:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.rows: dict[int, Row] = {}
+        self.used: dict[int, Row] = {}  # challenges a login consumed; our push record of them lives on
         self.tokens: dict[str, PhoneSideToken] = {}
         self.waiting: set[int] = set()
         self.unregistered: list[str] = []
@@ -155,7 +156,7 @@ class FakeStore:
         )
 
     def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
-        row = self.rows[challenge_id]
+        row = self.rows.get(challenge_id) or self.used[challenge_id]
         row.deliveries.append(report)
         row.push = push
 
@@ -201,6 +202,7 @@ class FakeStore:
         return None if row is None or row.push.nonce != nonce else row.status()
 
     def consume_transaction(self, transaction_id: str) -> None:
+        self.used.update({key: row for key, row in self.rows.items() if row.transaction_id == transaction_id})
         self.rows = {key: row for key, row in self.rows.items() if row.transaction_id != transaction_id}
 
     def claim_enrollment(self, token_id: int) -> bool:
