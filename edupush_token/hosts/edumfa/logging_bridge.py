@@ -13,11 +13,13 @@ A level an admin's logging configuration gives ``edupush_token`` is kept.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 HOST_LOGGER = "edumfa"
 PACKAGE_LOGGER = __name__.split(".")[0]
 CONNECTED = f"{PACKAGE_LOGGER}.logging"  # the app's ``extensions`` key: set once this app is connected
+_connecting = threading.Lock()  # two first requests at once must not add two handlers (every line twice)
 
 
 class ToHostLog(logging.Handler):
@@ -40,7 +42,12 @@ def connect(app: Any) -> None:
     """Connect our logger to eduMFA's for ``app``; each ``create_app`` reconfigures logging, so once per app."""
     if app.extensions.get(CONNECTED):
         return
+    with _connecting:
+        _connect_ours()
     app.extensions[CONNECTED] = True
+
+
+def _connect_ours() -> None:
     host = logging.getLogger(HOST_LOGGER)
     ours = logging.getLogger(PACKAGE_LOGGER)
     bridge = next((handler for handler in ours.handlers if isinstance(handler, ToHostLog)), None)
