@@ -117,6 +117,9 @@ class Store(Protocol):
 
     def transaction_status(self, serial: str, transaction_id: str) -> Optional[ChallengeStatus]: ...
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        """A push challenge's state, read fresh; None once the challenge is gone."""
+
     def consume_transaction(self, transaction_id: str) -> None: ...
 
     def claim_token_update(self, token_id: int, stamp: str) -> bool:

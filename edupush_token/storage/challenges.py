@@ -293,6 +293,12 @@ class ChallengeTables:
         self.session.rollback()
         return None if row is None else _status(row)
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        """The state of the challenge of one push, read fresh from the database; None once it is gone."""
+        row = self.session.execute(_CHALLENGE_STATUS, {"challenge_id": challenge_id, "nonce": nonce}).first()
+        self.session.rollback()
+        return None if row is None else _status(row)
+
     def forget_old_rows(self) -> None:
         """Keep a day of delivery history for admins; older rows' challenges are long gone."""
         self._commit(delete(push_record).where(push_record.c.created < datetime.utcnow() - HISTORY))
@@ -399,5 +405,8 @@ _OPEN_PUSHES = (
     .order_by(challenge.c.id)
 )
 _PUSH_HISTORY = _push_history_statement()
+_CHALLENGE_STATUS = select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
+    challenge.c.id == bindparam("challenge_id"), challenge.c.challenge == bindparam("nonce")
+)
 
 __all__ = ["ChallengeTables", "DeliveryRecord", "PhoneSideToken", "SavedChallenge", "StoredChallenge"]

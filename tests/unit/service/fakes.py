@@ -130,6 +130,7 @@ class FakeStore:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.rows: dict[int, Row] = {}
+        self.used: dict[int, Row] = {}  # challenges a login consumed; our push record of them lives on
         self.tokens: dict[str, PhoneSideToken] = {}
         self.waiting: set[int] = set()
         self.unregistered: list[str] = []
@@ -173,7 +174,7 @@ class FakeStore:
         )
 
     def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
-        row = self.rows[challenge_id]
+        row = self.rows.get(challenge_id) or self.used[challenge_id]
         row.deliveries.append(report)
         row.push = push
 
@@ -214,7 +215,12 @@ class FakeStore:
         row = next((row for row in self.rows.values() if row.transaction_id == transaction_id), None)
         return None if row is None else row.status()
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        row = self.rows.get(challenge_id)
+        return None if row is None or row.push.nonce != nonce else row.status()
+
     def consume_transaction(self, transaction_id: str) -> None:
+        self.used.update({key: row for key, row in self.rows.items() if row.transaction_id == transaction_id})
         self.rows = {key: row for key, row in self.rows.items() if row.transaction_id != transaction_id}
 
     def claim_token_update(self, token_id: int, stamp: str) -> bool:
