@@ -37,5 +37,17 @@ def context_value(value: str) -> str:
     return safe.encode("utf-8")[:budget].decode("utf-8", errors="ignore") + CUT_MARK
 
 
+def from_http_header(value: str) -> str:
+    """A header value as WSGI hands it over (PEP 3333: its bytes as latin-1), read as the UTF-8 it almost always is.
+
+    Bytes that are not UTF-8 become U+FFFD, like the characters above.
+    """
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:  # a server that already decoded it
+        return value
+    return raw.decode("utf-8", errors="replace")
+
+
 def _unsafe(character: str) -> bool:
     return character in BIDI_CONTROLS or unicodedata.category(character) in UNSAFE_CATEGORIES

@@ -13,6 +13,7 @@ from edupush_token.wire.context_values import (
     REPLACEMENT,
     UNSAFE_CATEGORIES,
     context_value,
+    from_http_header,
     safe_text,
 )
 from edupush_token.wire.templates import VARIABLES, render_template
@@ -76,3 +77,16 @@ def test_ordinary_values_are_kept():
 def test_a_long_value_is_cut_at_a_character_boundary():
     shown = context_value("山" * 100)
     assert shown == "山" * 32 + CUT_MARK and len(shown.encode()) == MAX_VALUE_BYTES - 1
+
+
+@pytest.mark.parametrize(
+    "as_wsgi, text",
+    [
+        ("Mozilla/5.0 (Macintosh)", "Mozilla/5.0 (Macintosh)"),
+        ("Safari f\u00c3\u00bcr iPhone", "Safari f\u00fcr iPhone"),  # UTF-8 bytes of "für", read as latin-1
+        ("bad \xff byte", "bad \ufffd byte"),
+        ("already \u20ac decoded", "already \u20ac decoded"),
+    ],
+)
+def test_a_header_is_read_as_utf8(as_wsgi, text):
+    assert from_http_header(as_wsgi) == text

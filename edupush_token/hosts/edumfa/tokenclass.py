@@ -30,6 +30,7 @@ from ...service import enrollment, push_wait, settings
 from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import Recipient
 from ...wire import requests as wire_requests
+from ...wire.context_values import from_http_header
 from ...wire.enrollment_url import enrollment_url, render_label
 from . import endpoint, policies, replies
 from .ports import Policies, Store, edumfa_ports, gateway_exists
@@ -351,7 +352,7 @@ class EdupushPlusTokenBase(TokenClass):
 def _login_context(g: Any, owner: Any) -> LoginContext:
     return LoginContext(
         client_ip=getattr(g, "client_ip", "") if g is not None else "",
-        user_agent=flask_request.headers.get("User-Agent", "") if has_request_context() else "",
+        user_agent=from_http_header(flask_request.headers.get("User-Agent", "")) if has_request_context() else "",
         user=getattr(owner, "login", "") or "",
         realm=getattr(owner, "realm", "") or "",
     )
