@@ -246,6 +246,16 @@ DECLINE_COOLDOWN = Policy(
     low=1,
     high=43200,
 )
+FINALIZE_WINDOW = Policy(
+    _action("finalize_window"),
+    Scope.AUTH,
+    Kind.INT,
+    "Seconds after a push login request expires within which its accept may still complete the login "
+    "(/validate/check with the transaction_id); later, the accept is void (0: only until it expires)",
+    default=300,
+    low=0,
+    high=3600,
+)
 COOLDOWN_ALLOWS_POLL = Policy(
     _action("cooldown_allows_poll"),
     Scope.AUTH,
@@ -275,6 +285,7 @@ POLICIES: Tuple[Policy, ...] = (
     DECLINE_WINDOW,
     DECLINE_COOLDOWN,
     COOLDOWN_ALLOWS_POLL,
+    FINALIZE_WINDOW,
 )
 LIMITS: Tuple[Policy, ...] = (
     CHALLENGE_VALIDITY,
@@ -323,6 +334,7 @@ class Info:
     POLLING_ALLOWED = "polling_allowed"
     REGISTRATION_STATE = "firebase_token_state"
     UNREGISTERED_AT = "firebase_token_unregistered_at"
+    FIREBASE_TOKEN_UPDATED = "firebase_token_updated_at"  # the phone's time of the last update applied
 
 
 class Config:

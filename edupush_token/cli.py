@@ -182,7 +182,8 @@ def _add_doctor(commands) -> None:
         "Reads the deployment's edumfa.cfg and database (run it as eduMFA's user, with eduMFA's Python)\n"
         "and checks: the plugin imports and is in EDUMFA_TOKEN_MODULES; the enrollment policy's\n"
         "registration URL is canonical, https, without query string and reachable; the Firebase gateway's\n"
-        "service-account file is valid and its token endpoint reachable; the clock agrees with the servers\n"
+        "service-account file is valid, its token endpoint reachable, and Firebase accepts a validate_only\n"
+        "test send through it; the clock agrees with the servers\n"
         "it talks to; the gunicorn worker class can hold push_wait logins; the database suits the worker\n"
         "processes and survives a restart; eduMFA's speed settings are on.\n"
         "Each finding says what is wrong and how to fix it. Exit code 1 if there is an error.",

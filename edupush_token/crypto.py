@@ -4,6 +4,13 @@ The server signs push data with a per-token RSA key (PKCS#1 v1.5, SHA-256,
 the only padding every Android version of the app verifies). The phone signs
 its answers with its own key: RSA as the app generates it, or ECDSA P-256,
 which eduMFA accepts since eduMFA#340.
+
+Anyone may send an answer or a poll, and each costs one verification with the
+phone's key; so only keys that are cheap to verify are accepted, at enrollment
+and again whenever a stored key is loaded. The app makes RSA-4096 keys with
+e = 65537; a huge exponent would make every verification a private-key
+operation's worth of work, and e = 3 is cheap but invites the forgeries of
+lax PKCS#1 v1.5 verifiers (Bleichenbacher 2006) that no app needs.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from .wire.push_data import PushData
 PhonePublicKey = Union[rsa.RSAPublicKey, ec.EllipticCurvePublicKey]
 
 MIN_PHONE_RSA_BITS = 2048
-MAX_PHONE_RSA_BITS = 8192
+MAX_PHONE_RSA_BITS = 4096
+PHONE_RSA_EXPONENT = 65537
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ def sign_for_phone(private_pem: str, text: str) -> str:
 
 
 def load_phone_key(encoded: str) -> PhonePublicKey:
-    """Load the phone's SubjectPublicKeyInfo, standard or URL-safe base64, and vet it."""
+    """Load the phone's SubjectPublicKeyInfo, standard or URL-safe base64, and vet it (see the module's doc)."""
     text = "".join(encoded.split()) if "-----BEGIN" not in encoded else _strip_pem(encoded)
     text = text.replace("-", "+").replace("_", "/")
     try:
@@ -89,14 +97,20 @@ def load_phone_key(encoded: str) -> PhonePublicKey:
     except UnsupportedAlgorithm:
         raise WireError("Only RSA and ECDSA P-256 public keys are accepted.") from None
     if isinstance(key, rsa.RSAPublicKey):
-        if not MIN_PHONE_RSA_BITS <= key.key_size <= MAX_PHONE_RSA_BITS:
-            raise WireError(
-                f"RSA public keys must have {MIN_PHONE_RSA_BITS} to {MAX_PHONE_RSA_BITS} bits, not {key.key_size}."
-            )
+        _vet_rsa_key(key)
         return key
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         return key
     raise WireError("Only RSA and ECDSA P-256 public keys are accepted.")
+
+
+def _vet_rsa_key(key: rsa.RSAPublicKey) -> None:
+    if not MIN_PHONE_RSA_BITS <= key.key_size <= MAX_PHONE_RSA_BITS:
+        raise WireError(
+            f"RSA public keys must have {MIN_PHONE_RSA_BITS} to {MAX_PHONE_RSA_BITS} bits, not {key.key_size}."
+        )
+    if key.public_numbers().e != PHONE_RSA_EXPONENT:
+        raise WireError(f"RSA public keys must have the public exponent {PHONE_RSA_EXPONENT}.")
 
 
 def phone_key_text(key: PhonePublicKey) -> str:

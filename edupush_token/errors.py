@@ -27,6 +27,10 @@ class Forbidden(EdupushError):
     """A policy forbids this request."""
 
 
+class TokenUnusable(Forbidden):
+    """An authentic request from the phone of a revoked, locked or disabled token."""
+
+
 class PolicyValueError(EdupushError):
     """An admin's policy value this package cannot use; the message names the policy."""
 

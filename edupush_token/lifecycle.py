@@ -14,6 +14,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Optional
 
 NONCE_BYTES = 20
 CREDENTIAL_BYTES = 20
@@ -52,6 +53,46 @@ class ChallengeStatus:
             return ChallengeState.EXPIRED
         return ChallengeState.OPEN
 
+    def completes_login(self, now: datetime, finalize_window: timedelta) -> bool:
+        """An accept completes a login until ``finalize_window`` after the challenge's expiry, not forever.
+
+        The relying application may learn of the accept late (it polls, or the
+        user is slow to come back), so the window reaches past the expiry; it is
+        bounded so that a stolen transaction id is not worth keeping.
+        """
+        return self.accepted and not self.declined and now < self.expires_at + finalize_window
+
+
+@dataclass(frozen=True)
+class TokenStanding:
+    """The host's switches on a token that an authentic request from its phone must respect."""
+
+    active: bool = True
+    revoked: bool = False
+    locked: bool = False
+
+    def refusal(self) -> Optional[str]:
+        """Why the phone may not use the token ("revoked", "locked", "disabled"), or None if it may."""
+        if self.revoked:
+            return "revoked"
+        if self.locked:
+            return "locked"
+        if not self.active:
+            return "disabled"
+        return None
+
+    def enrollment_refusal(self) -> Optional[str]:
+        """As :meth:`refusal`, but a disabled token may finish enrollment.
+
+        The hosts' two-step enrollment keeps the token disabled until the phone
+        finishes step 2 (and refuse to disable it again meanwhile), so disabled
+        is what a token waiting for its phone always is.
+        """
+        return "revoked" if self.revoked else "locked" if self.locked else None
+
+
+USABLE = TokenStanding()
+
 
 def judge_answer(state: ChallengeState, decline: bool) -> AnswerOutcome:
     wanted = ChallengeState.DECLINED if decline else ChallengeState.ACCEPTED
@@ -62,6 +103,14 @@ def judge_answer(state: ChallengeState, decline: bool) -> AnswerOutcome:
     if state is ChallengeState.EXPIRED:
         return AnswerOutcome.TOO_LATE
     return AnswerOutcome.CONFLICT
+
+
+def update_stamp(moment: datetime) -> str:
+    """A phone's token-update time as stored: fixed-width ISO 8601 in UTC, so text order is time order.
+
+    The store compares these texts in SQL to let only a newer update through.
+    """
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def new_nonce() -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Optional, Protocol
 
 from .catalogue import Scope
 from .crypto import ServerKeyPair
 from .delivery import DeliveryReport, DeliveryState
-from .lifecycle import ChallengeStatus
+from .lifecycle import ChallengeStatus, TokenStanding
 from .limits import PushHistory
 from .wire.push_data import PushData
 
@@ -75,6 +75,13 @@ class Host(Protocol):
 class Store(Protocol):
     """Challenges, push records and tokens as the service reads and writes them."""
 
+    def push_lock(self, token_id: int) -> ContextManager[None]:
+        """Keep other logins of the token's owner from reading the push history or storing a push.
+
+        Taken before :meth:`push_history`; released by :meth:`create_push`'s commit, or on
+        leaving by rolling the transaction back, so a refused login holds no lock while audited.
+        """
+
     def create_push(
         self,
         serial: str,
@@ -110,13 +117,22 @@ class Store(Protocol):
 
     def transaction_status(self, serial: str, transaction_id: str) -> Optional[ChallengeStatus]: ...
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        """A push challenge's state, read fresh; None once the challenge is gone."""
+
     def consume_transaction(self, transaction_id: str) -> None: ...
+
+    def claim_token_update(self, token_id: int, stamp: str) -> bool:
+        """Record a Firebase token update's time if it is newer than the last; False leaves all unchanged."""
 
     def claim_enrollment(self, token_id: int) -> bool: ...
 
     def mark_enrollment_answered(self, serial: str) -> None: ...
 
     def commit(self) -> None: ...
+
+    def rollback(self) -> None:
+        """End the transaction without its writes, so a refused request holds no lock."""
 
 
 class ServerKeys(Protocol):
@@ -134,6 +150,9 @@ class EnrollingToken(Protocol):
     def id(self) -> int: ...
 
     def waiting_for_phone(self) -> bool: ...
+
+    @property
+    def standing(self) -> TokenStanding: ...
 
     def info(self, key: str) -> str:
         """A tokeninfo value, decrypted if the host stores it encrypted; "" where unset."""

@@ -140,6 +140,7 @@ def _observed_defaults() -> dict:
         catalogue.DECLINE_WINDOW: _seconds(limits.decline_window),
         catalogue.DECLINE_COOLDOWN: _seconds(limits.cooldown),
         catalogue.COOLDOWN_ALLOWS_POLL: _on_off(settings.enabled(reader, catalogue.COOLDOWN_ALLOWS_POLL)),
+        catalogue.FINALIZE_WINDOW: _seconds(settings.finalize_window(reader)),
     }
     return {(policy.scope.value, policy.name): value for policy, value in observed.items()}
 

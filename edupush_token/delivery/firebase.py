@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import firebase_admin
 import requests
@@ -26,6 +26,7 @@ from ..wire.push_data import PushData
 from .retry import parse_retry_after
 
 PUSH_LIFETIME_SECONDS = 120
+PROBE_TOPIC = "edupushplus-probe"  # a dry run to a topic proves credentials and project without any phone
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,21 @@ class FirebaseSender:
         self._lock = threading.Lock()
 
     def send(self, gateway: FirebaseGateway, push: PushData, registration_token: str) -> SendResult:
+        return self._classified(gateway, lambda app: messaging.send(fcm_message(push, registration_token), app=app))
+
+    def probe(self, gateway: FirebaseGateway, registration_token: str = "") -> SendResult:
+        """FCM's validate_only send: the OAuth token, the project and (with a phone's token) the sender are real.
+
+        Nothing reaches a phone.  Without a registration token the message
+        goes to a topic, which proves all but the sender ID.
+        """
+        target = {"token": registration_token} if registration_token else {"topic": PROBE_TOPIC}
+        message = messaging.Message(data={"probe": "1"}, **target)
+        return self._classified(gateway, lambda app: messaging.send(message, dry_run=True, app=app))
+
+    def _classified(self, gateway: FirebaseGateway, send: Callable[[firebase_admin.App], str]) -> SendResult:
         try:
-            app = self._app(gateway)
-            message_id = messaging.send(fcm_message(push, registration_token), app=app)
+            message_id = send(self._app(gateway))
         except UNREGISTERED_ERRORS as error:
             return Permanent(f"{_code(error)}: {error}", unregistered=True)
         except TRANSIENT_ERRORS as error:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Optional
 
 from ..wire.push_data import PushData
 from .dispatcher import Dispatcher
 from .firebase import FirebaseGateway, FirebaseSender, Permanent, Sent
-from .report import DeliveryReport, DeliveryState
+from .report import EXPIRED_DETAIL, DeliveryReport, DeliveryState
 from .retry import Backoff
 
 Record = Callable[[DeliveryReport, PushData], None]  # the push as sent: signed once it was tried
 Sign = Callable[[PushData], PushData]
+Settled = Callable[[int], Optional[DeliveryReport]]  # given the attempts so far: the final report if no push is needed
+
+
+def never_settled(attempts: int) -> Optional[DeliveryReport]:
+    return None
 
 
 @dataclass
@@ -26,6 +31,7 @@ class DeliveryJob:
     record: Record
     sign: Sign  # pushes are signed here, off the login's path, unless a poll signed them first
     attempts: int = field(default=0)
+    settled: Settled = never_settled  # asked before a retry and before giving up: the login may be over
 
 
 def attempt(
@@ -37,12 +43,10 @@ def attempt(
 ) -> DeliveryReport:
     """Make one attempt; schedule the next on a transient failure. Returns what was recorded."""
     if time.time() >= job.deadline:
-        return _record(
-            job,
-            DeliveryReport(
-                DeliveryState.EXPIRED, "the challenge expired before the push was sent", attempts=job.attempts
-            ),
-        )
+        return _record(job, DeliveryReport(DeliveryState.EXPIRED, EXPIRED_DETAIL, attempts=job.attempts))
+    settled = job.settled(job.attempts) if job.attempts else None
+    if settled is not None:
+        return _record(job, settled)
     job.attempts += 1
     if not job.push.signature:
         job.push = job.sign(job.push)
@@ -56,7 +60,9 @@ def attempt(
         return _record(job, state)
     delay = backoff.next_delay(job.attempts, result.retry_after, job.deadline - time.time(), rng)
     if delay is None:
-        return _record(job, DeliveryReport(DeliveryState.FAILED, f"gave up: {result.reason}", attempts=job.attempts))
+        settled = job.settled(job.attempts)
+        failed = DeliveryReport(DeliveryState.FAILED, f"gave up: {result.reason}", attempts=job.attempts)
+        return _record(job, settled or failed)
     if not dispatcher.submit(lambda: attempt(job, sender, dispatcher, backoff, rng), delay=delay):
         return _record(
             job,

@@ -21,6 +21,7 @@ class Gateway:
     name: str
     module: str
     options: Mapping[str, str]
+    phone_registration_token: str = ""  # of a token enrolled with this gateway, for a dry-run send; "" if none
 
 
 @dataclass(frozen=True)

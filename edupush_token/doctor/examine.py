@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from .checks import clock, database, firebase, plugin, policies, settings, texts, webui, workers
 from .deployment import ENROLLMENT, Deployment, WorkerSetup
 from .findings import Finding, Severity, error
 from .web import Web
+
+if TYPE_CHECKING:
+    from .checks.firebase import Probe
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,12 @@ def examine(
     setup: WorkerSetup = WorkerSetup(),
     clock_references: Sequence[str] = (),
     nodes: Sequence[str] = (),
+    probe: Optional["Probe"] = None,
 ) -> Report:
     """All checks; ``clock_references`` replaces the default (registration URLs and token endpoints).
 
-    ``nodes`` are the base URLs of running eduMFA nodes to ask whether they serve the plugin.
+    ``nodes`` are the base URLs of running eduMFA nodes to ask whether they serve the plugin;
+    ``probe`` makes the Firebase test sends (firebase-admin's, by default).
     """
     web = web or Web()
     try:
@@ -76,6 +81,7 @@ def examine(
         ("texts on the phone", texts.check_phone_texts(deployment)),
         ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),
         ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
+        ("Firebase accepts a test send", firebase.check_delivery(deployment, probe or _firebase_probe())),
         ("pushes go to Firebase", firebase.check_fcm_url(deployment)),
         (
             "clock",
@@ -102,3 +108,11 @@ def _plugin_broken(problem: BaseException) -> Finding:
         f"The edupushplus plugin does not import: {type(problem).__name__}: {problem}.",
         "Reinstall it into eduMFA's Python environment: pip install --upgrade edupush-token.",
     )
+
+
+def _firebase_probe() -> Optional["Probe"]:
+    try:
+        from ..delivery.firebase import FirebaseSender
+    except ImportError:  # firebase-admin missing: the plugin check reports it
+        return None
+    return FirebaseSender().probe

@@ -12,6 +12,7 @@ from ..crypto import ServerKeyPair
 from ..errors import RequestRefused
 from ..ports import Clock, EnrollingToken, Ports
 from ..wire import requests as wire_requests
+from .phone import refuse_if_unusable
 
 NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
 EXPIRED = "This enrollment has expired. Please start a new enrollment."
@@ -32,18 +33,27 @@ def start(clock: Clock, ttl_minutes: int) -> EnrollmentStart:
 
 
 def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests.EnrollmentFinish) -> dict[str, Any]:
-    """Check the phone's step 2, give the token its keys, and return what the app needs."""
+    """Check the phone's step 2, give the token its keys, and return what the app needs.
+
+    Phones racing one QR code are decided by the claim, a conditional UPDATE:
+    only its winner takes a pooled server key, and a loser rolls the claim's
+    transaction back before it is refused, so that the host can write its
+    audit entry at once (on SQLite the claim holds the database's write lock).
+    With the pool empty, the winner makes its key while it holds the claim.
+    """
     if token is None or not token.waiting_for_phone():
         raise RequestRefused(NOT_WAITING)
     if _expired(token.info(Info.ENROLLMENT_DEADLINE), ports.clock.now()):
         raise RequestRefused(EXPIRED)
     if not lifecycle.credential_matches(token.info(Info.ENROLLMENT_CREDENTIAL), message.enrollment_credential):
         raise RequestRefused(BAD_CREDENTIAL)
+    refuse_if_unusable(ports.audit, message.serial, token.standing.enrollment_refusal(), "enrollment")
     phone_key = crypto.load_phone_key(message.pubkey)
     key_size = int(token.info(Info.SERVER_KEY_SIZE))
-    server_key = ports.keys.take(key_size) or crypto.generate_server_key(key_size)
     if not ports.store.claim_enrollment(token.id):
+        ports.store.rollback()
         raise RequestRefused(NOT_WAITING)
+    server_key = ports.keys.take(key_size) or crypto.generate_server_key(key_size)
     token.complete(crypto.phone_key_text(phone_key), message.fbtoken, server_key)
     ports.store.mark_enrollment_answered(message.serial)
     ports.store.commit()

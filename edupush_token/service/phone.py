@@ -2,7 +2,9 @@
 
 Every request is parsed by the wire layer first; whatever fails to parse or
 to verify raises :class:`RequestRefused` or :class:`WireError` (HTTP 400) and
-changes nothing.  Enrollment step 2 is in :mod:`.enrollment`.
+changes nothing; an authentic request for a revoked, locked or disabled token
+raises :class:`TokenUnusable` (a refusal by the host's rules, HTTP 403).
+Enrollment step 2 is in :mod:`.enrollment`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Callable, Optional
 
 from .. import crypto, lifecycle
 from ..catalogue import AllowPolling
-from ..errors import Forbidden, RequestRefused
+from ..errors import Forbidden, RequestRefused, TokenUnusable
 from ..lifecycle import AnswerOutcome
 from ..ports import Audit, Ports
 from ..storage.challenges import PhoneSideToken
@@ -26,14 +28,17 @@ log = logging.getLogger(__name__)
 
 NOT_VERIFIED = "Could not verify the signature."
 POLLING_DENIED = "Polling is not allowed for this token."
+STALE_UPDATE = "This Firebase token update is not newer than the last one applied."
 
 Reply = tuple[bool, dict[str, Any]]
 
 
 def receive_answer(ports: Ports, message: wire_requests.ChallengeAnswer) -> Reply:
     """Apply an authentic answer once: exactly one of racing answers takes effect."""
-    token, challenge = ports.store.phone_side(message.serial, message.nonce)
-    verify(enrolled(token).phone_key, answer_text(message.nonce, message.serial, message.decline), message.signature)
+    found, challenge = ports.store.phone_side(message.serial, message.nonce)
+    token = enrolled(found)
+    verify(token.phone_key, answer_text(message.nonce, message.serial, message.decline), message.signature)
+    refuse_if_unusable(ports.audit, token.serial, token.standing.refusal(), "an answer")
     if challenge is None:
         return False, {"message": "This login request is unknown or has expired."}
     outcome = lifecycle.judge_answer(challenge.status.state(ports.clock.now()), message.decline)
@@ -77,18 +82,42 @@ def serve_poll(ports: Ports, message: wire_requests.Poll, allow: Callable[[], Al
     check_clock(parse_timestamp(message.timestamp), ports.clock.now(), lifecycle.POLL_WINDOW)
     token = enrolled(token)
     verify(token.phone_key, poll_text(message.serial, message.timestamp), message.signature)
+    refuse_if_unusable(ports.audit, token.serial, token.standing.refusal(), "a poll")
     return [_signed(ports, token, push).as_dict() for push in ports.store.open_pushes(message.serial)]
 
 
 def check_token_update(ports: Ports, message: wire_requests.FirebaseTokenUpdate) -> None:
-    """Refuse an update that is stale or not signed by the token's phone; the host then applies it."""
-    check_clock(parse_timestamp(message.timestamp), ports.clock.now(), lifecycle.TOKEN_UPDATE_WINDOW)
-    token, _none = ports.store.phone_side(message.serial)
+    """Refuse an update that is stale or not signed by the token's phone; the host then applies it.
+
+    An update's timestamp must be newer than the last one applied, so a
+    delayed or replayed older update cannot bring back a retired Firebase token.
+    The store claims the timestamp in the host's transaction: the host commits
+    the new Firebase token with it.
+    """
+    sent = parse_timestamp(message.timestamp)
+    check_clock(sent, ports.clock.now(), lifecycle.TOKEN_UPDATE_WINDOW)
+    found, _none = ports.store.phone_side(message.serial)
+    token = enrolled(found)
     verify(
-        enrolled(token).phone_key,
-        token_update_text(message.new_fb_token, message.serial, message.timestamp),
-        message.signature,
+        token.phone_key, token_update_text(message.new_fb_token, message.serial, message.timestamp), message.signature
     )
+    refuse_if_unusable(ports.audit, token.serial, token.standing.refusal(), "a Firebase token update")
+    stamp = lifecycle.update_stamp(sent)
+    if stamp <= token.last_token_update or not ports.store.claim_token_update(token.id, stamp):
+        ports.audit.record_event("token update refused", token.serial, STALE_UPDATE, False)
+        raise RequestRefused(STALE_UPDATE)
+
+
+def refuse_if_unusable(audit: Audit, serial: str, reason: Optional[str], request: str) -> None:
+    """Refuse, audited, an authentic request for a token the host has revoked, locked or disabled.
+
+    Called only once the request proved it comes from the token's phone (its
+    signature, or in enrollment its credential): the token's state is told to
+    that phone only, and anyone else gets the generic refusal.
+    """
+    if reason is not None:
+        audit.record_event("phone request refused", serial, f"{request} for a {reason} token", False)
+        raise TokenUnusable(f"This token is {reason}.")
 
 
 def _signed(ports: Ports, token: PhoneSideToken, push: PushData) -> PushData:

@@ -10,7 +10,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from .. import catalogue, crypto, lifecycle, runtime
 from ..catalogue import POLL_ONLY
@@ -22,6 +22,9 @@ from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.templates import render_template
 from . import sending, settings
 from .sending import Recipient, Sending
+
+if TYPE_CHECKING:
+    from ..storage.challenges import SavedChallenge
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +79,9 @@ def sending_for(policies: PolicyReader, waits_here: bool) -> Sending:
 def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Ports) -> PushOutcome:
     """Store a push challenge for this login and send it, unless a limit refuses it."""
     auth = settings.auth_settings(policies)
-    gateway_name = token.recipient.gateway_name
     validity = settings.challenge_validity(policies, host_validity(ports))
-    now = ports.clock.now()
-    refusal = _refusal(token, policies, ports, validity, now)
+    judged = _store_within_limits(token, login, auth, policies, ports, validity)
+    refusal = judged if isinstance(judged, Refusal) else judged.refusal
     if refusal is not None:
         log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit.value)
         ports.audit.record_event(
@@ -89,27 +91,16 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
             False,
             refusal.limit.value,
         )
-        if not (refusal.limit is Limit.COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
-            return PushOutcome(False, refusal.message, login.transaction_id)
-        gateway_name = POLL_ONLY
-    push = _push_data(token, auth, policies, login.context, now)
-    recipient = dataclasses.replace(token.recipient, gateway_name=gateway_name)
-    saved = ports.store.create_push(
-        recipient.serial,
-        login.transaction_id,
-        push,
-        validity,
-        login.session,
-        sending.first_state(gateway_name),
-    )
+    if isinstance(judged, Refusal):
+        return PushOutcome(False, judged.message, login.transaction_id)
     if runtime.housekeeping_due():
         ports.store.housekeep()
     report = sending.deliver(
         ports,
-        recipient,
-        saved.id,
-        sending.seconds_from_now(saved.expiration),
-        push,
+        judged.recipient,
+        judged.saved.id,
+        sending.seconds_from_now(judged.saved.expiration),
+        judged.push,
         sending_for(policies, login.waits_here),
     )
     message = auth.challenge_text
@@ -119,19 +110,52 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
             raise DeliveryFailed(f"Failed to send the push notification: {report.detail}")
     if refusal is not None:
         message += NOT_PUSHED
-    return PushOutcome(True, message, saved.transaction_id)
+    return PushOutcome(True, message, judged.saved.transaction_id)
+
+
+@dataclass(frozen=True)
+class _StoredPush:
+    push: PushData
+    saved: SavedChallenge
+    recipient: Recipient
+    refusal: Optional[Refusal]  # the cool-down's, where it still lets the phone poll
+
+
+def _store_within_limits(
+    token: PushToken, login: Login, auth: settings.AuthSettings, policies: PolicyReader, ports: Ports, validity: int
+) -> Union[Refusal, _StoredPush]:
+    """Judge the limits and store the push they allow under the owner's push lock, or the refusal.
+
+    Concurrent logins of one user are so judged one after another, each on a
+    history that holds the pushes of those before it.  The lock is released
+    by the push's commit, or by the rollback of a refusal before it is audited.
+    """
+    limits = settings.push_limits(policies)
+    with ports.store.push_lock(token.id):
+        now = ports.clock.now()
+        since = now - max(limits.history_needed, timedelta(seconds=validity))
+        refusal = check_push(limits, ports.store.push_history(token.id, token.recipient.serial, since), now)
+        gateway_name = token.recipient.gateway_name
+        if refusal is not None:
+            if not (refusal.limit is Limit.COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
+                return refusal
+            gateway_name = POLL_ONLY
+        push = _push_data(token, auth, policies, login.context, now)
+        saved = ports.store.create_push(
+            token.recipient.serial,
+            login.transaction_id,
+            push,
+            validity,
+            login.session,
+            sending.first_state(gateway_name),
+        )
+    return _StoredPush(push, saved, dataclasses.replace(token.recipient, gateway_name=gateway_name), refusal)
 
 
 def host_validity(ports: Ports) -> int:
     """The host's challenge validity for this token type, as its config sets it."""
     default = ports.config.get(catalogue.Config.HOST_CHALLENGE_VALIDITY, catalogue.DEFAULT_CHALLENGE_VALIDITY)
     return int(str(ports.config.get(catalogue.Config.CHALLENGE_VALIDITY, default)))
-
-
-def _refusal(token: PushToken, policies: PolicyReader, ports: Ports, validity: int, now: datetime) -> Optional[Refusal]:
-    limits = settings.push_limits(policies)
-    since = now - max(limits.history_needed, timedelta(seconds=validity))
-    return check_push(limits, ports.store.push_history(token.id, token.recipient.serial, since), now)
 
 
 def _push_data(

@@ -16,19 +16,21 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Optional
 
 from .. import runtime
 from ..catalogue import POLL_ONLY
 from ..crypto import sign_push
 from ..delivery import DeliveryReport, DeliveryState
-from ..delivery.job import DeliveryJob, attempt
+from ..delivery.job import DeliveryJob, Settled, attempt
+from ..delivery.report import settled_before_delivery
 from ..lifecycle import utc_now
 from ..ports import Ports, Runner
 from ..wire.push_data import PushData
 
 log = logging.getLogger(__name__)
 
+DELIVERED = (DeliveryState.SENT, DeliveryState.ANSWERED)  # audited as a success: the login got its answer
 QUEUE_FULL = "the delivery queue of this process is full"
 UNREGISTERED_DETAIL = (
     "Firebase reported this phone's registration as unregistered; the phone must poll until it sends a new "
@@ -85,7 +87,10 @@ def deliver(
                 DeliveryState.FAILED, f"there is no Firebase gateway named {recipient.gateway_name!r}"
             )
             return _first(record, failure, push)
-        job = DeliveryJob(push, recipient.registration_token, gateway, expiration_deadline, record, sign)
+        settled = _settled(ports, challenge_id, push.nonce, in_host)
+        job = DeliveryJob(
+            push, recipient.registration_token, gateway, expiration_deadline, record, sign, settled=settled
+        )
         return attempt(job, runtime.sender, runtime.deliveries)
 
     def queue() -> DeliveryReport:
@@ -113,6 +118,16 @@ def _first(record: Record, report: DeliveryReport, push: PushData) -> DeliveryRe
     return report
 
 
+def _settled(ports: Ports, challenge_id: int, nonce: str, in_host: Runner) -> Settled:
+    """Whether the login still needs this push, read fresh from the store before a retry."""
+
+    def settled(attempts: int) -> Optional[DeliveryReport]:
+        status = in_host(lambda: ports.store.challenge_status(challenge_id, nonce))
+        return settled_before_delivery(status, ports.clock.now(), attempts)
+
+    return settled
+
+
 def _recorder(ports: Ports, recipient: Recipient, challenge_id: int, nonce: str, in_host: Runner) -> Record:
     def write(report: DeliveryReport, push: PushData) -> None:
         ports.store.record_delivery(challenge_id, nonce, report, push)
@@ -121,9 +136,7 @@ def _recorder(ports: Ports, recipient: Recipient, challenge_id: int, nonce: str,
         if report.state not in (DeliveryState.QUEUED, DeliveryState.POLL_ONLY):
             info = report.detail or (f"message {report.message_id}" if report.message_id else "")
             detail = f"{report.state.value}, {report.attempts} attempt(s), {recipient.gateway_name}"
-            ports.audit.record_event(
-                "push delivery", recipient.serial, info, report.state is DeliveryState.SENT, detail
-            )
+            ports.audit.record_event("push delivery", recipient.serial, info, report.state in DELIVERED, detail)
 
     def record(report: DeliveryReport, push: PushData) -> None:
         in_host(lambda: write(report, push))

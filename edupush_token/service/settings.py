@@ -82,6 +82,11 @@ def challenge_validity(policies: PolicyReader, configured: int) -> int:
     return number(policies, catalogue.CHALLENGE_VALIDITY, configured)
 
 
+def finalize_window(policies: PolicyReader) -> timedelta:
+    """How long after its expiry an accepted push may still complete the login."""
+    return timedelta(seconds=number(policies, catalogue.FINALIZE_WINDOW))
+
+
 def enabled(policies: Optional[PolicyReader], policy: Policy) -> bool:
     return policies is not None and policies.enabled(policy.scope, policy.name)
 

@@ -15,24 +15,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, ContextManager, Optional, Sequence
 
-from sqlalchemy import and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, exc, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
 from ..delivery import DeliveryReport, DeliveryState
-from ..lifecycle import ChallengeStatus
+from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import migrate, wakeups
+from .push_lock import hold_push_lock
 from .schema import challenge, push_record, token, tokeninfo, tokenowner
 
 DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
 ENROLLMENT_SESSION = "enrollment"
 HISTORY = timedelta(days=1)
 DECLINE_ANSWER = "declined"
-_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY)
+VOID_ANSWER = "voided"  # the token was re-enrolled, disabled or revoked before the phone answered
+_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY, Info.FIREBASE_TOKEN_UPDATED)
 
 
 def aware(moment: datetime) -> datetime:
@@ -74,6 +76,8 @@ class PhoneSideToken:
     phone_key: str
     polling_allowed: str
     encrypted_server_key: str
+    standing: TokenStanding = USABLE
+    last_token_update: str = ""  # lifecycle.update_stamp of the last Firebase token update applied
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ class ChallengeTables:
             phone_key=info.get(Info.PHONE_KEY, ""),
             polling_allowed=info.get(Info.POLLING_ALLOWED, "True"),
             encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
+            standing=TokenStanding(active=bool(first.active), revoked=bool(first.revoked), locked=bool(first.locked)),
+            last_token_update=info.get(Info.FIREBASE_TOKEN_UPDATED, ""),
         )
         if nonce is None or first.push_id is None:
             return phone_token, None
@@ -217,6 +223,46 @@ class ChallengeTables:
         self.session.commit()
         return won
 
+    def void_challenges(self, serial: str) -> None:
+        """Forget every challenge of the token and any approval given, in the caller's transaction.
+
+        For a token re-enrolled, disabled or revoked: the host's
+        /validate/polltransaction reads the challenge table and knows nothing of
+        the token's state, so an accepted challenge must be gone, not just ignored.
+        Our push records stay for the limits and the delivery history; the
+        unanswered ones say why they never will be.
+        """
+        self.ensure_tables()  # a first enrollment may come before any push
+        self.session.execute(delete(challenge).where(challenge.c.serial == serial))
+        self.session.execute(
+            update(push_record)
+            .where(push_record.c.serial == serial, push_record.c.answer == "")
+            .values(answer=VOID_ANSWER, answered=datetime.utcnow())
+        )
+
+    def claim_token_update(self, token_id: int, stamp: str) -> bool:
+        """Record ``stamp`` as the token's last Firebase token update if it is newer; True if it was.
+
+        One conditional UPDATE, so of two concurrent updates the older one cannot
+        overwrite the newer: the database orders them on the row's lock, and the
+        row stays locked until the caller commits its Firebase token with it.
+        """
+        key = Info.FIREBASE_TOKEN_UPDATED
+        mine = (tokeninfo.c.token_id == token_id) & (tokeninfo.c.Key == key)
+        result = self.session.execute(update(tokeninfo).where(mine, tokeninfo.c.Value < stamp).values(Value=stamp))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        if self.session.execute(select(tokeninfo.c.id).where(mine)).first() is not None:
+            return False
+        try:  # the token's first update since this key exists
+            self.session.execute(insert(tokeninfo).values(token_id=token_id, Key=key, Value=stamp))
+        except exc.IntegrityError:
+            self.session.rollback()
+            if self.session.execute(select(tokeninfo.c.id).where(mine)).first() is None:
+                raise
+            return False  # a concurrent first update inserted it: refuse rather than guess the order
+        return True
+
     def open_pushes(self, serial: str) -> list[PushData]:
         """The token's unanswered, undeclined, unexpired pushes, as stored (possibly not signed yet)."""
         rows = self.session.execute(_OPEN_PUSHES, {"serial": serial, "now": datetime.utcnow()}).scalars()
@@ -247,12 +293,24 @@ class ChallengeTables:
         self.session.rollback()
         return None if row is None else _status(row)
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        """The state of the challenge of one push, read fresh from the database; None once it is gone."""
+        row = self.session.execute(_CHALLENGE_STATUS, {"challenge_id": challenge_id, "nonce": nonce}).first()
+        self.session.rollback()
+        return None if row is None else _status(row)
+
     def forget_old_rows(self) -> None:
         """Keep a day of delivery history for admins; older rows' challenges are long gone."""
         self._commit(delete(push_record).where(push_record.c.created < datetime.utcnow() - HISTORY))
 
+    def push_lock(self, token_id: int) -> ContextManager[None]:
+        return hold_push_lock(self.session, token_id)
+
     def commit(self) -> None:
         self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
 
     def _commit(self, statement: Any) -> None:
         self.session.execute(statement)
@@ -281,7 +339,15 @@ def _belongs_to_challenge() -> Any:
 
 def _phone_side_statement(with_challenge: bool) -> Any:
     query = (
-        select(token.c.id, token.c.rollout_state, tokeninfo.c.Key, tokeninfo.c.Value)
+        select(
+            token.c.id,
+            token.c.rollout_state,
+            token.c.active,
+            token.c.revoked,
+            token.c.locked,
+            tokeninfo.c.Key,
+            tokeninfo.c.Value,
+        )
         .outerjoin(tokeninfo, (tokeninfo.c.token_id == token.c.id) & tokeninfo.c.Key.in_(_PHONE_SIDE_INFO))
         .where(token.c.serial == bindparam("serial"), token.c.tokentype == TOKEN_TYPE)
     )
@@ -339,5 +405,8 @@ _OPEN_PUSHES = (
     .order_by(challenge.c.id)
 )
 _PUSH_HISTORY = _push_history_statement()
+_CHALLENGE_STATUS = select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
+    challenge.c.id == bindparam("challenge_id"), challenge.c.challenge == bindparam("nonce")
+)
 
 __all__ = ["ChallengeTables", "DeliveryRecord", "PhoneSideToken", "SavedChallenge", "StoredChallenge"]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     MetaData,
+    Sequence,
     Table,
     Unicode,
     UnicodeText,
@@ -63,11 +64,14 @@ token = Table(
     Column("serial", Unicode(MAX_SERIAL_LENGTH)),
     Column("tokentype", Unicode(30)),
     Column("rollout_state", Unicode(10)),
+    Column("active", Boolean),
+    Column("revoked", Boolean),
+    Column("locked", Boolean),
 )
 tokeninfo = Table(
     "tokeninfo",
     host,
-    Column("id", Integer, primary_key=True),
+    Column("id", Integer, Sequence("tokeninfo_seq"), primary_key=True),  # the hosts' ids come from it
     Column("token_id", Integer),
     Column("Key", Unicode(255)),
     Column("Value", UnicodeText),

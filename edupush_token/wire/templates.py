@@ -3,7 +3,8 @@
 The user can only judge a push by what it says: which application, from
 where, for whom, when. The rendered text is part of the signed push data, so
 the phone shows exactly what the server meant. A template may use only the
-variables below; anything else is an error, never an empty hole.
+variables below; anything else is an error, never an empty hole. Each value
+is made safe and bounded first (:mod:`.context_values`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import string
 from typing import Mapping
 
+from .context_values import context_value
 from .errors import WireError
 
 VARIABLES = ("client_ip", "user_agent", "user", "realm", "serial", "date", "time")
-MAX_VALUE_LENGTH = 100
 
 
 def check_template(template: str) -> None:
@@ -35,5 +36,5 @@ def check_template(template: str) -> None:
 
 def render_template(template: str, context: Mapping[str, str]) -> str:
     check_template(template)
-    values = {name: str(context.get(name, ""))[:MAX_VALUE_LENGTH] for name in VARIABLES}
+    values = {name: context_value(str(context.get(name, ""))) for name in VARIABLES}
     return template.format_map(values)

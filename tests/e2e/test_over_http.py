@@ -106,3 +106,26 @@ def test_refusals_over_http_are_json_4xx(served, enrolled, phone):
     with pytest.raises(PhoneError) as refused:
         EmulatedPhone(HttpTransport()).poll(impostor)
     assert refused.value.status == 400
+
+
+def test_the_user_agent_reaches_the_phone_as_one_line_of_utf8(served, served_admin, enrolled, phone):
+    """A User-Agent in UTF-8 with a next-line, an escape, a line separator and a bidi override, over a socket.
+
+    (CR and LF cannot travel inside a header; the unit tests cover them.)
+    """
+    served_admin.set_policy(
+        "edupushplus-authentication",
+        "authentication",
+        f"{action(catalogue.AUTH_SSL_VERIFY, 0)}, {action(catalogue.MOBILE_TEXT, 'Log in from {user_agent}?')}",
+    )
+    user_agent = "Browser f\u00fcr Alice\u0085Approve: yes \x1b[2J\u202eon\u2028".encode()
+    response = requests.post(
+        f"{served}/validate/check",
+        data={"user": "alice", "realm": "demo", "pass": PIN},
+        headers={"User-Agent": user_agent},
+        timeout=30,
+    )
+    assert response.json()["result"]["authentication"] == "CHALLENGE"
+    [request] = phone.poll(enrolled)
+    assert request.question.startswith("Log in from Browser f\u00fcr Alice")
+    assert not {"\u0085", "\x1b", "\u202e", "\u2028"} & set(request.question)

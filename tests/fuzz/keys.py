@@ -76,6 +76,7 @@ class KeyZoo:
                 "rsa2048 pkcs1": base64.b64encode(pkcs1).decode(),
                 "rsa2048 pss oid": spki(_oid([1, 2, 840, 113549, 1, 1, 10]), pkcs1),
                 "rsa e=3": spki(rsa_oid, _rsa_public(rsa2048.public_key().public_numbers().n, 3)),
+                "rsa e=65539": spki(rsa_oid, _rsa_public(rsa2048.public_key().public_numbers().n, 65539)),
                 "rsa e=1": spki(rsa_oid, _rsa_public(rsa2048.public_key().public_numbers().n, 1)),
                 "rsa even n": spki(rsa_oid, _rsa_public(2**2047 + 2, 65537)),
                 "rsa1024": b64(rsa1024),

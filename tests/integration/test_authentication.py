@@ -299,6 +299,25 @@ def test_the_texts_carry_the_logins_context_and_are_signed(admin, enrolled, clie
     assert request.title == f"Login {datetime.now(timezone.utc):%Y-%m-%d}"
 
 
+def test_a_user_agent_cannot_forge_lines_or_reorder_the_text_on_the_phone(admin, enrolled, client):
+    admin.set_policy(
+        "edupushplus-texts",
+        "authentication",
+        {MOBILE_TEXT.name: "Log in with {user_agent}?", MOBILE_TITLE.name: "{user_agent}"},
+    )
+    forged = "Portal\r\nThis login is safe, approve it.\u2028Really\u202e!"
+    response = client.post(
+        "/validate/check",
+        json={"user": "alice", "realm": "demo", "pass": PIN},
+        environ_overrides={"HTTP_USER_AGENT": forged},  # as a server passing the header through would
+    )
+    assert response.status_code == 200
+    [request] = enrolled.phone.poll(enrolled.token)
+    for shown in (request.question, request.title):
+        assert not {"\r", "\n", "\u2028", "\u202e"} & set(shown)
+        assert "This login is safe, approve it." in shown and len(shown.splitlines()) == 1
+
+
 def test_a_template_with_an_unknown_variable_is_a_clear_error(admin, enrolled):
     admin.set_policy("edupushplus-texts", "authentication", action(MOBILE_TEXT, "Your PIN is {pin}"))
     body = admin.request("POST", "/validate/triggerchallenge", {"user": "alice", "realm": "demo"}, expect=403)

@@ -164,9 +164,9 @@ def skewed_server():
 
 
 def test_a_clean_deployment_has_no_error_and_exits_zero(
-    instance, admin, firebase_gateway, push_wait, configure, tls_server, own_static_folder
+    instance, admin, firebase_gateway, push_wait, configure, tls_server, own_static_folder, fcm
 ):
-    configure(**{Config.PUSH_WAIT_SLOTS: 7})
+    configure(**{Config.PUSH_WAIT_SLOTS: 7, Config.FCM_URL: fcm.base_url})
     webui.install(own_static_folder)
     result = subprocess.run(
         [
@@ -192,7 +192,8 @@ def test_a_clean_deployment_has_no_error_and_exits_zero(
     report = json.loads(result.stdout)
     findings = {finding["code"]: finding["severity"] for check in report["checks"] for finding in check["findings"]}
     assert report["ready"] is True
-    assert findings == {"firebase-token-uri-not-google": "note"}  # the FCM stand-in's token endpoint
+    # The FCM stand-in's token endpoint and send URL; its test send went through.
+    assert findings == {"firebase-token-uri-not-google": "note", "fcm-url-overridden": "warning"}
 
 
 def test_the_text_report_names_problem_and_fix_and_exits_one(instance, enrollment_policy):
@@ -465,6 +466,35 @@ def test_key_file_readable_by_others(doctor, firebase_gateway):
 def test_token_endpoint_unreachable(doctor, firebase_gateway):
     write_service_account(firebase_gateway, generate_service_account(token_uri=closed_port_url("/token")))
     assert "firebase-token-endpoint-unreachable" in codes(doctor(), Severity.ERROR)
+
+
+def test_a_working_gateway_passes_a_test_send(doctor, configure, firebase_gateway, fcm):
+    configure(**{Config.FCM_URL: fcm.base_url})
+    before = len(fcm.messages)
+    report = doctor()
+    assert not {code for code in codes(report) if code.startswith(("firebase-send", "firebase-probe"))}
+    [probe] = fcm.messages[before:]
+    assert probe["validate_only"] and probe["status"] == 200 and not probe["delivered"]
+
+
+def test_the_test_send_goes_to_an_enrolled_phone_of_the_gateway(doctor, configure, firebase_gateway, fcm, admin, phone):
+    """A phone's registration token proves the sender ID too (FCM's SENDER_ID_MISMATCH)."""
+    configure(**{Config.FCM_URL: fcm.base_url})
+    detail = admin.post("/token/init", {"type": catalogue.TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"})
+    token = phone.enroll(phone.scan(detail["detail"]["pushurl"]["value"]), firebase_token="registration-of-alice")
+    assert token.firebase_token == "registration-of-alice"
+    before = len(fcm.messages)
+    doctor()
+    [probe] = fcm.messages[before:]
+    assert probe["token"] == "registration-of-alice" and probe["validate_only"]
+
+
+def test_a_key_firebase_does_not_accept_is_found(doctor, configure, firebase_gateway, fcm):
+    """A revoked key, or one of another project: the token endpoint refuses it."""
+    configure(**{Config.FCM_URL: fcm.base_url})
+    write_service_account(firebase_gateway, generate_service_account(token_uri=fcm.token_uri))  # not trusted
+    [finding] = [finding for finding in doctor().findings if finding.code == "firebase-send-refused"]
+    assert finding.severity is Severity.ERROR and "invalid_grant" in finding.problem
 
 
 def test_poll_only_is_a_note(doctor, enrollment_policy):

@@ -218,6 +218,33 @@ def test_weak_phone_keys_are_refused(make_phone, start_enrollment, tokeninfo):
     assert tokeninfo(pending.serial)["rollout_state"] == "clientwait"
 
 
+def costly_phone_key() -> str:
+    """A 3072-bit RSA key with a 3071-bit exponent: every verification ~100 times the app key's work."""
+    modulus = rsa.generate_private_key(public_exponent=65537, key_size=3072).public_key().public_numbers().n
+    key = rsa.RSAPublicNumbers((1 << 3070) | 1, modulus).public_key()
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
+def test_phone_keys_that_are_costly_to_verify_are_refused(phone, start_enrollment, tokeninfo):
+    pending = phone.scan(start_enrollment()["pushurl"]["value"])
+    with pytest.raises(PhoneError) as costly:
+        phone.enroll(pending, pubkey=costly_phone_key())
+    assert costly.value.status == 400 and "exponent" in costly.value.message
+    info = tokeninfo(pending.serial)
+    assert info["rollout_state"] == "clientwait" and Info.PHONE_KEY not in info["info"]
+    phone.enroll(pending)
+    assert tokeninfo(pending.serial)["rollout_state"] == "enrolled"
+
+
+def test_a_costly_key_enrolled_earlier_is_refused_before_verifying(admin, enrolled):
+    """Tokens enrolled before the key vetting: their polls and answers are refused, unverified."""
+    admin.post(f"/token/info/{enrolled.serial}/{Info.PHONE_KEY}", {"value": costly_phone_key()})
+    with pytest.raises(PhoneError) as refused:
+        enrolled.phone.poll(enrolled.token)
+    assert refused.value.status == 400 and "exponent" in refused.value.message
+
+
 def test_the_phone_cannot_set_the_token_pin(client, start_enrollment, phone, validate):
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -1,5 +1,7 @@
 """Delivery through the real firebase-admin SDK to the local FCM stand-in, off the request path."""
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -274,3 +276,29 @@ def test_synchronous_delivery_sends_before_answering(app, admin, pushed, firebas
     _status, body = validate(**{"pass": PIN})
     assert body["result"]["authentication"] == "CHALLENGE"
     assert len([m for m in firebase.messages if m["status"] == 200]) == 1
+
+
+def sends_to(firebase, pushed):
+    return [message for message in firebase.messages if message["token"] == pushed.firebase_token]
+
+
+def test_retries_stop_once_the_phone_answered_by_polling(app, instance, pushed, phone, firebase, trigger):
+    firebase.add_fault("send", error_code="UNAVAILABLE", retry_after="1", times=None)
+    trigger()
+    deadline = time.monotonic() + 15
+    while not sends_to(firebase, pushed) and time.monotonic() < deadline:  # delivery_of would wait the retries out
+        time.sleep(0.05)
+    [request] = phone.poll(pushed)
+    assert phone.accept(request).status == 200
+    record = delivery_of(app, pushed.serial, until=("answered",))
+    assert record.delivery_state == "answered" and "approved on the phone" in record.delivery_detail
+    attempts = len(sends_to(firebase, pushed))
+    time.sleep(3)  # several retry delays: the stand-in sees no further attempt
+    assert len(sends_to(firebase, pushed)) == attempts == record.delivery_attempts
+    shown = subprocess.run(
+        [sys.executable, "-m", "edupush_token.cli", "deliveries", "--config", str(instance.config_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "answered before delivery" in shown.stdout and "failed" not in shown.stdout

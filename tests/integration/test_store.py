@@ -1,6 +1,7 @@
 """The database guards that keep concurrent requests from deciding twice."""
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,6 +13,8 @@ from edupush_token.storage.challenges import HISTORY
 from edupush_token.storage.schema import push_record
 
 pytestmark = pytest.mark.both_engines
+
+LOCK_WAIT_SECONDS = 3
 
 
 @pytest.fixture
@@ -79,3 +82,52 @@ def test_a_day_of_delivery_history_is_kept(app, enrolled, trigger, monkeypatch):
         assert len(rows) == 2
         assert old_nonce not in {row.nonce for row in rows}
         assert {row.delivery_state for row in rows} == {"poll-only"}
+
+
+def token_id_of(app, serial) -> int:
+    with app.app_context():
+        from edumfa.models import Token
+
+        return Token.query.filter_by(serial=serial).one().id
+
+
+def held_in_turn(app, first_token_id, second_token_id) -> list:
+    """Two logins' push locks, the second asked for while the first is held; the order they ran in."""
+    steps = []
+    first_holds, first_may_end = threading.Event(), threading.Event()
+
+    def first():
+        with app.app_context(), Store().push_lock(first_token_id):
+            steps.append("first holds")
+            first_holds.set()
+            first_may_end.wait(LOCK_WAIT_SECONDS)
+            steps.append("first ends")
+
+    def second():
+        first_holds.wait(LOCK_WAIT_SECONDS)
+        with app.app_context(), Store().push_lock(second_token_id):
+            steps.append("second holds")
+            first_may_end.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_holds.wait(LOCK_WAIT_SECONDS)
+    time.sleep(LOCK_WAIT_SECONDS / 10)  # time enough for the second to get the lock, were it free
+    first_may_end.set()
+    for thread in threads:
+        thread.join(LOCK_WAIT_SECONDS)
+    return steps
+
+
+def test_the_push_lock_keeps_the_owners_next_login_waiting(app, enrolled):
+    token_id = token_id_of(app, enrolled.serial)
+    assert held_in_turn(app, token_id, token_id) == ["first holds", "first ends", "second holds"]
+
+
+def test_other_owners_logins_do_not_wait_for_the_push_lock_on_postgresql(app, enroll, make_phone, engine):
+    if engine != "postgresql":
+        pytest.skip("SQLite has one write lock for the whole database")
+    alices = token_id_of(app, enroll("alice").serial)
+    bobs = token_id_of(app, enroll("bob", on_phone=make_phone()).serial)
+    assert held_in_turn(app, alices, bobs) == ["first holds", "second holds", "first ends"]

@@ -21,6 +21,7 @@ POLICY_NAMES = [
     ("authentication", "edupushplus_decline_cooldown"),
     ("authentication", "edupushplus_decline_limit"),
     ("authentication", "edupushplus_decline_window"),
+    ("authentication", "edupushplus_finalize_window"),
     ("authentication", "edupushplus_max_open_requests"),
     ("authentication", "edupushplus_max_per_hour"),
     ("authentication", "edupushplus_min_interval"),
@@ -61,6 +62,7 @@ TOKENINFO_KEYS = {
     "POLLING_ALLOWED": "polling_allowed",
     "REGISTRATION_STATE": "firebase_token_state",
     "UNREGISTERED_AT": "firebase_token_unregistered_at",
+    "FIREBASE_TOKEN_UPDATED": "firebase_token_updated_at",
 }
 
 

@@ -100,3 +100,33 @@ def test_keys_of_algorithms_cryptography_cannot_load_are_refused():
     der = bytes.fromhex("3042301406072a8648ce3d020106092b2403030208010101032a0004" + "11" * 40)
     with pytest.raises(WireError):
         crypto.load_phone_key(base64.b64encode(der).decode())
+
+
+def rsa_spki_b64(modulus: int, exponent: int) -> str:
+    """A phone key from its numbers: exponents and sizes no key generator would make."""
+    key = rsa.RSAPublicNumbers(exponent, modulus).public_key()
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
+def odd_modulus(bits: int) -> int:
+    return (1 << (bits - 1)) | 0xFFFF | 1
+
+
+@pytest.mark.parametrize("bits", [crypto.MIN_PHONE_RSA_BITS, crypto.MAX_PHONE_RSA_BITS])
+def test_phone_rsa_keys_of_the_accepted_sizes_load(bits):
+    key = crypto.load_phone_key(rsa_spki_b64(odd_modulus(bits), crypto.PHONE_RSA_EXPONENT))
+    assert key.key_size == bits
+
+
+@pytest.mark.parametrize("bits", [crypto.MIN_PHONE_RSA_BITS - 8, crypto.MAX_PHONE_RSA_BITS + 8, 8192])
+def test_phone_rsa_keys_of_other_sizes_are_refused(bits):
+    with pytest.raises(WireError, match="bits"):
+        crypto.load_phone_key(rsa_spki_b64(odd_modulus(bits), crypto.PHONE_RSA_EXPONENT))
+
+
+@pytest.mark.parametrize("exponent", [3, 17, 65539, (1 << 3070) | 1])
+def test_phone_rsa_keys_with_another_exponent_are_refused(exponent):
+    """A 3071-bit exponent makes every verification ~100 times as expensive; e = 3 invites forgeries."""
+    with pytest.raises(WireError, match="exponent"):
+        crypto.load_phone_key(rsa_spki_b64(odd_modulus(3072), exponent))

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from edupush_token.delivery import DeliveryState
+from edupush_token.delivery import DeliveryReport, DeliveryState
 from edupush_token.delivery.dispatcher import Dispatcher
 from edupush_token.delivery.firebase import FirebaseGateway, Permanent, Sent, Transient
-from edupush_token.delivery.job import DeliveryJob, attempt
+from edupush_token.delivery.job import DeliveryJob, attempt, never_settled
 from edupush_token.delivery.retry import Backoff
 from edupush_token.wire.push_data import PushData
 
@@ -39,7 +39,7 @@ def dispatcher():
     created.shutdown()
 
 
-def run(sender, dispatcher, seconds_left=60.0):
+def run(sender, dispatcher, seconds_left=60.0, settled=never_settled):
     reports = []
     job = DeliveryJob(
         PUSH,
@@ -48,6 +48,7 @@ def run(sender, dispatcher, seconds_left=60.0):
         time.time() + seconds_left,
         lambda report, push: reports.append(report),
         sign,
+        settled=settled,
     )
     attempt(job, sender, dispatcher, FAST, random.Random(1))
     dispatcher.wait_idle(5)
@@ -121,3 +122,38 @@ def test_an_expired_push_is_not_signed(dispatcher):
         lambda push: pytest.fail("signed a push that may not leave"),
     )
     attempt(job, ScriptedSender(), dispatcher, FAST, random.Random(1))
+
+
+class LoginOver:
+    """The store's answer to "does the login still need its push?": no, from the ``after``-th question on."""
+
+    def __init__(self, after=1):
+        self.after = after
+        self.asked = []
+
+    def __call__(self, attempts):
+        self.asked.append(attempts)
+        if len(self.asked) < self.after:
+            return None
+        return DeliveryReport(DeliveryState.ANSWERED, "approved", attempts=attempts)
+
+
+def test_retries_stop_once_the_login_is_over(dispatcher):
+    sender = ScriptedSender(Transient("UNAVAILABLE"), Transient("UNAVAILABLE"), Sent("m"))
+    settled = LoginOver(after=2)
+    reports = run(sender, dispatcher, settled=settled)
+    assert sender.calls == 2 and settled.asked == [1, 2]
+    assert [r.state for r in reports] == [DeliveryState.RETRYING, DeliveryState.RETRYING, DeliveryState.ANSWERED]
+    assert reports[-1].attempts == 2
+
+
+def test_the_first_attempt_does_not_ask_the_store(dispatcher):
+    settled = LoginOver()
+    reports = run(ScriptedSender(Sent("m")), dispatcher, settled=settled)
+    assert settled.asked == [] and reports[-1].state is DeliveryState.SENT
+
+
+def test_a_login_over_before_giving_up_is_reported_as_such(dispatcher):
+    sender = ScriptedSender(Transient("UNAVAILABLE", retry_after=5.0))
+    reports = run(sender, dispatcher, seconds_left=2.0, settled=LoginOver())
+    assert sender.calls == 1 and reports[-1].state is DeliveryState.ANSWERED

@@ -1,7 +1,8 @@
 import pytest
 
 from edupush_token.wire import WireError
-from edupush_token.wire.templates import MAX_VALUE_LENGTH, check_template, render_template
+from edupush_token.wire.context_values import MAX_VALUE_BYTES
+from edupush_token.wire.templates import check_template, render_template
 
 CONTEXT = {
     "client_ip": "192.0.2.7",
@@ -38,7 +39,12 @@ def test_anything_but_the_known_variables_is_refused(bad):
 
 def test_values_are_bounded():
     rendered = render_template("{user_agent}", {"user_agent": "x" * 1000})
-    assert len(rendered) == MAX_VALUE_LENGTH
+    assert len(rendered.encode()) <= MAX_VALUE_BYTES and rendered.startswith("x" * 90)
+
+
+def test_values_cannot_add_lines_or_reorder_the_text():
+    rendered = render_template("Log in from {user_agent}?", {"user_agent": "evil\r\nApprove:\u2028yes\u202e"})
+    assert rendered == "Log in from evil\ufffd\ufffdApprove:\ufffdyes\ufffd?"
 
 
 def test_missing_values_render_empty():

@@ -35,5 +35,9 @@ def check_message(payload: Any) -> Optional[Tuple[int, dict]]:
 
 
 def recipient(message: dict) -> Any:
-    """The registration token, or the Firebase installation ID that firebase-admin 7.7+ offers instead."""
-    return message.get("token") if message.get("token") is not None else message.get("fid")
+    """The registration token, the Firebase installation ID that firebase-admin 7.7+ offers instead, or a topic."""
+    for target in ("token", "fid"):
+        if message.get(target) is not None:
+            return message[target]
+    topic = message.get("topic")
+    return f"/topics/{topic}" if isinstance(topic, str) and topic else None

@@ -192,8 +192,14 @@ class EmulatedPhone:
         """The empty ``text/plain`` POST an iPhone sends first; its answer is ignored."""
         return self.transport.post_text(pending.url, "")
 
-    def enroll(self, pending: PendingEnrollment, firebase_token: Optional[str] = None) -> PhoneToken:
-        """Run enrollment step 2; a retry of the same pending enrollment reuses its key."""
+    def enroll(
+        self, pending: PendingEnrollment, firebase_token: Optional[str] = None, pubkey: Optional[str] = None
+    ) -> PhoneToken:
+        """Run enrollment step 2; a retry of the same pending enrollment reuses its key.
+
+        ``pubkey`` sends another key than the phone's own, as a client other than the app might: the server
+        must vet what it is given, and the phone cannot sign with that key.
+        """
         if self.clock() > pending.expires_at:
             raise PhoneError(f"enrollment of {pending.serial} expired at {pending.expires_at}")
         if pending.private_key is None:
@@ -205,7 +211,7 @@ class EmulatedPhone:
                 ("enrollment_credential", pending.enrollment_credential),
                 ("serial", pending.serial),
                 ("fbtoken", fbtoken),
-                ("pubkey", pubkey_b64(pending.private_key)),
+                ("pubkey", pubkey if pubkey is not None else pubkey_b64(pending.private_key)),
             ],
         )
         if response.status != 200:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from ...catalogue import FIREBASE_CONFIG, FIREBASE_SERVICE_ACCOUNT_OPTION, Config
+from ...catalogue import DEFAULT_FCM_TIMEOUT, DEFAULT_FCM_URL, FIREBASE_CONFIG, FIREBASE_SERVICE_ACCOUNT_OPTION, Config
 from ..deployment import Deployment, Gateway
 from ..findings import Finding, error, note, warning
 from ..web import Answer
+
+if TYPE_CHECKING:  # firebase-admin is imported only where a probe is actually made
+    from ...delivery.firebase import FirebaseGateway, SendResult
+
+    Probe = Callable[[FirebaseGateway, str], SendResult]
 
 JSON_CONFIG_OPTION = FIREBASE_SERVICE_ACCOUNT_OPTION
 SERVICE_ACCOUNT_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
@@ -108,6 +113,73 @@ def token_uris(deployment: Deployment) -> List[str]:
             if account:
                 uris.append(account["token_uri"])
     return uris
+
+
+def check_delivery(deployment: Deployment, probe: Optional["Probe"]) -> List[Finding]:
+    """A validate_only send through each gateway in use: does Firebase accept what the plugin will send?
+
+    ``probe`` is None where firebase-admin does not import (the plugin check says so).
+    """
+    if probe is None:
+        return []
+    from ...delivery.firebase import FirebaseGateway
+
+    findings = []
+    for name in deployment.firebase_gateway_names():
+        gateway = deployment.gateways.get(name)
+        path = _key_file(gateway) if gateway is not None else None
+        if gateway is None or path is None or _read_service_account(path)[0]:
+            continue  # the file's own findings say why
+        target = FirebaseGateway(
+            name,
+            str(path),
+            str(deployment.settings.get(Config.FCM_URL) or DEFAULT_FCM_URL),
+            float(deployment.settings.get(Config.FCM_TIMEOUT) or DEFAULT_FCM_TIMEOUT),
+        )
+        findings += probe_findings(f"Firebase gateway {name!r}", probe(target, gateway.phone_registration_token))
+    return findings
+
+
+def probe_findings(where: str, result: "SendResult") -> List[Finding]:
+    from ...delivery.firebase import Permanent, Transient
+
+    if isinstance(result, Transient):
+        return [
+            warning(
+                "firebase-probe-unavailable",
+                f"{where}: a test send (validate_only) did not get through: {result.reason}.",
+                "Check outgoing HTTPS to oauth2.googleapis.com and fcm.googleapis.com, and run the doctor again.",
+            )
+        ]
+    if not isinstance(result, Permanent):
+        return []
+    if "SenderIdMismatch" in result.reason:
+        return [
+            error(
+                "firebase-sender-mismatch",
+                f"{where}: Firebase refuses to send to an enrolled phone with this service account: the app "
+                f"registered with another Firebase project ({result.reason}).",
+                "Use the service account of the Firebase project the app is built for (the eduMFA "
+                "Authenticator's operator provides it).",
+            )
+        ]
+    if result.unregistered:
+        return [
+            note(
+                "firebase-probe-phone-unregistered",
+                f"{where}: the credentials work; the enrolled phone used for the test is no longer registered "
+                f"({result.reason}).",
+                "Nothing to fix on the server: that phone re-registers when the app runs again.",
+            )
+        ]
+    return [
+        error(
+            "firebase-send-refused",
+            f"{where}: Firebase refuses a test send (validate_only): {result.reason}.",
+            "A revoked or deleted key, or a key of another project: create a new key in the Firebase console "
+            "(Project settings > Service accounts) and point the gateway at it.",
+        )
+    ]
 
 
 def check_fcm_url(deployment: Deployment) -> List[Finding]:

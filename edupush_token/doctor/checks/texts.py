@@ -13,8 +13,9 @@ from ... import catalogue
 from ...catalogue import SERVER_KEY_SIZES
 from ...crypto import signed_size
 from ...wire import WireError
+from ...wire.context_values import MAX_VALUE_BYTES
 from ...wire.push_data import FCM_DATA_LIMIT, PushData
-from ...wire.templates import MAX_VALUE_LENGTH, VARIABLES, check_template, render_template
+from ...wire.templates import VARIABLES, check_template, render_template
 from ..deployment import AUTHENTICATION, ENROLLMENT, Deployment
 from ..findings import Finding, error
 
@@ -23,7 +24,7 @@ TITLE = catalogue.MOBILE_TITLE.name
 REGISTRATION_URL = catalogue.REGISTRATION_URL.name
 DEFAULTS = {TEXT: str(catalogue.MOBILE_TEXT.default), TITLE: str(catalogue.MOBILE_TITLE.default)}
 LONGEST_SERIAL = "X" * catalogue.MAX_SERIAL_LENGTH
-LONGEST_CONTEXT = {name: "x" * MAX_VALUE_LENGTH for name in VARIABLES}
+LONGEST_CONTEXT = {name: "x" * MAX_VALUE_BYTES for name in VARIABLES}  # one byte a character: the most bytes
 
 
 def check_phone_texts(deployment: Deployment) -> List[Finding]:
@@ -76,8 +77,7 @@ def _size_findings(deployment: Deployment, texts) -> List[Finding]:
             "phone-text-too-long",
             f"{' and '.join(culprits)} can make a push of {size} bytes, more than Firebase's "
             f"{FCM_DATA_LIMIT}; such logins are refused.",
-            "Shorten the text or title, or use fewer variables (each may stand for up to "
-            f"{MAX_VALUE_LENGTH} characters).",
+            f"Shorten the text or title, or use fewer variables (each may stand for up to {MAX_VALUE_BYTES} bytes).",
         )
     ]
 

@@ -1,7 +1,8 @@
 """The phone's endpoint, ``/ttype/edupushplus``, as eduMFA routes it: parse, call the service, answer.
 
 Whatever fails to parse or to verify becomes eduMFA's ParameterError (HTTP
-400) and changes nothing; a policy that forbids the request, its PolicyError.
+400) and changes nothing; a policy that forbids the request, or the state of a
+token its phone asks about (revoked, locked, disabled), eduMFA's PolicyError (403).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ... import catalogue
 from ...catalogue import TOKEN_TYPE, Info, Scope
 from ...crypto import ServerKeyPair
 from ...errors import Forbidden, PolicyValueError, RequestRefused, WireError
+from ...lifecycle import TokenStanding
 from ...ports import Ports
 from ...service import enrollment, phone, settings
 from ...wire import requests as wire_requests
@@ -47,7 +49,7 @@ def _serve_post(ports: Ports, message: wire_requests.PostRequest) -> tuple:
         return True, enrollment.finish(ports, _enrolling(message.serial), message)
     if isinstance(message, wire_requests.ChallengeAnswer):
         return phone.receive_answer(ports, message)
-    phone.check_token_update(ports, message)
+    phone.check_token_update(ports, message)  # claims the update's timestamp, committed below with the token
     token = _token(message.serial)
     token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
     if token.get_tokeninfo(Info.REGISTRATION_STATE):  # a new Firebase token revives a dead registration
@@ -85,6 +87,11 @@ class _EnrollingToken:
 
     def waiting_for_phone(self) -> bool:
         return bool(self._token.token.rollout_state == ROLLOUTSTATE.CLIENTWAIT)
+
+    @property
+    def standing(self) -> TokenStanding:
+        db_token = self._token.token
+        return TokenStanding(active=bool(db_token.active), revoked=bool(db_token.revoked), locked=bool(db_token.locked))
 
     def info(self, key: str) -> str:
         return str(self._token.get_tokeninfo(key) or "")

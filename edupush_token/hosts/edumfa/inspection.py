@@ -11,6 +11,7 @@ import importlib
 from importlib import metadata
 from pathlib import Path
 
+from ...catalogue import TOKEN_TYPE, Info, RolloutState
 from ...doctor.deployment import Deployment, Gateway
 from ...errors import UnreadableDeployment
 
@@ -82,8 +83,37 @@ def _read_database(config_file):
     with app_context(config_file):
         stored = tuple(get_conf_policy())
         gateways = {
-            gateway.identifier: Gateway(gateway.identifier, gateway.providermodule, dict(gateway.option_dict))
+            gateway.identifier: Gateway(
+                gateway.identifier,
+                gateway.providermodule,
+                dict(gateway.option_dict),
+                _phone_registration_token(gateway.identifier),
+            )
             for gateway in get_smsgateway()
         }
         known = {scope: frozenset(actions) for scope, actions in policies.definitions().items()}
     return stored, gateways, known
+
+
+def _phone_registration_token(gateway_name: str) -> str:
+    """The Firebase registration token of the newest enrolled token that is pushed through this gateway."""
+    from edumfa.models import Token, TokenInfo, db
+    from sqlalchemy.orm import aliased
+
+    gateway_info, registration = aliased(TokenInfo), aliased(TokenInfo)
+    row = (
+        db.session.query(registration.Value)
+        .join(Token, Token.id == registration.token_id)
+        .join(gateway_info, gateway_info.token_id == Token.id)
+        .filter(
+            Token.tokentype == TOKEN_TYPE,
+            Token.rollout_state == RolloutState.ENROLLED.value,
+            gateway_info.Key == Info.FIREBASE_CONFIG,
+            gateway_info.Value == gateway_name,
+            registration.Key == Info.FIREBASE_TOKEN,
+            registration.Value != "",
+        )
+        .order_by(Token.id.desc())
+        .first()
+    )
+    return str(row[0]) if row else ""

@@ -25,6 +25,7 @@ from ...ports import Ports, Runner
 from ...storage.challenges import ChallengeTables, SavedChallenge, aware
 from ...storage.keypool import KeyPool
 from ...wire.push_data import PushData
+from . import logging_bridge
 
 
 class Policies:
@@ -227,6 +228,7 @@ def _pool_size() -> int:
 
 def edumfa_ports(g: Any = None) -> Ports:
     """The ports for one request (``g`` is eduMFA's request globals; None on background threads)."""
+    logging_bridge.connect(current_app)
     return Ports(
         host=Host(),
         store=Store(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from ...delivery.report import shown_state
 from .app import app_context
 from .ports import Store
 
@@ -19,7 +20,7 @@ def delivery_rows(config_file: str, serial: Optional[str] = None, limit: int = 5
             (
                 record.created.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
                 record.serial,
-                record.delivery_state or "-",
+                shown_state(record.delivery_state) or "-",
                 str(record.delivery_attempts),
                 record.fcm_message_id or record.delivery_detail,
             )

@@ -8,6 +8,7 @@ answer or error out.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Optional
 
 from edumfa.lib.decorators import check_token_locked
@@ -29,6 +30,7 @@ from ...service import enrollment, push_wait, settings
 from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import Recipient
 from ...wire import requests as wire_requests
+from ...wire.context_values import from_http_header
 from ...wire.enrollment_url import enrollment_url, render_label
 from . import endpoint, policies, replies
 from .ports import Policies, Store, edumfa_ports, gateway_exists
@@ -100,6 +102,7 @@ class EdupushPlusTokenBase(TokenClass):
             raise PolicyError(f"Missing enrollment policy for {TOKEN_TYPE}: {catalogue.REGISTRATION_URL.name}")
         ttl_minutes = int(param[catalogue.TTL.name])
         TokenClass.update(self, dict(param, genkey=1, **{"2stepinit": 1}), reset_failcount)
+        self._forget_the_phone()
         ports = edumfa_ports()
         started = enrollment.start(ports.clock, ttl_minutes)
         self.add_tokeninfo(Info.ENROLLMENT_CREDENTIAL, started.credential, "password")
@@ -110,6 +113,25 @@ class EdupushPlusTokenBase(TokenClass):
         self.add_tokeninfo(Info.SERVER_KEY_SIZE, str(param[catalogue.SERVER_KEY_SIZE.name]))
         self.add_tokeninfo(Info.FIREBASE_CONFIG, param[catalogue.FIREBASE_CONFIG.name])
         ports.keys.refill(int(param[catalogue.SERVER_KEY_SIZE.name]))  # ready by the time the phone scans
+
+    def _forget_the_phone(self) -> None:
+        """A (re-)enrollment voids what the previous phone may still do: its challenges, approvals and key."""
+        Store().void_challenges(self.token.serial)
+        self.del_tokeninfo(Info.PHONE_KEY)
+        self.del_tokeninfo(Info.FIREBASE_TOKEN_UPDATED)
+
+    # Lifecycle ----------------------------------------------------------------
+
+    def enable(self, enable: bool = True) -> None:
+        """Disabling voids the token's challenges: eduMFA's /validate/polltransaction would still say accept."""
+        TokenClass.enable(self, enable)
+        if not enable:
+            Store().void_challenges(self.token.serial)
+
+    def revoke(self) -> None:
+        """Revoking (which also locks and disables) voids the token's challenges, as disabling does."""
+        TokenClass.revoke(self)
+        Store().void_challenges(self.token.serial)
 
     def get_init_detail(self, params: Optional[dict] = None, user: Optional[User] = None) -> dict:
         params = params or {}
@@ -316,15 +338,21 @@ class EdupushPlusTokenBase(TokenClass):
             return -1
         ports = edumfa_ports()
         status = ports.store.transaction_status(self.token.serial, transaction_id)
-        if status is not None and status.state(ports.clock.now()) is ChallengeState.ACCEPTED:
+        if status is not None and status.completes_login(ports.clock.now(), self._finalize_window(options)):
             return 1
         return -1
+
+    def _finalize_window(self, options: dict) -> timedelta:
+        try:
+            return settings.finalize_window(Policies(options.get("g"), options.get("user") or self.user))
+        except PolicyValueError as error:
+            raise PolicyError(str(error)) from None
 
 
 def _login_context(g: Any, owner: Any) -> LoginContext:
     return LoginContext(
         client_ip=getattr(g, "client_ip", "") if g is not None else "",
-        user_agent=flask_request.headers.get("User-Agent", "") if has_request_context() else "",
+        user_agent=from_http_header(flask_request.headers.get("User-Agent", "")) if has_request_context() else "",
         user=getattr(owner, "login", "") or "",
         realm=getattr(owner, "realm", "") or "",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from edupush_token.catalogue import ENGINE_OPTIONS, POOL_PRE_PING
+from edupush_token.delivery.firebase import Sent
 from edupush_token.doctor.checks.firebase import GOOGLE_TOKEN_URI, JSON_CONFIG_OPTION
 from edupush_token.doctor.checks.policies import ENDPOINT_PATH, FIREBASE_CONFIGURATION, REGISTRATION_URL, SSL_VERIFY
 from edupush_token.doctor.checks.settings import ENGINE_REGISTRY, SPEED_SETTINGS
@@ -123,3 +124,8 @@ def only(findings: Sequence[Finding], code: str, severity: Severity) -> Finding:
     """The single finding, after checking it is ``code`` of ``severity``."""
     assert [(finding.code, finding.severity) for finding in findings] == [(code, severity)]
     return findings[0]
+
+
+def accepting_probe(gateway, registration_token):
+    """A Firebase that accepts every test send."""
+    return Sent(f"projects/edupush-demo/messages/{gateway.name}")

@@ -11,7 +11,7 @@ from edupush_token.doctor.examine import examine
 from edupush_token.doctor.findings import Severity
 from edupush_token.hosts.edumfa import inspection
 
-from .factory import CONFIG_FILE, URL, FakeWeb, endpoint_answer, only
+from .factory import CONFIG_FILE, URL, FakeWeb, accepting_probe, endpoint_answer, only
 
 
 @pytest.fixture
@@ -31,16 +31,16 @@ def read_as(monkeypatch):
 
 def test_sound_deployment_passes_every_check(make_deployment, web, read_as):
     read_as(make_deployment())
-    report = examine(CONFIG_FILE, web, WorkerSetup("gthread", 8, "test"))
+    report = examine(CONFIG_FILE, web, WorkerSetup("gthread", 8, "test"), probe=accepting_probe)
     assert report.findings == [] and not report.failed
-    assert len(report.results) == 16
+    assert len(report.results) == 17
     assert set(web.asked) == {URL, GOOGLE_TOKEN_URI}  # the clock is read from the same servers
 
 
 def test_findings_are_collected_per_check(make_deployment, read_as):
     read_as(make_deployment(settings={Config.FCM_URL: "http://127.0.0.1:8765"}))
     web = FakeWeb({URL: endpoint_answer(URL, offset=-60)})
-    report = examine(CONFIG_FILE, web, clock_references=[URL])
+    report = examine(CONFIG_FILE, web, clock_references=[URL], probe=accepting_probe)
     assert {title: [finding.code for finding in findings] for title, findings in report.results if findings} == {
         "pushes go to Firebase": ["fcm-url-overridden"],
         "clock": ["clock-skew"],
@@ -50,7 +50,7 @@ def test_findings_are_collected_per_check(make_deployment, read_as):
 
 def test_deployment_unreadable(read_as):
     read_as(inspection.UnreadableDeployment(f"no eduMFA configuration at {CONFIG_FILE}"))
-    report = examine(CONFIG_FILE, FakeWeb())
+    report = examine(CONFIG_FILE, FakeWeb(), probe=accepting_probe)
     finding = only(report.findings, "deployment-unreadable", Severity.ERROR)
     assert finding.problem == f"no eduMFA configuration at {CONFIG_FILE}"
     assert report.failed
@@ -58,6 +58,6 @@ def test_deployment_unreadable(read_as):
 
 def test_plugin_not_importable(monkeypatch):
     monkeypatch.setitem(sys.modules, inspection.__name__, None)  # importing it raises ModuleNotFoundError
-    report = examine(CONFIG_FILE, FakeWeb())
+    report = examine(CONFIG_FILE, FakeWeb(), probe=accepting_probe)
     finding = only(report.findings, "plugin-not-importable", Severity.ERROR)
     assert finding.problem.startswith("The edupushplus plugin does not import: ModuleNotFoundError: ")

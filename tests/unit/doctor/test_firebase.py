@@ -2,10 +2,12 @@
 
 import pytest
 
-from edupush_token.catalogue import Config
+from edupush_token.catalogue import DEFAULT_FCM_URL, Config
+from edupush_token.delivery.firebase import Permanent, Transient
 from edupush_token.doctor.checks.firebase import (
     GOOGLE_TOKEN_URI,
     JSON_CONFIG_OPTION,
+    check_delivery,
     check_fcm_url,
     check_gateways,
     token_uris,
@@ -15,7 +17,7 @@ from edupush_token.doctor.deployment import FIREBASE_PROVIDER, POLL_ONLY, Gatewa
 from edupush_token.doctor.findings import Severity
 from edupush_token.doctor.web import Answer
 
-from .factory import CONFIG_FILE, GATEWAY, FakeWeb, only
+from .factory import CONFIG_FILE, GATEWAY, FakeWeb, accepting_probe, only
 
 STAND_IN = "http://127.0.0.1:8765/token"
 # PKCS#8 of version 0, algorithm OID 1.2.3.4 with NULL parameters, key bytes 01 02: cryptography
@@ -114,3 +116,44 @@ def test_fcm_url_overridden(make_deployment):
     )
     assert f"{Config.FCM_URL} = {STAND_IN!r}: pushes go there instead of Firebase" in finding.problem
     assert f"Remove {Config.FCM_URL} from {CONFIG_FILE}" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "result, code, severity",
+    [
+        (Permanent("HTTP 403 SenderIdMismatchError: SenderId mismatch"), "firebase-sender-mismatch", Severity.ERROR),
+        (Permanent("bad service account credentials: invalid_grant"), "firebase-send-refused", Severity.ERROR),
+        (
+            Permanent("HTTP 404 UnregisteredError", unregistered=True),
+            "firebase-probe-phone-unregistered",
+            Severity.NOTE,
+        ),
+        (Transient("HTTP 503 UnavailableError"), "firebase-probe-unavailable", Severity.WARNING),
+    ],
+)
+def test_a_refused_test_send(make_deployment, result, code, severity):
+    asked = []
+
+    def probe(gateway, registration_token):
+        asked.append((gateway.name, registration_token))
+        return result
+
+    finding = only(check_delivery(make_deployment(), probe), code, severity)
+    assert f"Firebase gateway '{GATEWAY}'" in finding.problem
+    assert asked == [(GATEWAY, "")]
+
+
+def test_an_accepted_test_send_uses_an_enrolled_phones_token(make_deployment, key_file):
+    asked = []
+
+    def probe(gateway, registration_token):
+        asked.append((gateway.service_account_file, gateway.fcm_url, registration_token))
+        return accepting_probe(gateway, registration_token)
+
+    gateway = Gateway(GATEWAY, FIREBASE_PROVIDER, {JSON_CONFIG_OPTION: str(key_file)}, "phone-registration-token")
+    assert check_delivery(make_deployment(gateways={GATEWAY: gateway}), probe) == []
+    assert asked == [(str(key_file), DEFAULT_FCM_URL, "phone-registration-token")]
+
+
+def test_no_probe_without_firebase_admin(make_deployment):
+    assert check_delivery(make_deployment(), None) == []

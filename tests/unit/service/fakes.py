@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -129,14 +130,31 @@ class FakeStore:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.rows: dict[int, Row] = {}
+        self.used: dict[int, Row] = {}  # challenges a login consumed; our push record of them lives on
         self.tokens: dict[str, PhoneSideToken] = {}
         self.waiting: set[int] = set()
         self.unregistered: list[str] = []
         self.housekept = 0
         self.commits = 0
+        self.token_updates: dict[int, str] = {}
+        self.rollbacks = 0
+        self.locked: set[int] = set()  # tokens whose push lock is held
+        self.calls: list[str] = []  # the order of the lock's and the limits' steps, for the tests of atomicity
         self._ids = itertools.count(1)
 
+    @contextlib.contextmanager
+    def push_lock(self, token_id: int) -> Iterator[None]:
+        assert token_id not in self.locked, "the push lock is not reentrant"
+        self.locked.add(token_id)
+        self.calls.append("lock")
+        try:
+            yield
+        finally:
+            self.locked.discard(token_id)
+            self.calls.append("unlock")
+
     def create_push(self, serial, transaction_id, push, validity_seconds, session, state) -> SavedChallenge:
+        self.calls.append("create_push")
         row_id = next(self._ids)
         now = self.clock.now()
         row = Row(
@@ -146,6 +164,7 @@ class FakeStore:
         return SavedChallenge(row.id, row.transaction_id, row.expiration)
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory:
+        self.calls.append("push_history")
         recent = [row for row in self.rows.values() if row.created >= since]
         now = self.clock.now()
         return PushHistory(
@@ -155,7 +174,7 @@ class FakeStore:
         )
 
     def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
-        row = self.rows[challenge_id]
+        row = self.rows.get(challenge_id) or self.used[challenge_id]
         row.deliveries.append(report)
         row.push = push
 
@@ -196,8 +215,19 @@ class FakeStore:
         row = next((row for row in self.rows.values() if row.transaction_id == transaction_id), None)
         return None if row is None else row.status()
 
+    def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
+        row = self.rows.get(challenge_id)
+        return None if row is None or row.push.nonce != nonce else row.status()
+
     def consume_transaction(self, transaction_id: str) -> None:
+        self.used.update({key: row for key, row in self.rows.items() if row.transaction_id == transaction_id})
         self.rows = {key: row for key, row in self.rows.items() if row.transaction_id != transaction_id}
+
+    def claim_token_update(self, token_id: int, stamp: str) -> bool:
+        if stamp <= self.token_updates.get(token_id, ""):
+            return False
+        self.token_updates[token_id] = stamp
+        return True
 
     def claim_enrollment(self, token_id: int) -> bool:
         if token_id not in self.waiting:
@@ -210,6 +240,9 @@ class FakeStore:
 
     def commit(self) -> None:
         self.commits += 1
+
+    def rollback(self) -> None:
+        self.rollbacks += 1
 
 
 @dataclass

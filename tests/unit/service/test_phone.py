@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from edupush_token.catalogue import AllowPolling
-from edupush_token.errors import ClockSkewError, Forbidden, RequestRefused
+from edupush_token.errors import ClockSkewError, Forbidden, RequestRefused, TokenUnusable
+from edupush_token.lifecycle import TokenStanding
 from edupush_token.service import phone as service
 from edupush_token.service.push import Login, LoginContext, PushToken, start_push
 from edupush_token.service.sending import Recipient
@@ -115,3 +116,67 @@ def test_a_token_update_must_be_recent_and_signed_by_the_phone(fakes, phone):
     fakes.clock.advance(600)
     with pytest.raises(ClockSkewError):
         service.check_token_update(fakes.ports, FirebaseTokenUpdate(SERIAL, "new-token", timestamp, signature))
+
+
+def token_update(phone, moment, new_token: str = "new-token") -> FirebaseTokenUpdate:
+    timestamp = moment.isoformat()
+    return FirebaseTokenUpdate(
+        SERIAL, new_token, timestamp, phone.sign(token_update_text(new_token, SERIAL, timestamp))
+    )
+
+
+def test_an_older_token_update_cannot_undo_a_newer_one(fakes, phone):
+    now = fakes.clock.now()
+    service.check_token_update(fakes.ports, token_update(phone, now, "newer"))
+    fakes.store.tokens[SERIAL] = replace(fakes.store.tokens[SERIAL], last_token_update=fakes.store.token_updates[1])
+    for moment in (now - timedelta(seconds=1), now):
+        with pytest.raises(RequestRefused, match="not newer"):
+            service.check_token_update(fakes.ports, token_update(phone, moment, "older"))
+    assert fakes.audit.names() == ["token update refused", "token update refused"]
+    service.check_token_update(fakes.ports, token_update(phone, now + timedelta(seconds=1), "newest"))
+
+
+def test_of_two_concurrent_token_updates_the_store_lets_only_a_newer_one_through(fakes, phone):
+    """Both read the same last update; the store's claim decides, as the database's conditional update does."""
+    now = fakes.clock.now()
+    service.check_token_update(fakes.ports, token_update(phone, now))
+    with pytest.raises(RequestRefused, match="not newer"):
+        service.check_token_update(fakes.ports, token_update(phone, now - timedelta(seconds=1)))
+
+
+REQUESTS = {
+    "answer": lambda fakes, phone, push: service.receive_answer(fakes.ports, answer(phone, push.push.nonce)),
+    "poll": lambda fakes, phone, push: service.serve_poll(fakes.ports, poll(phone, fakes.clock.now()), ALLOW),
+    "token update": lambda fakes, phone, push: service.check_token_update(
+        fakes.ports, token_update(phone, fakes.clock.now())
+    ),
+}
+
+
+@pytest.mark.parametrize("request_kind", sorted(REQUESTS))
+@pytest.mark.parametrize(
+    "standing, reason",
+    [
+        (TokenStanding(active=False), "disabled"),
+        (TokenStanding(active=False, revoked=True, locked=True), "revoked"),
+        (TokenStanding(locked=True), "locked"),
+    ],
+)
+def test_the_phone_of_an_unusable_token_is_told_why_and_it_is_audited(
+    fakes, phone, push, request_kind, standing, reason
+):
+    fakes.store.tokens[SERIAL] = replace(fakes.store.tokens[SERIAL], standing=standing)
+    with pytest.raises(TokenUnusable, match=reason):
+        REQUESTS[request_kind](fakes, phone, push)
+    assert fakes.audit.events == [("phone request refused", SERIAL, False)]
+    assert not push.accepted and fakes.store.token_updates == {}
+
+
+@pytest.mark.parametrize("request_kind", sorted(REQUESTS))
+def test_anyone_but_the_phone_gets_the_generic_refusal_for_an_unusable_token(fakes, phone, push, request_kind):
+    from .fakes import Phone
+
+    fakes.store.tokens[SERIAL] = replace(fakes.store.tokens[SERIAL], standing=TokenStanding(active=False))
+    with pytest.raises(RequestRefused, match="verify"):
+        REQUESTS[request_kind](fakes, Phone(), push)
+    assert fakes.audit.events == []

@@ -72,6 +72,26 @@ def test_an_open_request_refuses_the_next_push_and_is_audited(fakes):
     assert fakes.audit.names() == ["push refused"]
 
 
+def test_the_limits_are_judged_and_the_push_stored_under_one_lock(fakes):
+    start_push(token(), login(), FakePolicies(), fakes.ports)
+    assert fakes.store.calls == ["lock", "push_history", "create_push", "unlock"]
+
+
+def test_a_refusal_is_audited_once_the_lock_is_released(fakes, monkeypatch):
+    start_push(token(), login(), FakePolicies(), fakes.ports)
+    fakes.store.calls.clear()
+    locked_when_audited = []
+    record_event = fakes.audit.record_event
+    monkeypatch.setattr(
+        fakes.audit,
+        "record_event",
+        lambda *event: locked_when_audited.append(set(fakes.store.locked)) or record_event(*event),
+    )
+    assert not start_push(token(), login(), FakePolicies(), fakes.ports).created
+    assert fakes.store.calls == ["lock", "push_history", "unlock"]
+    assert locked_when_audited == [set()]
+
+
 def test_a_decline_cooldown_may_still_create_a_poll_only_request(fakes):
     policies = FakePolicies(**{catalogue.DECLINE_LIMIT.name: 1, catalogue.COOLDOWN_ALLOWS_POLL.name: True})
     start_push(token(GATEWAY), login(), policies, fakes.ports)
@@ -88,6 +108,7 @@ def test_a_bad_template_names_the_policies(fakes):
     with pytest.raises(PolicyValueError, match=catalogue.MOBILE_TITLE.name):
         start_push(token(), login(), policies, fakes.ports)
     assert fakes.store.rows == {}
+    assert fakes.store.calls[-1] == "unlock"
 
 
 def test_a_push_firebase_would_refuse_is_refused_before_it_is_stored(fakes):

@@ -1,0 +1,73 @@
+"""A push's retries, as the service schedules them: they stop once the login no longer needs the push."""
+
+import pytest
+
+from edupush_token import catalogue, runtime
+from edupush_token.delivery import DeliveryState
+from edupush_token.delivery.dispatcher import Dispatcher
+from edupush_token.delivery.firebase import FirebaseGateway, Sent, Transient
+from edupush_token.lifecycle import utc_now
+from edupush_token.service.push import Login, LoginContext, PushToken, start_push
+from edupush_token.service.sending import Recipient
+
+from .conftest import SERIAL
+from .fakes import FakePolicies
+
+GATEWAY = "fcm"
+
+
+class FirebaseDownOnce:
+    def __init__(self):
+        self.results = [Transient("UNAVAILABLE"), Sent("projects/p/messages/1")]
+        self.calls = 0
+
+    def send(self, gateway, push, registration_token):
+        self.calls += 1
+        return self.results.pop(0)
+
+
+@pytest.fixture
+def sender(fakes, monkeypatch):
+    """Firebase fails the first attempt; the retry waits in a dispatcher of the test's own."""
+    fakes.clock.moment = utc_now()  # the job's deadline is wall-clock time
+    fakes.host.gateways[GATEWAY] = FirebaseGateway(GATEWAY, "/sa.json")
+    dispatcher = Dispatcher()
+    scripted = FirebaseDownOnce()
+    monkeypatch.setattr(runtime, "deliveries", dispatcher)
+    monkeypatch.setattr(runtime, "sender", scripted)
+    yield scripted
+    dispatcher.wait_idle(5)
+    dispatcher.shutdown()
+
+
+def push_once(fakes, server_key):
+    recipient = Recipient(SERIAL, GATEWAY, "registration", False, "enc:" + server_key.private_pem)
+    token = PushToken(1, recipient, "https://mfa.example.org/ttype/edupushplus", 2048)
+    policies = FakePolicies(**{catalogue.SYNCHRONOUS_DELIVERY.name: True})
+    start_push(token, Login(LoginContext(user="alice")), policies, fakes.ports)
+    [row] = fakes.store.rows.values()
+    return row
+
+
+@pytest.mark.parametrize("answer", ["accepted", "declined"])
+def test_no_retry_once_the_phone_answered(fakes, server_key, sender, answer):
+    row = push_once(fakes, server_key)
+    setattr(row, answer, True)  # the phone polled and answered while the retry waited
+    runtime.deliveries.wait_idle(5)
+    assert sender.calls == 1
+    assert [report.state for report in row.deliveries] == [DeliveryState.RETRYING, DeliveryState.ANSWERED]
+    assert fakes.audit.events[-1] == ("push delivery", SERIAL, True)
+
+
+def test_no_retry_once_the_login_used_its_challenge(fakes, server_key, sender):
+    row = push_once(fakes, server_key)
+    fakes.store.consume_transaction(row.transaction_id)
+    runtime.deliveries.wait_idle(5)
+    assert sender.calls == 1
+    assert row.deliveries[-1].state is DeliveryState.ANSWERED and "used" in row.deliveries[-1].detail
+
+
+def test_an_open_challenge_is_retried(fakes, server_key, sender):
+    row = push_once(fakes, server_key)
+    runtime.deliveries.wait_idle(5)
+    assert sender.calls == 2 and row.deliveries[-1].state is DeliveryState.SENT
