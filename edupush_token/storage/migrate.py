@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Union
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, String, Table, inspect, select, text
+from sqlalchemy import Column, MetaData, String, Table, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
 if TYPE_CHECKING:
@@ -35,8 +35,7 @@ log = logging.getLogger(__name__)
 SCRIPTS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "edupushplus_alembic_version"
 TABLE_PREFIX = "edupushplus_"
-POSTGRESQL_LOCK = int.from_bytes(b"edupush+", "big")  # pg_advisory_xact_lock's key space is one bigint
-MYSQL_LOCK = "edupushplus_migrate"
+LOCK_NAME = "edupushplus migrate"  # PostgreSQL's advisory lock hashed from it, as push_lock's are; MySQL's by name
 MYSQL_LOCK_SECONDS = 60
 
 _version = Table(VERSION_TABLE, MetaData(), Column("version_num", String(32)))  # as Alembic creates it
@@ -133,7 +132,7 @@ def _database_lock(connection: Connection) -> Iterator[None]:
     """Held until the transaction ends (PostgreSQL, SQLite) or the block is left (MySQL)."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRESQL_LOCK})
+        connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(LOCK_NAME, 0))))
     elif dialect == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock; pysqlite would begin only at the first write
     elif dialect in ("mysql", "mariadb"):
@@ -146,4 +145,4 @@ def _database_lock(connection: Connection) -> Iterator[None]:
 
 
 def _mysql_lock() -> dict[str, Union[str, int]]:
-    return {"name": MYSQL_LOCK, "seconds": MYSQL_LOCK_SECONDS}
+    return {"name": LOCK_NAME, "seconds": MYSQL_LOCK_SECONDS}
