@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import __version__
 from .catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
 from .hosts.edumfa.app import default_config_file
 from .webui import command as webui_command
@@ -40,8 +41,18 @@ def main(argv=None) -> int:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_serve, _add_demo, _add_doctor, _add_policies, _add_webui, _add_deliveries, _add_fake_fcm):
+    for add in (
+        _add_serve,
+        _add_demo,
+        _add_doctor,
+        _add_policies,
+        _add_webui,
+        _add_deliveries,
+        _add_migrate,
+        _add_fake_fcm,
+    ):
         add(commands)
     args = parser.parse_args(argv)
     return args.run(args)
@@ -305,6 +316,27 @@ def _show_deliveries(args) -> int:
     from .commands import deliveries
 
     return deliveries.show(args.config, args.serial, args.limit)
+
+
+def _add_migrate(commands) -> None:
+    migrate = _command(
+        commands,
+        "migrate",
+        "bring the plugin's tables in eduMFA's database up to date",
+        "Upgrades the plugin's own tables (edupushplus_*) in the database of the eduMFA configured in\n"
+        "FILE to the revision this version needs, and records it in edupushplus_alembic_version.\n"
+        "eduMFA's own tables are eduMFA's (edumfa-manage createdb / db upgrade). The plugin does the\n"
+        "same at its first use in each process; run this as part of an upgrade to have it done at a\n"
+        "time of your choosing. Running it again changes nothing.",
+    )
+    _add_config(migrate)
+    migrate.set_defaults(run=_run_migrate)
+
+
+def _run_migrate(args) -> int:
+    from .commands import migrate
+
+    return migrate.run(args.config)
 
 
 def _add_fake_fcm(commands) -> None:

@@ -15,6 +15,7 @@ import time
 
 from .delivery.dispatcher import Dispatcher
 from .delivery.firebase import FirebaseSender
+from .storage import migrate
 from .storage.keypool import Refiller
 from .storage.wakeups import Listeners
 from .waiting import WaitSlots, answers
@@ -52,6 +53,7 @@ def _after_fork_in_child() -> None:
     global _slots_lock
     key_refills.forget()
     listeners.forget()
+    migrate.forget()
     _slots_lock = threading.Lock()
     _slots_by_capacity.clear()
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class Report:
     config_file: str
     results: Tuple[Tuple[str, Tuple[Finding, ...]], ...]  # (check title, its findings)
+    host: str = "an unknown host"  # e.g. "eduMFA 2.9.5"
 
     @property
     def findings(self) -> List[Finding]:
@@ -46,9 +47,10 @@ def examine(
     """
     web = web or Web()
     try:
-        from ..hosts.edumfa.inspection import UnreadableDeployment, inspect
+        from ..hosts.edumfa.inspection import UnreadableDeployment, host_description, inspect
     except Exception as problem:  # the plugin itself does not import: nothing else can be checked
         return Report(config_file, (("plugin importable", (_plugin_broken(problem),)),))
+    host = host_description()
     try:
         deployment = inspect(config_file)
     except UnreadableDeployment as problem:
@@ -66,6 +68,7 @@ def examine(
                     ),
                 ),
             ),
+            host,
         )
     checks = [
         ("plugin importable and registered", plugin.check_token_modules(deployment)),
@@ -89,7 +92,7 @@ def examine(
         ("eduMFA speed settings", settings.check_speed_settings(deployment)),
         ("web UI enrollment", webui.check_webui_templates(deployment)),
     ]
-    return Report(config_file, tuple((title, tuple(findings)) for title, findings in checks))
+    return Report(config_file, tuple((title, tuple(findings)) for title, findings in checks), host)
 
 
 def default_clock_references(deployment: Deployment, web: Web) -> List[str]:

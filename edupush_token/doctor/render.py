@@ -6,6 +6,7 @@ import json
 import textwrap
 from dataclasses import asdict
 
+from .. import __version__
 from .examine import Report
 from .findings import Severity
 
@@ -15,7 +16,7 @@ INDENT = " " * 8
 
 
 def as_text(report: Report) -> str:
-    lines = [f"edupush-token doctor: {report.config_file}", ""]
+    lines = [f"edupush-token doctor: {report.config_file}", versions(report), ""]
     for title, findings in report.results:
         if not findings:
             lines.append(f"  ok    {title}")
@@ -31,6 +32,10 @@ def as_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def versions(report: Report) -> str:
+    return f"edupush-token {__version__} on {report.host}"
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -39,6 +44,8 @@ def as_json(report: Report) -> str:
     return json.dumps(
         {
             "config_file": report.config_file,
+            "edupush_token_version": __version__,
+            "host": report.host,
             "ready": not report.failed,
             "checks": [
                 {

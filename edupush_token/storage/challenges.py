@@ -25,9 +25,9 @@ from ..delivery import DeliveryReport, DeliveryState
 from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
 from ..wire.push_data import PushData
-from . import wakeups
+from . import migrate, wakeups
 from .push_lock import hold_push_lock
-from .schema import challenge, create_once, push_record, token, tokeninfo, tokenowner
+from .schema import challenge, push_record, token, tokeninfo, tokenowner
 
 DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
 ENROLLMENT_SESSION = "enrollment"
@@ -102,7 +102,7 @@ class ChallengeTables:
         return self._session()
 
     def ensure_tables(self) -> None:
-        create_once(self.session.get_bind(), push_record)  # type: ignore[arg-type]
+        migrate.ensure_current(self.session.get_bind())  # type: ignore[arg-type]
 
     def add_push(self, challenge_id: int, serial: str, push: PushData, state: DeliveryState) -> None:
         """Our record of a challenge the host just flushed, in the same transaction."""

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..crypto import ServerKeyPair, generate_server_key
 from ..ports import SecretBox
-from .schema import create_once, server_key
+from . import migrate
+from .schema import server_key
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class KeyPool:
     @property
     def session(self) -> Session:
         session = self._session()
-        create_once(session.get_bind(), server_key)  # type: ignore[arg-type]
+        migrate.ensure_current(session.get_bind())  # type: ignore[arg-type]
         return session
 
     def take(self, key_size: int) -> Optional[ServerKeyPair]:

@@ -1,8 +1,7 @@
-"""Table declarations: ours (created on first use) and the columns we read of the host's."""
+"""Table declarations: ours at the newest revision of ``migrations/``, and the columns we read of the host's."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,9 +15,7 @@ from sqlalchemy import (
     Table,
     Unicode,
     UnicodeText,
-    exc,
 )
-from sqlalchemy.engine import Engine
 
 from ..catalogue import MAX_SERIAL_LENGTH
 
@@ -101,24 +98,3 @@ challenge = Table(
     Column("received_count", Integer),
     Column("otp_valid", Boolean),
 )
-
-_created: set[tuple[str, str]] = set()
-_lock = threading.Lock()
-
-
-def create_once(engine: Engine, table: Table) -> None:
-    """Create one of our tables in ``engine``'s database unless this process already did.
-
-    Installing the plugin so needs no migration step.
-    """
-    key = (engine.url.render_as_string(hide_password=False), table.name)
-    if key in _created:
-        return
-    with _lock:
-        try:
-            table.create(bind=engine, checkfirst=True)
-        except (exc.ProgrammingError, exc.OperationalError, exc.IntegrityError):
-            with engine.connect() as connection:  # another process created it first
-                if not engine.dialect.has_table(connection, table.name):
-                    raise
-        _created.add(key)

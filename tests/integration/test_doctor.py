@@ -17,11 +17,12 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from edupush_token import catalogue, webui
+from edupush_token import __version__, catalogue, webui
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
 from edupush_token.devtools.fake_fcm import FakeFCM, generate_service_account, write_service_account
 from edupush_token.devtools.served import ServedInstance
@@ -204,6 +205,7 @@ def test_the_text_report_names_problem_and_fix_and_exits_one(instance, enrollmen
         timeout=120,
     )
     assert result.returncode == 1
+    assert result.stdout.splitlines()[1] == f"edupush-token {__version__} on eduMFA {metadata.version('edumfa')}"
     assert "ERROR registration URL: [registration-url-not-https]" in result.stdout
     assert f"fix: Serve eduMFA over HTTPS and set https://mfa.invalid{ENDPOINT_PATH}." in result.stdout
     assert result.stdout.rstrip().endswith("NOT READY")

@@ -1,41 +1,58 @@
-"""The ready policy sets ship inside the wheel, from their one copy in policies/."""
+"""Release artifacts: ``python -m build`` makes an sdist and a wheel that PyPI would accept, and the
+wheel, installed on its own next to eduMFA in a clean virtualenv, serves logins."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import venv
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
+from edupush_token import __version__
+
 ROOT = Path(__file__).resolve().parents[2]
+EDUMFA_VERSION = metadata.version("edumfa")  # the eduMFA this test suite runs against
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """A wheel built from this checkout with the build backend pyproject.toml names."""
-    out = tmp_path_factory.mktemp("wheel")
+def distributions(tmp_path_factory) -> dict:
+    """The sdist and the wheel built from it, as ``python -m build`` makes them for a release."""
+    out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--wheel-dir",
-            str(out),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    [built] = out.glob("edupush_token-*.whl")
-    return built
+    return {
+        "sdist": out / f"edupush_token-{__version__}.tar.gz",
+        "wheel": out / f"edupush_token-{__version__}-py3-none-any.whl",
+    }
+
+
+@pytest.fixture(scope="module")
+def wheel(distributions) -> Path:
+    return distributions["wheel"]
+
+
+def test_the_distributions_pass_twine_check(distributions):
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, distributions.values())],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sdist_carries_the_changelog(distributions):
+    result = subprocess.run(["tar", "-tzf", str(distributions["sdist"])], capture_output=True, text=True, check=True)
+    assert f"edupush_token-{__version__}/CHANGELOG.md" in result.stdout.split()
 
 
 def test_the_wheel_carries_every_policy_set_unchanged(wheel):
@@ -48,29 +65,44 @@ def test_the_wheel_carries_every_policy_set_unchanged(wheel):
     assert shipped == {path.name: path.read_bytes() for path in (ROOT / "policies").iterdir()}
 
 
-def test_an_installed_wheel_finds_its_policy_sets(wheel, tmp_path):
-    """Imported from the unpacked wheel alone (-S: no site-packages, so not this checkout)."""
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(tmp_path / "installed")
-    program = (
-        "from edupush_token import policy_sets\n"
-        "print(policy_sets.__file__)\n"
-        "for name, path in policy_sets.ready_sets().items():\n"
-        "    print(name, [policy['name'] for policy in policy_sets.read(path)])\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", program],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(tmp_path / "installed")},
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    module_file, *sets = result.stdout.splitlines()
-    assert module_file.startswith(str(tmp_path / "installed"))
-    assert sets == [
+LIST_POLICY_SETS = """
+from edupush_token import policy_sets
+print(policy_sets.__file__)
+for name, path in policy_sets.ready_sets().items():
+    print(name, [policy["name"] for policy in policy_sets.read(path)])
+"""
+
+
+def test_the_wheel_alone_next_to_edumfa_serves_logins(wheel, tmp_path):
+    """A clean virtualenv: the wheel (not this checkout) and eduMFA from the package index.
+
+    The demo enrolls an emulated phone and logs in against a served eduMFA, which
+    also creates the plugin's tables from the revisions in the wheel.
+    """
+    environment = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python = environment / "bin" / "python"
+    command = environment / "bin" / "edupush-token"
+    # Nothing of this checkout's environment: PYTHONPATH would make pip take the checkout for installed.
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
+    clean["PATH"] = f"{environment / 'bin'}{os.pathsep}{clean.get('PATH', '')}"
+
+    def run(*arguments: str, timeout: int = 300) -> str:
+        result = subprocess.run(arguments, cwd=tmp_path, capture_output=True, text=True, timeout=timeout, env=clean)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run(*pip, f"{wheel}[dev]", f"edumfa=={EDUMFA_VERSION}", timeout=600)
+    module_file, *policy_sets = run(str(python), "-c", LIST_POLICY_SETS).splitlines()
+    assert module_file.startswith(str(environment))
+    assert policy_sets == [
         "edupushplus-enroll-at-login ['edupushplus-enroll-at-login']",
         "edupushplus-poll-only ['edupushplus-enrollment', 'edupushplus-authentication']",
         "edupushplus-push-wait ['edupushplus-push-wait']",
     ]
+    assert run(str(command), "--version") == f"edupush-token {__version__}\n"
+    demo = run(str(command), "demo", "--once", "--port", "0", "--fcm-port", "0", "--directory", "demo")
+    assert "ACCEPT: alice is logged in" in demo and "The demo succeeded." in demo
+    migrated = run(str(command), "migrate", "--config", str(tmp_path / "demo" / "edumfa.cfg"))
+    assert "nothing to do" in migrated

@@ -8,6 +8,7 @@ policies and gateways come from eduMFA's database through its own library.
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from pathlib import Path
 
 from ...catalogue import TOKEN_TYPE, Info, RolloutState
@@ -30,6 +31,14 @@ def inspect(config_file) -> Deployment:
     return Deployment(
         str(config_file), settings, import_errors, policies, gateways, known_actions, _webui_templates(config_file)
     )
+
+
+def host_description() -> str:
+    """The host as the doctor's report names it: eduMFA and the version installed here."""
+    try:
+        return f"eduMFA {metadata.version('edumfa')}"
+    except metadata.PackageNotFoundError:
+        return "eduMFA (version unknown)"
 
 
 def _webui_templates(config_file) -> dict:
