@@ -2,7 +2,10 @@
 
 import threading
 
+import pytest
+
 from edupush_token.catalogue import Config
+from edupush_token.errors import DatabaseUnavailable
 from edupush_token.lifecycle import ChallengeState
 from edupush_token.service import push_wait
 from edupush_token.waiting import answers
@@ -51,6 +54,28 @@ def test_an_unanswered_wait_times_out_and_a_vanished_challenge_counts_as_expired
     assert push_wait.wait_for_answer(store, fakes.clock, NoWakeups, "EDPP0001", saved.transaction_id, 1) is (
         ChallengeState.EXPIRED
     )
+
+
+class DatabaseAway(FakeStore):
+    def transaction_status(self, serial, transaction_id):
+        raise DatabaseUnavailable("the database cannot be reached")
+
+    def consume_transaction(self, transaction_id):
+        self.transaction_status("", transaction_id)
+
+
+def test_a_database_away_until_the_deadline_ends_the_wait_with_its_error(fakes):
+    with pytest.raises(DatabaseUnavailable):
+        push_wait.wait_for_answer(DatabaseAway(fakes.clock), fakes.clock, NoWakeups, "EDPP0001", "4711", 0.3)
+
+
+def test_after_the_database_was_lost_the_challenge_is_voided_if_it_is_back(fakes):
+    saved = fakes.store.create_push("EDPP0001", None, _push(), 60, "", None)
+    push_wait.void_if_reachable(fakes.store, saved.transaction_id)
+    assert fakes.store.rows == {}
+    push_wait.void_if_reachable(
+        DatabaseAway(fakes.clock), saved.transaction_id
+    )  # and otherwise left to expire, quietly
 
 
 def _push():
