@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from edupush_token import catalogue
-from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
+from edupush_token.catalogue import ENDPOINT_PATH, ENGINE_OPTIONS, POOL_PRE_PING, TOKEN_TYPE, Config
 from edupush_token.devtools.local_instance import DEMO_REALM
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport
 from edupush_token.service import push_wait
@@ -41,9 +41,15 @@ def postgres_server(postgres_programs):
 
 
 @pytest.fixture
-def served(make_postgres_instance, gunicorn):
+def engine_options(request) -> dict:
+    """eduMFA's SQLAlchemy engine options: with ``pool_pre_ping`` as the docs recommend, unless parametrized."""
+    return getattr(request, "param", {POOL_PRE_PING: True})
+
+
+@pytest.fixture
+def served(make_postgres_instance, gunicorn, engine_options):
     """Two gthread workers, each able to hold all five waits and still serve the phone."""
-    instance = make_postgres_instance(**{Config.PUSH_WAIT_SLOTS: WAITING_LOGINS})
+    instance = make_postgres_instance(**{Config.PUSH_WAIT_SLOTS: WAITING_LOGINS, ENGINE_OPTIONS: engine_options})
     with gunicorn(instance.directory, workers=2, threads=THREADS) as url:
         yield url, instance
 
@@ -121,6 +127,12 @@ def logins_through_an_outage(url, admin, postgres_server, serial: str, after_out
         return [login.result() for login in logins]
 
 
+@pytest.mark.parametrize(
+    "engine_options",
+    [{POOL_PRE_PING: True}, {}],
+    ids=["pool_pre_ping", "stale pooled connections"],  # without it, a wait's re-check finds its connection cut
+    indirect=True,
+)
 def test_waiting_logins_outlive_a_database_restart_and_accept_the_later_answer(
     served, admin, phone, token, postgres_server
 ):

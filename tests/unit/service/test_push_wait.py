@@ -1,13 +1,16 @@
 """push_wait: how many waits a process may hold, and the wait itself."""
 
+import contextlib
 import threading
 
 import pytest
 
+from edupush_token import runtime
 from edupush_token.catalogue import Config
 from edupush_token.errors import DatabaseUnavailable
 from edupush_token.lifecycle import ChallengeState
 from edupush_token.service import push_wait
+from edupush_token.storage import wakeups
 from edupush_token.waiting import answers
 
 from .fakes import FakeStore
@@ -76,6 +79,25 @@ def test_after_the_database_was_lost_the_challenge_is_voided_if_it_is_back(fakes
     push_wait.void_if_reachable(
         DatabaseAway(fakes.clock), saved.transaction_id
     )  # and otherwise left to expire, quietly
+
+
+class RecordingListeners:
+    def listener_for(self, engine, on_wakeup, on_listening):
+        self.callbacks = (on_wakeup, on_listening)
+        return self
+
+    def in_use(self):
+        return contextlib.nullcontext(True)
+
+
+def test_waits_re_check_at_once_when_the_wake_ups_resume(fakes, monkeypatch):
+    """Answers announced while the listener was down were announced to nobody."""
+    listeners = RecordingListeners()
+    monkeypatch.setattr(runtime, "listeners", listeners)
+    monkeypatch.setattr(wakeups, "supported", lambda engine: True)
+    saved = fakes.store.create_push("EDPP0001", None, _push(), 60, "", None)
+    push_wait.wait_for_answer(fakes.store, fakes.clock, NoWakeups, "EDPP0001", saved.transaction_id, 0.01)
+    assert listeners.callbacks == (answers.notify, answers.notify_all)
 
 
 def _push():
