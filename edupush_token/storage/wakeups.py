@@ -101,7 +101,11 @@ class Listener:
                 self._listening.clear()
                 self._first_try_over.set()
                 if self._failures == 0:  # one warning per outage, not one per retry
-                    log.warning("push_wait wake-ups paused, waiters re-check the database instead: %s", error)
+                    log.warning(
+                        "push_wait wake-ups paused, waiters re-check the database instead: %s: %s",
+                        type(error).__name__,  # psycopg2's error for a cut connection may have no text
+                        error,
+                    )
                 if not self._in_use():
                     return  # the next wait starts listening afresh
                 self._failures += 1
