@@ -53,3 +53,7 @@ class WebUIError(EdupushError):
 
 class UnreadableDeployment(EdupushError):
     """The configuration or the database cannot be read; the reason says which."""
+
+
+class DatabaseUnavailable(EdupushError):
+    """The database cannot be reached for now (restarting, connection cut): worth trying again shortly."""

@@ -4,7 +4,9 @@ An answer served by the same process wakes the waiting request at once; one
 served by another process or node wakes it through whatever cross-process
 signal the host offers (PostgreSQL's NOTIFY), and failing that is found by
 re-checking the database at a bounded pace, so a waiting request costs at most
-one query per ``recheck_interval``.
+one query per ``recheck_interval``.  While the database is away (a restart, a
+cut connection) a wait keeps re-checking, at growing intervals, until its
+deadline: an outage of a few seconds costs a waiting login nothing.
 
 A waiting request occupies a request handler of its process.  If waits took
 the last handler, the phone's answer could not be served and every wait would
@@ -19,7 +21,30 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
+from .errors import DatabaseUnavailable
+
 Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Pauses between retries of something that keeps failing: ``first`` seconds, doubling up to ``cap``."""
+
+    first: float
+    cap: float
+
+    def delay(self, failures: int) -> float:
+        """The pause after ``failures`` failures in a row (at least one)."""
+        doublings = min(failures - 1, 64)  # far beyond any cap; keeps the power a float
+        return min(self.cap, self.first * 2.0**doublings)
+
+
+# A wait's re-checks while the database is away.  The first retry comes soon:
+# after a restart, often only the pooled connection was stale, and the retry
+# on a fresh one succeeds.  Doubling spares a database that is starting up
+# from every waiting login at once; the cap bounds how late a wait notices
+# the database is back, at 2 s (sooner when the wake-up connection returns).
+DATABASE_BACKOFF = Backoff(first=0.1, cap=2.0)
 
 
 class AnswerBoard:
@@ -34,26 +59,48 @@ class AnswerBoard:
             for event in self._events.get(key, ()):
                 event.set()
 
+    def notify_all(self) -> None:
+        """Wake every waiter to re-check at once: wake-ups may have been lost (the listener was down)."""
+        with self._lock:
+            for events in self._events.values():
+                for event in events:
+                    event.set()
+
     def wait_for(
         self,
         key: str,
         check: Callable[[], Optional[Result]],
         timeout: float,
         recheck_interval: float = 1.0,
+        backoff: Backoff = DATABASE_BACKOFF,
     ) -> Optional[Result]:
-        """Return the first non-None ``check()`` result, or None after ``timeout`` seconds."""
+        """Return the first non-None ``check()`` result, or None after ``timeout`` seconds.
+
+        A check that raises :class:`DatabaseUnavailable` is retried after the
+        pauses of ``backoff`` until the deadline; if the last check failed,
+        its error is raised.
+        """
         event = threading.Event()
         with self._lock:
             self._events[key].add(event)
         try:
             deadline = time.monotonic() + timeout
+            failures = 0
             while True:
                 event.clear()
-                result = check()
-                remaining = deadline - time.monotonic()
-                if result is not None or remaining <= 0:
-                    return result
-                event.wait(min(recheck_interval, remaining))
+                try:
+                    result = check()
+                except DatabaseUnavailable:
+                    failures += 1
+                    if time.monotonic() >= deadline:
+                        raise
+                    pause = backoff.delay(failures)
+                else:
+                    if result is not None or time.monotonic() >= deadline:
+                        return result
+                    failures = 0
+                    pause = recheck_interval
+                event.wait(max(0.0, min(pause, deadline - time.monotonic())))
         finally:
             with self._lock:
                 self._events[key].discard(event)

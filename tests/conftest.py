@@ -8,6 +8,7 @@
     served_admin  AdminAPI over HTTP against ``served``
     admin_over_http  ``admin_over_http(url, instance)`` for other servers (e2e scale-out)
     postgres_server    a throwaway PostgreSQL cluster for the whole session
+    postgres_programs  skips (in CI: fails) a test that needs PostgreSQL where it is not installed
     postgres_instance  a prepared LocalInstance on a fresh PostgreSQL database
     make_postgres_instance  the same with further edumfa.cfg settings
 
@@ -144,12 +145,17 @@ def instance(engine, request, tmp_path) -> LocalInstance:
 
 
 @pytest.fixture(scope="session")
-def postgres_server():
+def postgres_programs() -> None:
+    """Skips the test where PostgreSQL's server programs are missing, except in CI, where it fails."""
     if not postgres_available():
         message = f"PostgreSQL is not installed; {INSTALL_HINT}"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}. CI=true: the PostgreSQL tests must run in CI.")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_programs):
     with ThrowawayPostgres() as server:
         yield server
 

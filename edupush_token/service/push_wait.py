@@ -16,6 +16,7 @@ from typing import Any, ContextManager, Mapping, Optional
 
 from .. import runtime
 from ..catalogue import Config
+from ..errors import DatabaseUnavailable
 from ..lifecycle import ChallengeState
 from ..ports import Clock, HostConfig, Store
 from ..storage import wakeups
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 REFUSED = " The server is busy and cannot wait for your answer: confirm the login in the app, then continue."
 UNANSWERED = "The push login was not answered in time."
 DECLINED = "The push login was declined on the phone."
+DATABASE_LOST = "The push login could not be confirmed: the server lost its database; try again."
 
 
 def slots(config: HostConfig, environ: Mapping[str, Any]) -> WaitSlots:
@@ -62,7 +64,11 @@ def _green_threads() -> bool:
 def wait_for_answer(
     store: Store, clock: Clock, engine: Any, serial: str, transaction_id: str, timeout: float
 ) -> Optional[ChallengeState]:
-    """The challenge's final state once the phone answers, or None after ``timeout``."""
+    """The challenge's final state once the phone answers, or None after ``timeout``.
+
+    A wait outlasts the database being away (see :mod:`edupush_token.waiting`);
+    raises DatabaseUnavailable if it is still away at the deadline.
+    """
 
     def decided() -> Optional[ChallengeState]:
         status = store.transaction_status(serial, transaction_id)
@@ -71,9 +77,22 @@ def wait_for_answer(
 
     listening: ContextManager[Any] = contextlib.nullcontext()
     if wakeups.supported(engine):
-        listening = runtime.listeners.listener_for(engine, answers.notify).in_use()
+        listening = runtime.listeners.listener_for(engine, answers.notify, answers.notify_all).in_use()
     with listening:
         return answers.wait_for(transaction_id, decided, timeout=timeout)
+
+
+def void_if_reachable(store: Store, transaction_id: str) -> None:
+    """After a wait the database's absence ended: void the challenge, if the database is back by now.
+
+    Otherwise it stays open until it expires: nobody was given its
+    transaction id, but it counts against the open-request limit, so the
+    user's retry may be refused until then.
+    """
+    try:
+        store.consume_transaction(transaction_id)
+    except DatabaseUnavailable:
+        log.warning("push_wait: the database is still away; transaction %s expires on its own.", transaction_id)
 
 
 def failure_text(outcome: Optional[ChallengeState]) -> str:

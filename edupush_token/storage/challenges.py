@@ -26,6 +26,7 @@ from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import migrate, wakeups
+from .outages import reported_as_unavailable
 from .push_lock import hold_push_lock
 from .schema import challenge, push_record, token, tokeninfo, tokenowner
 
@@ -195,8 +196,9 @@ class ChallengeTables:
         )
 
     def consume_transaction(self, transaction_id: str) -> None:
-        """A used challenge must not authenticate a second time."""
-        self._commit(delete(challenge).where(challenge.c.transaction_id == transaction_id))
+        """A used challenge must not authenticate a second time; raises DatabaseUnavailable if the database is away."""
+        with reported_as_unavailable(self.session):
+            self._commit(delete(challenge).where(challenge.c.transaction_id == transaction_id))
 
     def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool:
         """Record an answer only if the challenge is still open; True if this call won.
@@ -284,13 +286,17 @@ class ChallengeTables:
         )
 
     def transaction_status(self, serial: str, transaction_id: str) -> Optional[ChallengeStatus]:
-        """The state of this token's challenge in a transaction, read fresh from the database."""
-        row = self.session.execute(
-            select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
-                challenge.c.serial == serial, challenge.c.transaction_id == transaction_id
-            )
-        ).first()
-        self.session.rollback()
+        """The state of this token's challenge in a transaction, read fresh from the database.
+
+        Raises DatabaseUnavailable if the database is away: a push_wait waits that out.
+        """
+        with reported_as_unavailable(self.session):
+            row = self.session.execute(
+                select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
+                    challenge.c.serial == serial, challenge.c.transaction_id == transaction_id
+                )
+            ).first()
+            self.session.rollback()
         return None if row is None else _status(row)
 
     def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:

@@ -6,6 +6,8 @@ wakes its waiters at once, whichever process or node served the answer.  On
 other engines there is no such signal and waiters re-check the database at a
 bounded pace (see :mod:`edupush_token.waiting`); the wake-up is a speed-up,
 never needed for correctness, so a lost listener connection only costs time.
+It reconnects soon (a database restart takes seconds), and then wakes every
+waiter to re-check: a NOTIFY sent while nobody listened is lost.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from typing import Any, Callable, Iterator, Optional
 
 import sqlalchemy
 
+from ..waiting import Backoff
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "edupushplus_answer"
 LINGER_SECONDS = 60.0  # keep listening this long after the last wait, for the next one
-RECONNECT_SECONDS = 1.0
+# One process's single LISTEN connection: retrying it often is cheap, and it
+# is back within 1 s of the database.
+RECONNECT_BACKOFF = Backoff(first=0.05, cap=1.0)
 LISTEN_TIMEOUT_SECONDS = 2.0
 
 
@@ -51,9 +57,12 @@ def update_announcing(session: Any, statement: Any, transaction_id: str) -> int:
 class Listener:
     """One LISTEN connection of this process to one database, alive while waits need it."""
 
-    def __init__(self, engine: Any, on_wakeup: Callable[[str], None]) -> None:
+    def __init__(self, engine: Any, on_wakeup: Callable[[str], None], on_listening: Callable[[], None]) -> None:
+        """``on_wakeup(transaction_id)`` for each NOTIFY; ``on_listening()`` each time LISTEN (re)starts."""
         self._engine = engine
         self._on_wakeup = on_wakeup
+        self._on_listening = on_listening
+        self._failures = 0  # in a row
         self._lock = threading.Lock()
         self._users = 0
         self._last_use = time.monotonic()
@@ -69,6 +78,7 @@ class Listener:
             if self._thread is None or not self._thread.is_alive():
                 self._listening.clear()
                 self._first_try_over.clear()
+                self._failures = 0
                 self._thread = threading.Thread(target=self._run, name="edupushplus-listen", daemon=True)
                 self._thread.start()
         try:
@@ -90,10 +100,16 @@ class Listener:
             except Exception as error:  # noqa: BLE001 - any failure just means slower wake-ups
                 self._listening.clear()
                 self._first_try_over.set()
-                log.warning("push_wait wake-ups paused, waiters re-check the database instead: %s", error)
+                if self._failures == 0:  # one warning per outage, not one per retry
+                    log.warning(
+                        "push_wait wake-ups paused, waiters re-check the database instead: %s: %s",
+                        type(error).__name__,  # psycopg2's error for a cut connection may have no text
+                        error,
+                    )
                 if not self._in_use():
                     return  # the next wait starts listening afresh
-                time.sleep(RECONNECT_SECONDS)
+                self._failures += 1
+                time.sleep(RECONNECT_BACKOFF.delay(self._failures))
 
     def _in_use(self) -> bool:
         with self._lock:
@@ -107,8 +123,12 @@ class Listener:
             connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
+            if self._failures:
+                log.info("push_wait wake-ups resumed after %d failed attempts to listen", self._failures)
+            self._failures = 0
             self._listening.set()
             self._first_try_over.set()
+            self._on_listening()
             while not self._idle_too_long():
                 readable, _, _ = select.select([connection], [], [], 1.0)
                 if readable:
@@ -127,12 +147,12 @@ class Listeners:
         self._by_database: dict[str, Listener] = {}
         self._lock = threading.Lock()
 
-    def listener_for(self, engine: Any, on_wakeup: Callable[[str], None]) -> Listener:
+    def listener_for(self, engine: Any, on_wakeup: Callable[[str], None], on_listening: Callable[[], None]) -> Listener:
         key = engine.url.render_as_string(hide_password=False)
         with self._lock:
             listener = self._by_database.get(key)
             if listener is None:
-                listener = self._by_database[key] = Listener(engine, on_wakeup)
+                listener = self._by_database[key] = Listener(engine, on_wakeup, on_listening)
             return listener
 
     def forget(self) -> None:

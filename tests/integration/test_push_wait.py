@@ -8,7 +8,9 @@ import pytest
 from edupush_token import catalogue
 from edupush_token.catalogue import MAX_OPEN, MIN_INTERVAL, Config
 from edupush_token.devtools.phone import FlaskClientTransport
+from edupush_token.errors import DatabaseUnavailable
 from edupush_token.service import push_wait as push_wait_service
+from edupush_token.storage.challenges import ChallengeTables
 from support import PIN, action, actions
 
 pytestmark = pytest.mark.both_engines
@@ -174,3 +176,52 @@ def test_a_waiting_login_costs_the_database_about_one_query_a_second(app, admin,
     statements_while_waiting(1)  # a first login pays for caches the others find filled
     short, long = statements_while_waiting(1), statements_while_waiting(6)
     assert 1 <= long - short <= 6, (short, long)  # at least one: the re-checks are what is counted
+
+
+@pytest.fixture
+def database_away(monkeypatch):
+    """``database_away(checks)``: the wait's first ``checks`` re-checks find the database away (a restart)."""
+
+    def make_away(checks):
+        read_status = ChallengeTables.transaction_status
+        failed = []
+
+        def away_for_a_while(store, serial, transaction_id):
+            if len(failed) < checks:
+                failed.append(1)
+                raise DatabaseUnavailable("the database cannot be reached")
+            return read_status(store, serial, transaction_id)
+
+        monkeypatch.setattr(ChallengeTables, "transaction_status", away_for_a_while)
+
+    return make_away
+
+
+def failcount(admin, serial) -> int:
+    return int(admin.get("/token/", params={"serial": serial})["result"]["value"]["tokens"][0]["failcount"])
+
+
+def test_a_database_away_until_the_deadline_rejects_without_a_failed_authentication(
+    push_wait, database_away, admin, enrolled, validate
+):
+    push_wait(1)
+    database_away(checks=1_000_000)
+    status, body = validate(**{"pass": PIN})
+    assert status == 200
+    assert body["result"]["authentication"] == "REJECT"
+    assert body["detail"]["message"] == push_wait_service.DATABASE_LOST
+    assert failcount(admin, enrolled.serial) == 0
+    challenges = admin.get(f"/token/challenges/{enrolled.serial}")["result"]["value"]["challenges"]
+    assert challenges == [], "voided once the database was back, so the user's retry is not refused"
+
+
+def test_a_wait_outlives_the_database_being_away_and_accepts_the_answer(
+    push_wait, database_away, answering_phone, validate
+):
+    push_wait(20)
+    database_away(checks=3)
+    phone = answering_phone("accept")
+    body, elapsed = timed_check(validate, **{"pass": PIN})
+    phone.join()
+    assert body["result"]["authentication"] == "ACCEPT", body
+    assert elapsed < 10

@@ -1,12 +1,14 @@
 """PostgreSQL's LISTEN/NOTIFY wakes push_waits in other processes; other engines rely on re-checks."""
 
 import queue
+import time
 
 import pytest
 
 from edupush_token.storage import wakeups
 
 NOBODY_WOKEN_WITHIN = 0.5
+RECONNECTED_WITHIN = 0.5
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def listening(postgres_app_context):
     from edumfa.models import db
 
     woken = queue.Queue()
-    with wakeups.Listener(db.engine, woken.put).in_use() as active:
+    with wakeups.Listener(db.engine, woken.put, lambda: None).in_use() as active:
         assert active, "LISTEN did not start"
         yield woken, db.session
 
@@ -80,3 +82,22 @@ def test_sqlite_has_no_wake_ups_and_updates_as_usual(app_context, open_challenge
     assert wakeups.update_announcing(db.session, mark_answered(open_challenge), "4711") == 1
     assert wakeups.update_announcing(db.session, mark_answered(open_challenge), "4711") == 0
     db.session.commit()
+
+
+def test_a_cut_listener_listens_again_at_once_and_says_so(postgres_app_context):
+    """A NOTIFY sent while nobody listened is lost: on listening again, waiters are told to re-check."""
+    from edumfa.models import db
+    from sqlalchemy import text
+
+    listening_since = queue.Queue()
+    with wakeups.Listener(
+        db.engine, lambda _transaction_id: None, lambda: listening_since.put(time.monotonic())
+    ).in_use():
+        listening_since.get(timeout=10)
+        cut = time.monotonic()
+        db.session.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = :listen"),
+            {"listen": f"LISTEN {wakeups.CHANNEL}"},
+        )
+        db.session.commit()
+        assert listening_since.get(timeout=10) - cut < RECONNECTED_WITHIN

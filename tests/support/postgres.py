@@ -14,6 +14,7 @@ user ``postgres`` (Debian's ``postgresql`` package creates it).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -24,7 +25,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 SERVER_USER = "postgres"
 SUPERUSER = "postgres"
@@ -201,6 +202,31 @@ class ThrowawayPostgres:
                 return
             if attempt == self.start_attempts or "could not bind" not in self._log_tail():
                 raise RuntimeError(f"PostgreSQL did not start:\n{result.stdout}{result.stderr}\n{self._log_tail()}")
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server down for the block ("fast": clients are disconnected), then up again on the same port.
+
+        For tests of what a restart of the database does to requests in progress;
+        the server is started again also when the block fails.
+        """
+        self._run("pg_ctl", "stop", "--pgdata", str(self.data_directory), "--mode", "fast", "--wait")
+        self._running = False
+        try:
+            yield
+        finally:
+            self._run(
+                "pg_ctl",
+                "start",
+                "--pgdata",
+                str(self.data_directory),
+                "--log",
+                str(self.log_file),
+                "--wait",
+                "--timeout",
+                str(self.startup_timeout),
+            )
+            self._running = True
 
     def _write_settings(self):
         """``postgresql.auto.conf`` is read last, so these override initdb's defaults."""

@@ -24,7 +24,7 @@ from flask import request as flask_request
 
 from ... import catalogue
 from ...catalogue import POLL_ONLY, TOKEN_TYPE, Info
-from ...errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
+from ...errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ...lifecycle import ChallengeState
 from ...service import enrollment, push_wait, settings
 from ...service.push import Login, LoginContext, PushToken, start_push
@@ -305,9 +305,13 @@ class EdupushPlusTokenBase(TokenClass):
         if not created:
             return self._rejected(message)
         ports = edumfa_ports()
-        outcome = push_wait.wait_for_answer(
-            ports.store, ports.clock, db.engine, self.token.serial, transaction_id, wait_seconds
-        )
+        try:
+            outcome = push_wait.wait_for_answer(
+                ports.store, ports.clock, db.engine, self.token.serial, transaction_id, wait_seconds
+            )
+        except DatabaseUnavailable:
+            push_wait.void_if_reachable(ports.store, transaction_id)
+            return self._rejected(push_wait.DATABASE_LOST)
         # Used up if accepted; voided if not, so that a late accept completes nothing and blocks no next login.
         ports.store.consume_transaction(transaction_id)
         if outcome is ChallengeState.ACCEPTED:
@@ -318,8 +322,9 @@ class EdupushPlusTokenBase(TokenClass):
         """A REJECT that is no failed authentication: the user typed nothing wrong.
 
         Declines are counted by the decline limit, refusals are the limits at
-        work, and an unanswered push may simply have been missed; none of them
-        may lock the token the way a guessed OTP does.
+        work, an unanswered push may simply have been missed, and a lost
+        database is the server's fault; none of them may lock the token the
+        way a guessed OTP does.
         """
         self._spare_failcounter = True
         replies.reject_with(message)
