@@ -94,9 +94,23 @@ def upgrade(engine: Engine) -> Upgrade:
                 config = Config()
                 config.set_main_option("script_location", str(SCRIPTS))
                 config.attributes["connection"] = connection
-                command.upgrade(config, shipped[0])
+                with _alembic_quiet():
+                    command.upgrade(config, shipped[0])
                 connection.commit()
+                log.info("edupushplus tables upgraded from revision %s to %s.", before or "(none)", shipped[0])
     return Upgrade(before, shipped[0])
+
+
+@contextlib.contextmanager
+def _alembic_quiet() -> Iterator[None]:
+    """Alembic narrates each step at INFO into the host's log (and a command's output); one line of ours says it."""
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        alembic_log.setLevel(level)
 
 
 def ensure_current(engine: Engine) -> None:
