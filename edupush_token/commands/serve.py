@@ -31,12 +31,11 @@ def prepare(
 def load_policy_sets(instance, sets: Sequence[str], public_url: str, progress: Optional[Progress] = None) -> None:
     progress = progress or Progress()
     policies = policies_to_load(sets, public_url)
+    # Forced: the sets carry this server's URL, which changes with its port or --public-url.
     with progress.step(f"Loading the policy sets {', '.join(sets)}"):
-        result = load_into(instance.config_file, policies)
+        result = load_into(instance.config_file, policies, force=True)
     for outcome in result.outcomes:
         print(f"    policy {outcome.name}: {describe(outcome)}")
-    if not result.written and result.refused:
-        print("    (policies changed since they were loaded are kept as they are)")
 
 
 def run(
