@@ -124,10 +124,15 @@ _database_numbers = itertools.count(1)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_engines: run with ``instance`` on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "postgresql_only: run with ``instance`` on PostgreSQL alone")
 
 
 def pytest_generate_tests(metafunc):
-    if metafunc.definition.get_closest_marker("both_engines") and "engine" in metafunc.fixturenames:
+    if "engine" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        metafunc.parametrize("engine", ("postgresql",), indirect=True)
+    elif metafunc.definition.get_closest_marker("both_engines"):
         metafunc.parametrize("engine", ENGINES, indirect=True)
 
 

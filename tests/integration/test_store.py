@@ -125,9 +125,8 @@ def test_the_push_lock_keeps_the_owners_next_login_waiting(app, enrolled):
     assert held_in_turn(app, token_id, token_id) == ["first holds", "first ends", "second holds"]
 
 
-def test_other_owners_logins_do_not_wait_for_the_push_lock_on_postgresql(app, enroll, make_phone, engine):
-    if engine != "postgresql":
-        pytest.skip("SQLite has one write lock for the whole database")
+@pytest.mark.postgresql_only  # SQLite has one write lock for the whole database
+def test_other_owners_logins_do_not_wait_for_the_push_lock_on_postgresql(app, enroll, make_phone):
     alices = token_id_of(app, enroll("alice").serial)
     bobs = token_id_of(app, enroll("bob", on_phone=make_phone()).serial)
     assert held_in_turn(app, alices, bobs) == ["first holds", "second holds", "first ends"]
