@@ -20,6 +20,7 @@ from ...catalogue import TOKEN_TYPE, Info, Scope
 from ...crypto import ServerKeyPair
 from ...delivery import DeliveryState
 from ...delivery.firebase import FirebaseGateway
+from ...delivery.outbox import Lease
 from ...lifecycle import SystemClock
 from ...ports import Ports, Runner
 from ...storage.challenges import ChallengeTables, SavedChallenge, aware
@@ -173,13 +174,14 @@ class Store(ChallengeTables):
         validity_seconds: int,
         session: str,
         state: DeliveryState,
+        lease: Optional[Lease] = None,
     ) -> SavedChallenge:
         challenge = Challenge(
             serial, transaction_id=transaction_id, challenge=push.nonce, session=session, validitytime=validity_seconds
         )
         db.session.add(challenge)
         db.session.flush()
-        self.add_push(challenge.id, serial, push, state)
+        self.add_push(challenge.id, serial, push, state, lease)
         saved = SavedChallenge(challenge.id, challenge.transaction_id, aware(challenge.expiration))
         db.session.commit()
         return saved
