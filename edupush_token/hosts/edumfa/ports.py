@@ -23,6 +23,7 @@ from ...delivery.firebase import FirebaseGateway
 from ...delivery.outbox import Lease
 from ...lifecycle import SystemClock
 from ...ports import Ports, Runner
+from ...service import sending
 from ...storage.challenges import ChallengeTables, SavedChallenge, aware
 from ...storage.keypool import KeyPool
 from ...wire.push_data import PushData
@@ -229,9 +230,14 @@ def _pool_size() -> int:
 
 
 def edumfa_ports(g: Any = None) -> Ports:
-    """The ports for one request (``g`` is eduMFA's request globals; None on background threads)."""
+    """The ports for one request (``g`` is eduMFA's request globals; None on background threads).
+
+    The first request of ours in a worker (a login, a phone's poll or answer)
+    also starts the worker's outbox sweeps: a restarted worker takes over
+    the pushes a dead one left due.
+    """
     logging_bridge.connect(current_app)
-    return Ports(
+    ports = Ports(
         host=Host(),
         store=Store(),
         audit=Audit(g),
@@ -240,3 +246,6 @@ def edumfa_ports(g: Any = None) -> Ports:
         config=Config(),
         keys=Keys(),
     )
+    if has_request_context():
+        sending.keep_swept(ports, ports.host.context_runner())
+    return ports
