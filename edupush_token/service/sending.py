@@ -7,6 +7,11 @@ request runs on.  The phone cannot tell a few milliseconds; the application
 waiting for the response can.  A push_wait login waits inside its request,
 so its push goes at once.  Outcomes arrive on the dispatcher's threads,
 outside any request, so recording runs in the host's context.
+
+The push is stored held by this process (its lease), so no other process
+sends it meanwhile.  A push that is not sent at the first attempt waits in
+the outbox (:mod:`edupush_token.delivery.outbox`), not in this process: the
+sweeps of every process take it over when it is due (``sweep``).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from ..wire.push_data import PushData
 log = logging.getLogger(__name__)
 
 DELIVERED = (DeliveryState.SENT, DeliveryState.ANSWERED)  # audited as a success: the login got its answer
-QUEUE_FULL = "the delivery queue of this process is full"
+QUEUE_FULL = "the delivery queue of this process is full; any process with room takes the push over"
 UNREGISTERED_DETAIL = (
     "Firebase reported this phone's registration as unregistered; the phone must poll until it sends a new "
     "Firebase token"
@@ -128,7 +133,7 @@ def deliver(
         if runtime.deliveries.submit(first_attempt):
             return DeliveryReport(DeliveryState.QUEUED)
         record = _recorder(ports, recipient, challenge_id, push.nonce, in_host)
-        return _first(record, DeliveryReport(DeliveryState.FAILED, QUEUE_FULL), push)
+        return _first(record, DeliveryReport(DeliveryState.RETRYING, QUEUE_FULL, retry_in=0.0), push)
 
     if sending is Sending.IN_REQUEST:
         return first_attempt()

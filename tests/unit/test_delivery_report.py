@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from edupush_token.delivery import DeliveryState
-from edupush_token.delivery.outbox import OutboxSummary
 from edupush_token.delivery.report import settled_before_delivery, shown_state
 from edupush_token.lifecycle import ChallengeStatus
 
@@ -42,12 +41,3 @@ def test_an_open_challenge_still_needs_its_push():
 )
 def test_states_as_admins_read_them(stored, shown):
     assert shown_state(stored) == shown
-
-
-def test_the_outbox_summary_names_states_and_the_oldest_overdue_push():
-    now = NOW
-    summary = OutboxSummary({"sent": 18, "retrying": 2, "expired": 1}, 2, now - timedelta(seconds=12))
-    assert summary.shown(now) == (
-        "outbox: 1 expired before delivery, 2 retrying, 18 sent; 2 overdue, the oldest due 12 s ago"
-    )
-    assert OutboxSummary({}, 0, None).shown(now) == "outbox: no pushes; 0 overdue"

@@ -7,6 +7,7 @@ from edupush_token.catalogue import Info
 from edupush_token.delivery import DeliveryState
 from edupush_token.delivery.dispatcher import Dispatcher
 from edupush_token.delivery.firebase import FirebaseGateway, Sent, Transient
+from edupush_token.delivery.outbox import lease_from
 from edupush_token.lifecycle import utc_now
 from edupush_token.service import sending
 from edupush_token.service.push import Login, LoginContext, PushToken, start_push
@@ -89,3 +90,27 @@ def test_an_open_challenge_is_retried(fakes, server_key, sender):
     assert sweep_when_due(fakes) == 1
     assert sender.calls == 2 and row.deliveries[-1].state is DeliveryState.SENT
     assert row.next_attempt_at is None and sweep_when_due(fakes) == 0
+
+
+def test_a_full_queue_leaves_the_push_to_the_outbox(fakes, server_key, sender, monkeypatch):
+    monkeypatch.setattr(runtime, "deliveries", Dispatcher(capacity=0))
+    recipient = Recipient(SERIAL, GATEWAY, "registration", False, "enc:" + server_key.private_pem)
+    token = PushToken(1, recipient, "https://mfa.example.org/ttype/edupushplus", 2048)
+    outcome = start_push(token, Login(LoginContext(user="alice"), waits_here=True), FakePolicies(), fakes.ports)
+    [row] = fakes.store.rows.values()
+    assert "could not be sent" not in outcome.message
+    assert row.deliveries[-1].state is DeliveryState.RETRYING and "full" in row.deliveries[-1].detail
+    assert row.next_attempt_at <= fakes.clock.now() and row.lease_owner is None  # any process may take it now
+    assert sender.calls == 0
+
+
+def test_a_new_push_is_held_by_the_process_that_sends_it(fakes, server_key, sender, monkeypatch):
+    monkeypatch.setattr(runtime, "deliveries", Dispatcher(capacity=0))  # nothing is sent: the row as inserted
+    monkeypatch.setattr(fakes.store, "record_delivery", lambda *args: None)
+    recipient = Recipient(SERIAL, GATEWAY, "registration", False, "enc:" + server_key.private_pem)
+    token = PushToken(1, recipient, "https://mfa.example.org/ttype/edupushplus", 2048)
+    start_push(token, Login(LoginContext(user="alice"), waits_here=True), FakePolicies(), fakes.ports)
+    [row] = fakes.store.rows.values()
+    assert row.lease_owner == runtime.lease_owner() and row.lease_until > fakes.clock.now()
+    assert row.next_attempt_at == row.created
+    assert fakes.store.claim_overdue(lease_from("another process", fakes.clock.now()), 10) == []
