@@ -54,9 +54,16 @@ def fcm():
         yield fake
 
 
-@pytest.fixture
-def deployment(make_postgres_instance, gunicorn, fcm, admin_over_http, tmp_path):
-    instance = make_postgres_instance(**{Config.FCM_URL: fcm.base_url, Config.FCM_TIMEOUT: 2.0})
+@pytest.fixture(params=["postgresql"])
+def deployment(request, gunicorn, fcm, admin_over_http, tmp_path):
+    """Two gunicorn workers sending through the stand-in; on SQLite (one node) only where a test asks."""
+    settings = {Config.FCM_URL: fcm.base_url, Config.FCM_TIMEOUT: 2.0}
+    if request.param == "postgresql":
+        instance = request.getfixturevalue("make_postgres_instance")(**settings)
+    else:
+        instance = request.getfixturevalue("edumfa_template").clone(tmp_path / "edumfa")
+        for key, value in settings.items():
+            instance.update_setting(key, value)
     account = tmp_path / "service-account.json"
     fcm.create_service_account(account)
     server = gunicorn(instance.directory, workers=WORKERS)
@@ -109,12 +116,11 @@ def delivered_nonces(fcm) -> Counter:
     return Counter(nonce_of(record) for record in fcm.delivered())
 
 
-def wait_for_deliveries(fcm, count: int, within: float) -> float:
-    """Seconds until ``count`` distinct pushes arrived (or ``within`` passed)."""
+def wait_for_deliveries(fcm, count: int, within: float) -> None:
+    """Until ``count`` distinct pushes arrived (or ``within`` passed)."""
     started = time.monotonic()
     while len(delivered_nonces(fcm)) < count and time.monotonic() - started < within:
         time.sleep(0.2)
-    return time.monotonic() - started
 
 
 def failed_attempts(fcm) -> int:
@@ -166,27 +172,36 @@ def assert_each_sent_once(fcm, deployment: Deployment, healed_after: float) -> N
     assert summary == f"outbox: {LOGINS} sent; 0 overdue", summary
 
 
-def fail_then_heal(fcm, deployment: Deployment, disrupt) -> None:
-    fcm.add_fault("send", error_code="UNAVAILABLE", retry_after=RETRY_AFTER, times=None)
+def fail_then_heal(fcm, deployment: Deployment, disrupt, hang=None, tried=LOGINS) -> None:
+    fcm.add_fault("send", error_code="UNAVAILABLE", retry_after=RETRY_AFTER, hang=hang, times=None)
     trigger_logins(deployment)
-    while failed_attempts(fcm) < LOGINS:  # every push was tried once and is waiting for its retry
+    while len(fcm.messages) < tried:  # pushes were tried (and wait for their retry, or hang)
         time.sleep(0.1)
     disrupt()
     fcm.clear_faults()
+    healed = time.monotonic()
     a_phone_polls(deployment)
-    healed_after = wait_for_deliveries(fcm, LOGINS, within=VALIDITY)
+    wait_for_deliveries(fcm, LOGINS, within=VALIDITY)
+    healed_after = time.monotonic() - healed
     time.sleep(RETRY_AFTER + 1)  # a duplicate would arrive by now
     assert_each_sent_once(fcm, deployment, healed_after)
 
 
-def test_pushes_of_killed_workers_are_sent_by_their_successors(deployment, fcm):
-    def kill_every_worker():
-        workers = workers_of(deployment.server)
-        for pid in workers:
-            os.kill(pid, signal.SIGKILL)
-        wait_for_workers(deployment.server, replacing=workers)
+def kill_every_worker(deployment: Deployment) -> None:
+    workers = workers_of(deployment.server)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    wait_for_workers(deployment.server, replacing=workers)
 
-    fail_then_heal(fcm, deployment, kill_every_worker)
+
+@pytest.mark.parametrize("deployment", ["postgresql", "sqlite"], indirect=True)
+def test_pushes_of_killed_workers_are_sent_by_their_successors(deployment, fcm):
+    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment))
+
+
+def test_pushes_held_by_killed_workers_are_taken_over_when_their_leases_end(deployment, fcm):
+    """Killed while Firebase hangs: the pushes being sent and those queued behind them are all held."""
+    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment), hang=10.0, tried=WORKERS)
 
 
 def test_a_graceful_reload_hands_the_pushes_over(deployment, fcm):
