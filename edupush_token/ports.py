@@ -97,7 +97,10 @@ class Store(Protocol):
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory: ...
 
-    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None: ...
+    def record_delivery(
+        self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
+    ) -> None:
+        """Record an outcome; with ``holder``, only while no other process holds the push."""
 
     def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
         """Take over pushes that are due and held by nobody, or by a lease that ran out."""

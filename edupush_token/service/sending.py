@@ -245,7 +245,7 @@ def _settled(ports: Ports, challenge_id: int, nonce: str, in_host: Runner) -> Se
 
 def _recorder(ports: Ports, recipient: Recipient, challenge_id: int, nonce: str, in_host: Runner) -> Record:
     def write(report: DeliveryReport, push: PushData) -> None:
-        ports.store.record_delivery(challenge_id, nonce, report, push)
+        ports.store.record_delivery(challenge_id, nonce, report, push, runtime.lease_owner())
         if report.unregistered:
             ports.store.mark_unregistered(recipient.serial)
         if report.state not in (DeliveryState.QUEUED, DeliveryState.POLL_ONLY):

@@ -147,11 +147,14 @@ class ChallengeTables:
             return phone_token, None
         return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, _status(first))
 
-    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
+    def record_delivery(
+        self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
+    ) -> None:
         """What became of a push, and the push as signed for sending, in one write.
 
         A push to be retried is let go with its next due time, for whichever process sweeps first;
-        any other outcome but QUEUED takes it out of the outbox.
+        any other outcome but QUEUED takes it out of the outbox.  With ``holder``, nothing is written
+        once another process holds the push: its lease ran out here, and the other's outcome counts.
         """
         signed = {"push_data": push.to_json()} if push.signature else {}
         now = datetime.utcnow()
@@ -164,9 +167,10 @@ class ChallengeTables:
             }
         elif report.state is not DeliveryState.QUEUED:
             outbox = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
+        held = [] if holder is None else [or_(push_record.c.lease_owner.is_(None), push_record.c.lease_owner == holder)]
         self._commit(
             update(push_record)
-            .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce)
+            .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce, *held)
             .values(
                 **signed,
                 **outbox,

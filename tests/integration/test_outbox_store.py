@@ -110,3 +110,18 @@ def test_the_summary_counts_overdue_pushes(app, due):
         summary = Store().outbox_summary()
     assert summary.states == {"retrying": 3} and summary.overdue == 3
     assert timedelta(seconds=50) < now() - summary.oldest_overdue < timedelta(minutes=5)
+
+
+def test_a_process_whose_lease_ran_out_does_not_overwrite_the_new_holders_outcome(app, due):
+    due(1)
+    [mine] = claim(app, "slow", seconds=0.1)
+    time.sleep(0.2)
+    [theirs] = claim(app, "fast")
+    with app.app_context():
+        store = Store()
+        late = DeliveryReport(DeliveryState.RETRYING, "late", attempts=1, retry_in=1.0)
+        store.record_delivery(mine.challenge_id, mine.nonce, late, mine.push, holder="slow")
+        sent = DeliveryReport(DeliveryState.SENT, message_id="m", attempts=1)
+        store.record_delivery(theirs.challenge_id, theirs.nonce, sent, theirs.push, holder="fast")
+        [record] = store.recent_deliveries(limit=1)
+    assert (record.delivery_state, record.fcm_message_id) == ("sent", "m")

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from edupush_token.catalogue import Scope
 from edupush_token.crypto import ServerKeyPair
-from edupush_token.delivery import DeliveryReport, DeliveryState
+from edupush_token.delivery import DeliveryState
 from edupush_token.delivery.firebase import FirebaseGateway
 from edupush_token.delivery.outbox import DuePush, Lease, next_due
 from edupush_token.lifecycle import ChallengeStatus
@@ -180,8 +180,10 @@ class FakeStore:
             open_on_token=sum(1 for row in recent if row.serial == serial and row.status().state(now).value == "open"),
         )
 
-    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
+    def record_delivery(self, challenge_id, nonce, report, push, holder=None) -> None:
         row = self.rows.get(challenge_id) or self.used[challenge_id]
+        if holder is not None and row.lease_owner not in (None, holder):
+            return
         row.deliveries.append(report)
         row.push = push
         if report.state is DeliveryState.RETRYING:
