@@ -352,6 +352,12 @@ DEFAULT_KEY_POOL_SIZE = 8
 DEFAULT_FCM_URL = "https://fcm.googleapis.com"
 DEFAULT_FCM_TIMEOUT = 5.0
 
+# The outbox: a push still to be sent is held by one process at a time, for at most LEASE_SECONDS (far more
+# than one attempt takes, DEFAULT_FCM_TIMEOUT); after that any process takes it over.
+LEASE_SECONDS = 30.0
+LEASE_OWNER_LENGTH = 64
+OUTBOX_BATCH = 20  # pushes one process takes over per sweep
+
 EDUMFA_PLUGIN_MODULE = "edupush_token.edumfa_plugin"
 EDUMFA_CONFIG_FILE = "/etc/edumfa/edumfa.cfg"
 # Flask-SQLAlchemy's engine options in the host's config, and the one that lets pooled connections survive a

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Optional, Protocol, Sequence
 
 from .catalogue import Scope
 from .crypto import ServerKeyPair
 from .delivery import DeliveryReport, DeliveryState
+from .delivery.outbox import DuePush, Lease
 from .lifecycle import ChallengeStatus, TokenStanding
 from .limits import PushHistory
 from .wire.push_data import PushData
@@ -90,12 +91,25 @@ class Store(Protocol):
         validity_seconds: int,
         session: str,
         state: DeliveryState,
+        lease: Optional[Lease] = None,
     ) -> SavedChallenge:
-        """The host's challenge row and our push record, committed together."""
+        """The host's challenge row and our push record, committed together; ``lease``: held by this process."""
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory: ...
 
-    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None: ...
+    def record_delivery(
+        self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
+    ) -> None:
+        """Record an outcome; with ``holder``, only while no other process holds the push."""
+
+    def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
+        """Take over pushes that are due and held by nobody, or by a lease that ran out."""
+
+    def release_leases(self, owner: str) -> int:
+        """Let go of the pushes ``owner`` holds, for other processes to take at once."""
+
+    def tokens_info(self, serials: Sequence[str], keys: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Some raw tokeninfo of tokens of ours, by serial."""
 
     def mark_unregistered(self, serial: str) -> None:
         """Firebase says the phone's registration is gone: pushes wait for its next token update."""

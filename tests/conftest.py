@@ -28,6 +28,7 @@ import os
 
 import pytest
 
+from edupush_token import runtime
 from edupush_token.catalogue import Config
 from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, LocalInstance
 from edupush_token.devtools.served import ServedInstance
@@ -216,6 +217,7 @@ def app(instance):
     edumfa_config.config.clear()
     app = instance.create_app()
     yield app
+    runtime.keep_outbox_swept(lambda: 0, lambda: None)  # this process's outbox sweeps leave the app behind
     from edumfa.models import db
 
     with app.app_context():

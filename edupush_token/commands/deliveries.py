@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
 
 def show(config_file: str, serial: Optional[str], limit: int) -> int:
-    from ..hosts.edumfa.reports import delivery_rows, format_table
+    from ..hosts.edumfa.reports import delivery_report, format_table
 
     if not Path(config_file).is_file():
         print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)
         return 2
-    print(format_table(delivery_rows(config_file, serial, limit)))
+    rows, summary = delivery_report(config_file, serial, limit)
+    print(format_table(rows))
+    print()
+    print(summary.shown(datetime.now(timezone.utc)))
     return 0

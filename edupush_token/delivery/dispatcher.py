@@ -59,8 +59,8 @@ class Dispatcher:
                 self._condition.wait(remaining)
         return True
 
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Let due tasks finish (bounded by ``timeout``), drop later ones, stop the threads."""
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Let due tasks finish (bounded by ``timeout``), drop later ones, stop the threads; True if all stopped."""
         with self._condition:
             self._closed = True
             self._queue = [entry for entry in self._queue if entry[0] <= time.monotonic()]
@@ -69,6 +69,7 @@ class Dispatcher:
         deadline = time.monotonic() + timeout
         for thread in list(self._threads):
             thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads)
 
     def _forget_parent(self) -> None:
         if self._pid != os.getpid():

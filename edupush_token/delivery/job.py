@@ -1,14 +1,20 @@
-"""One push's way through the attempts: send, retry transient failures, report."""
+"""One attempt at sending a push: send, or say when to try again, or why not; and record it.
+
+A transient failure is recorded as RETRYING with the delay before the next
+attempt; the outbox (``outbox.py``) keeps the push due from then on, so any
+process may make that attempt.  Attempts go on for as long as the challenge
+is valid, and never for a login that no longer needs its push.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..wire.push_data import PushData
-from .dispatcher import Dispatcher
 from .firebase import FirebaseGateway, FirebaseSender, Permanent, Sent
 from .report import EXPIRED_DETAIL, DeliveryReport, DeliveryState
 from .retry import Backoff
@@ -16,6 +22,7 @@ from .retry import Backoff
 Record = Callable[[DeliveryReport, PushData], None]  # the push as sent: signed once it was tried
 Sign = Callable[[PushData], PushData]
 Settled = Callable[[int], Optional[DeliveryReport]]  # given the attempts so far: the final report if no push is needed
+LEASE_ENDED = "this process's hold on the push ended before it could be sent; another process sends it"
 
 
 def never_settled(attempts: int) -> Optional[DeliveryReport]:
@@ -32,21 +39,28 @@ class DeliveryJob:
     sign: Sign  # pushes are signed here, off the login's path, unless a poll signed them first
     attempts: int = field(default=0)
     settled: Settled = never_settled  # asked before a retry and before giving up: the login may be over
+    lease_ends: float = math.inf  # time.time() after which another process may send this push
+    resumed: bool = False  # taken over from the outbox: the login may be over before the first attempt here
 
 
 def attempt(
     job: DeliveryJob,
     sender: FirebaseSender,
-    dispatcher: Dispatcher,
     backoff: Backoff = Backoff(),
     rng: random.Random = random.SystemRandom(),
 ) -> DeliveryReport:
-    """Make one attempt; schedule the next on a transient failure. Returns what was recorded."""
-    if time.time() >= job.deadline:
-        return _record(job, DeliveryReport(DeliveryState.EXPIRED, EXPIRED_DETAIL, attempts=job.attempts))
-    settled = job.settled(job.attempts) if job.attempts else None
+    """Make one attempt and record its outcome; returns what was recorded.
+
+    An attempt that could outlast this process's lease is not made (nor
+    recorded): the push stays due, and whoever takes it over sends it.
+    """
+    if time.time() + job.gateway.http_timeout >= job.lease_ends:
+        return DeliveryReport(DeliveryState.QUEUED, LEASE_ENDED, attempts=job.attempts)
+    settled = job.settled(job.attempts) if job.attempts or job.resumed else None
     if settled is not None:
         return _record(job, settled)
+    if time.time() >= job.deadline:
+        return _record(job, DeliveryReport(DeliveryState.EXPIRED, EXPIRED_DETAIL, attempts=job.attempts))
     job.attempts += 1
     if not job.push.signature:
         job.push = job.sign(job.push)
@@ -63,15 +77,13 @@ def attempt(
         settled = job.settled(job.attempts)
         failed = DeliveryReport(DeliveryState.FAILED, f"gave up: {result.reason}", attempts=job.attempts)
         return _record(job, settled or failed)
-    if not dispatcher.submit(lambda: attempt(job, sender, dispatcher, backoff, rng), delay=delay):
-        return _record(
-            job,
-            DeliveryReport(DeliveryState.FAILED, f"delivery queue full after: {result.reason}", attempts=job.attempts),
-        )
-    return _record(
-        job,
-        DeliveryReport(DeliveryState.RETRYING, f"retry in {delay:.1f} s after: {result.reason}", attempts=job.attempts),
+    retrying = DeliveryReport(
+        DeliveryState.RETRYING,
+        f"retry in {delay:.1f} s after: {result.reason}",
+        attempts=job.attempts,
+        retry_in=delay,
     )
+    return _record(job, retrying)
 
 
 def _record(job: DeliveryJob, report: DeliveryReport) -> DeliveryReport:

@@ -55,6 +55,7 @@ class DeliveryReport:
     message_id: str = ""
     attempts: int = 0
     unregistered: bool = False
+    retry_in: Optional[float] = None  # RETRYING: seconds until the push is due again
 
 
 def settled_before_delivery(

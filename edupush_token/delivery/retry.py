@@ -1,5 +1,8 @@
 """When to try a failed push again: exponential backoff with jitter, never past the challenge.
 
+There is no cap on the number of attempts: a push is worth sending for as
+long as its challenge is valid, however long Firebase is away.
+
 Pure arithmetic on seconds, so the schedule can be tested without waiting.
 """
 
@@ -17,7 +20,6 @@ class Backoff:
     first_delay: float = 0.5
     factor: float = 2.0
     max_delay: float = 8.0
-    max_attempts: int = 6
 
     def delay(self, attempt: int, retry_after: Optional[float], rng: random.Random) -> float:
         """Delay before attempt ``attempt + 1``: "equal jitter", but never before Retry-After."""
@@ -28,8 +30,6 @@ class Backoff:
         self, attempt: int, retry_after: Optional[float], seconds_left: float, rng: random.Random
     ) -> Optional[float]:
         """The delay before the next attempt, or None when no attempt fits before the deadline."""
-        if attempt >= self.max_attempts:
-            return None
         delay = self.delay(attempt, retry_after, rng)
         return delay if delay < seconds_left else None
 

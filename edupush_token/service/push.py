@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from .. import catalogue, crypto, lifecycle, runtime
 from ..catalogue import POLL_ONLY
 from ..delivery import DeliveryState
+from ..delivery.outbox import Lease
 from ..errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ..limits import Limit, Refusal, check_push
 from ..ports import PolicyReader, Ports
@@ -102,6 +103,7 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
         sending.seconds_from_now(judged.saved.expiration),
         judged.push,
         sending_for(policies, login.waits_here),
+        judged.lease,
     )
     message = auth.challenge_text
     if report.state is DeliveryState.FAILED:
@@ -119,6 +121,7 @@ class _StoredPush:
     saved: SavedChallenge
     recipient: Recipient
     refusal: Optional[Refusal]  # the cool-down's, where it still lets the phone poll
+    lease: Optional[Lease]  # this process's hold on the push, written with it
 
 
 def _store_within_limits(
@@ -141,6 +144,7 @@ def _store_within_limits(
                 return refusal
             gateway_name = POLL_ONLY
         push = _push_data(token, auth, policies, login.context, now)
+        lease = sending.first_lease(gateway_name, now)
         saved = ports.store.create_push(
             token.recipient.serial,
             login.transaction_id,
@@ -148,8 +152,10 @@ def _store_within_limits(
             validity,
             login.session,
             sending.first_state(gateway_name),
+            lease,
         )
-    return _StoredPush(push, saved, dataclasses.replace(token.recipient, gateway_name=gateway_name), refusal)
+    recipient = dataclasses.replace(token.recipient, gateway_name=gateway_name)
+    return _StoredPush(push, saved, recipient, refusal, lease)
 
 
 def host_validity(ports: Ports) -> int:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ContextManager, Optional, Sequence
 
-from sqlalchemy import and_, bindparam, case, delete, exc, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, exc, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
 from ..delivery import DeliveryReport, DeliveryState
+from ..delivery.outbox import DuePush, Lease, OutboxSummary, next_due
 from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
 from ..wire.push_data import PushData
@@ -105,10 +106,18 @@ class ChallengeTables:
     def ensure_tables(self) -> None:
         migrate.ensure_current(self.session.get_bind())  # type: ignore[arg-type]
 
-    def add_push(self, challenge_id: int, serial: str, push: PushData, state: DeliveryState) -> None:
-        """Our record of a challenge the host just flushed, in the same transaction."""
+    def add_push(
+        self, challenge_id: int, serial: str, push: PushData, state: DeliveryState, lease: Optional[Lease] = None
+    ) -> None:
+        """Our record of a challenge the host just flushed, in the same transaction.
+
+        With ``lease`` the push is due now and held by the process that sends it at once.
+        """
         values = {"challenge_id": challenge_id, "serial": serial, "nonce": push.nonce, "push_data": push.to_json()}
-        self.session.execute(_INSERT_PUSH, {**values, "delivery_state": state.value})
+        held: dict[str, Any] = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
+        if lease is not None:
+            held = {"next_attempt_at": datetime.utcnow(), "lease_owner": lease.owner, "lease_until": naive(lease.until)}
+        self.session.execute(_INSERT_PUSH, {**values, **held, "delivery_state": state.value})
 
     def phone_side(
         self,
@@ -138,21 +147,122 @@ class ChallengeTables:
             return phone_token, None
         return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, _status(first))
 
-    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
-        """What became of a push, and the push as signed for sending, in one write."""
+    def record_delivery(
+        self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
+    ) -> None:
+        """What became of a push, and the push as signed for sending, in one write.
+
+        A push to be retried is let go with its next due time, for whichever process sweeps first;
+        any other outcome but QUEUED takes it out of the outbox.  With ``holder``, nothing is written
+        once another process holds the push: its lease ran out here, and the other's outcome counts.
+        """
         signed = {"push_data": push.to_json()} if push.signature else {}
+        now = datetime.utcnow()
+        outbox: dict[str, Any] = {}
+        if report.state is DeliveryState.RETRYING:
+            outbox = {
+                "next_attempt_at": next_due(now, report.retry_in or 0.0),
+                "lease_owner": None,
+                "lease_until": None,
+            }
+        elif report.state is not DeliveryState.QUEUED:
+            outbox = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
+        held = [] if holder is None else [or_(push_record.c.lease_owner.is_(None), push_record.c.lease_owner == holder)]
         self._commit(
             update(push_record)
-            .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce)
+            .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce, *held)
             .values(
                 **signed,
+                **outbox,
                 delivery_state=report.state.value,
                 delivery_detail=report.detail[:1024],
                 delivery_attempts=report.attempts,
                 fcm_message_id=report.message_id[:256],
-                updated=datetime.utcnow(),
+                updated=now,
             )
         )
+
+    def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
+        """Take over up to ``limit`` pushes that are due and held by nobody (or by a lease that ran out).
+
+        The candidates are locked with ``FOR UPDATE SKIP LOCKED`` where the database has it
+        (PostgreSQL, MySQL 8), so concurrent sweeps on other nodes pass them by; the UPDATE
+        repeats the conditions, which alone suffices on SQLite, whose writers take turns.
+        """
+        now = datetime.utcnow()
+        free = or_(push_record.c.lease_until.is_(None), push_record.c.lease_until <= now)
+        due = and_(push_record.c.next_attempt_at <= now, free)
+        candidates = (
+            select(push_record.c.id)
+            .where(due)
+            .order_by(push_record.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(self.session.execute(candidates).scalars())
+        if not ids:
+            self.session.rollback()
+            return []
+        self.session.execute(
+            update(push_record)
+            .where(push_record.c.id.in_(ids), due)
+            .values(lease_owner=lease.owner, lease_until=naive(lease.until))
+        )
+        rows = self.session.execute(
+            select(push_record, challenge.c.expiration)
+            .outerjoin(challenge, _belongs_to_challenge())
+            .where(push_record.c.id.in_(ids), push_record.c.lease_owner == lease.owner)
+        ).all()
+        self.session.commit()
+        return [
+            DuePush(
+                challenge_id=row.challenge_id,
+                nonce=row.nonce,
+                serial=row.serial,
+                push=PushData.from_json(row.push_data),
+                attempts=row.delivery_attempts,
+                expires_at=None if row.expiration is None else aware(row.expiration),
+                lease=lease,
+            )
+            for row in rows
+        ]
+
+    def release_leases(self, owner: str) -> int:
+        """Let go of every push ``owner`` holds, so another process takes them at once; how many."""
+        result = self.session.execute(
+            update(push_record)
+            .where(push_record.c.lease_owner == owner, push_record.c.next_attempt_at.is_not(None))
+            .values(lease_owner=None, lease_until=None)
+        )
+        self.session.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def outbox_summary(self) -> OutboxSummary:
+        now = datetime.utcnow()
+        states = self.session.execute(
+            select(push_record.c.delivery_state, func.count()).group_by(push_record.c.delivery_state)
+        ).all()
+        overdue, oldest = self.session.execute(
+            select(func.count(), func.min(push_record.c.next_attempt_at)).where(push_record.c.next_attempt_at <= now)
+        ).one()
+        self.session.rollback()
+        return OutboxSummary(
+            {str(state): int(count) for state, count in states},
+            int(overdue),
+            None if oldest is None else aware(oldest),
+        )
+
+    def tokens_info(self, serials: Sequence[str], keys: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Some tokeninfo of our tokens, raw as stored, by serial."""
+        rows = self.session.execute(
+            select(token.c.serial, tokeninfo.c.Key, tokeninfo.c.Value)
+            .join(tokeninfo, tokeninfo.c.token_id == token.c.id)
+            .where(token.c.serial.in_(list(serials)), token.c.tokentype == TOKEN_TYPE, tokeninfo.c.Key.in_(list(keys)))
+        ).all()
+        found: dict[str, dict[str, str]] = {serial: {} for serial in serials}
+        for row in rows:
+            found[row.serial][row.Key] = row.Value or ""
+        return found
 
     def keep_signature(self, push: PushData) -> None:
         """Store a push once signed; whoever signs first, the signature is the same (PKCS#1 v1.5)."""

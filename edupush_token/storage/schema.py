@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     Sequence,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     UnicodeText,
 )
 
-from ..catalogue import MAX_SERIAL_LENGTH
+from ..catalogue import LEASE_OWNER_LENGTH, MAX_SERIAL_LENGTH
 
 
 def _utcnow() -> datetime:
@@ -43,6 +44,11 @@ push_record = Table(
     Column("answered", DateTime, nullable=True),
     Column("created", DateTime, nullable=False, default=_utcnow),
     Column("updated", DateTime, nullable=False, default=_utcnow),
+    # The outbox: set while a push is still to be sent, cleared once its fate is known.
+    Column("next_attempt_at", DateTime, nullable=True),
+    Column("lease_owner", Unicode(LEASE_OWNER_LENGTH), nullable=True),  # the process sending it now
+    Column("lease_until", DateTime, nullable=True),  # after it, any process may take the push over
+    Index("ix_edupushplus_push_next_attempt_at", "next_attempt_at"),
 )
 
 server_key = Table(

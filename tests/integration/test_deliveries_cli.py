@@ -15,17 +15,19 @@ def test_lists_recent_pushes_with_their_state(instance, enrolled, trigger):
     trigger("alice")
     result = run_cli("deliveries", "--config", str(instance.config_file), "--serial", enrolled.serial)
     assert result.returncode == 0, result.stderr
-    header, *rows = result.stdout.strip().splitlines()
+    table, summary = result.stdout.strip().split("\n\n")
+    header, *rows = table.splitlines()
     assert header.split()[:3] == ["created", "(UTC)", "serial"]
     assert len(rows) == 2
     assert all(enrolled.serial in row and "poll-only" in row for row in rows)
+    assert summary == "outbox: 2 poll-only; 0 overdue"
 
 
 def test_limit(instance, enrolled, trigger):
     for _ in range(3):
         trigger()
     result = run_cli("deliveries", "--config", str(instance.config_file), "--limit", "1")
-    assert len(result.stdout.strip().splitlines()) == 2
+    assert len(result.stdout.strip().split("\n\n")[0].splitlines()) == 2
 
 
 def test_a_missing_configuration_is_a_clear_error(tmp_path):

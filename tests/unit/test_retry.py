@@ -12,7 +12,7 @@ def rng():
 
 
 def test_delays_grow_exponentially_with_jitter_and_a_cap(rng):
-    backoff = Backoff(first_delay=0.5, factor=2, max_delay=4, max_attempts=10)
+    backoff = Backoff(first_delay=0.5, factor=2, max_delay=4)
     for attempt, ceiling in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 4.0), (9, 4.0)]:
         delays = {backoff.delay(attempt, None, rng) for _ in range(50)}
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
@@ -24,16 +24,16 @@ def test_retry_after_is_honoured(rng):
 
 
 def test_no_retry_past_the_deadline(rng):
-    backoff = Backoff(first_delay=1, max_attempts=10)
+    backoff = Backoff(first_delay=1)
     assert backoff.next_delay(1, None, seconds_left=0.4, rng=rng) is None
     assert backoff.next_delay(1, 30.0, seconds_left=20, rng=rng) is None
     assert backoff.next_delay(1, None, seconds_left=20, rng=rng) is not None
 
 
-def test_attempts_are_capped(rng):
-    backoff = Backoff(max_attempts=3)
-    assert backoff.next_delay(2, None, 100, rng) is not None
-    assert backoff.next_delay(3, None, 100, rng) is None
+def test_attempts_go_on_while_the_challenge_is_valid(rng):
+    backoff = Backoff(max_delay=8)
+    assert backoff.next_delay(50, None, 100, rng) is not None
+    assert backoff.next_delay(50, None, 3, rng) is None
 
 
 def test_parse_retry_after():

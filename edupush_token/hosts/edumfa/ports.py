@@ -20,8 +20,10 @@ from ...catalogue import TOKEN_TYPE, Info, Scope
 from ...crypto import ServerKeyPair
 from ...delivery import DeliveryState
 from ...delivery.firebase import FirebaseGateway
+from ...delivery.outbox import Lease
 from ...lifecycle import SystemClock
 from ...ports import Ports, Runner
+from ...service import sending
 from ...storage.challenges import ChallengeTables, SavedChallenge, aware
 from ...storage.keypool import KeyPool
 from ...wire.push_data import PushData
@@ -173,13 +175,14 @@ class Store(ChallengeTables):
         validity_seconds: int,
         session: str,
         state: DeliveryState,
+        lease: Optional[Lease] = None,
     ) -> SavedChallenge:
         challenge = Challenge(
             serial, transaction_id=transaction_id, challenge=push.nonce, session=session, validitytime=validity_seconds
         )
         db.session.add(challenge)
         db.session.flush()
-        self.add_push(challenge.id, serial, push, state)
+        self.add_push(challenge.id, serial, push, state, lease)
         saved = SavedChallenge(challenge.id, challenge.transaction_id, aware(challenge.expiration))
         db.session.commit()
         return saved
@@ -227,9 +230,14 @@ def _pool_size() -> int:
 
 
 def edumfa_ports(g: Any = None) -> Ports:
-    """The ports for one request (``g`` is eduMFA's request globals; None on background threads)."""
+    """The ports for one request (``g`` is eduMFA's request globals; None on background threads).
+
+    The first request of ours in a worker (a login, a phone's poll or answer)
+    also starts the worker's outbox sweeps: a restarted worker takes over
+    the pushes a dead one left due.
+    """
     logging_bridge.connect(current_app)
-    return Ports(
+    ports = Ports(
         host=Host(),
         store=Store(),
         audit=Audit(g),
@@ -238,3 +246,6 @@ def edumfa_ports(g: Any = None) -> Ports:
         config=Config(),
         keys=Keys(),
     )
+    if has_request_context():
+        sending.keep_swept(ports, ports.host.context_runner())
+    return ports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from ...delivery.outbox import OutboxSummary
 from ...delivery.report import shown_state
 from .app import app_context
 from .ports import Store
@@ -11,21 +12,27 @@ from .ports import Store
 COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / reason")
 
 
-def delivery_rows(config_file: str, serial: Optional[str] = None, limit: int = 50) -> list[tuple]:
-    """Read recent delivery records from the database of the eduMFA configured in ``config_file``."""
+def delivery_report(
+    config_file: str, serial: Optional[str] = None, limit: int = 50
+) -> tuple[list[tuple], OutboxSummary]:
+    """Recent delivery records and the outbox's summary (of all tokens), from one eduMFA's database."""
     with app_context(config_file):
         store = Store()
         store.ensure_tables()
-        return [
-            (
-                record.created.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
-                record.serial,
-                shown_state(record.delivery_state) or "-",
-                str(record.delivery_attempts),
-                record.fcm_message_id or record.delivery_detail,
-            )
-            for record in store.recent_deliveries(serial, limit)
-        ]
+        return _rows(store, serial, limit), store.outbox_summary()
+
+
+def _rows(store: Store, serial: Optional[str], limit: int) -> list[tuple]:
+    return [
+        (
+            record.created.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
+            record.serial,
+            shown_state(record.delivery_state) or "-",
+            str(record.delivery_attempts),
+            record.fcm_message_id or record.delivery_detail,
+        )
+        for record in store.recent_deliveries(serial, limit)
+    ]
 
 
 def format_table(rows: Iterable[tuple]) -> str:

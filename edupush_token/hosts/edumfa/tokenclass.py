@@ -23,12 +23,12 @@ from flask import has_request_context
 from flask import request as flask_request
 
 from ... import catalogue
-from ...catalogue import POLL_ONLY, TOKEN_TYPE, Info
+from ...catalogue import TOKEN_TYPE, Info
 from ...errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ...lifecycle import ChallengeState
 from ...service import enrollment, push_wait, settings
 from ...service.push import Login, LoginContext, PushToken, start_push
-from ...service.sending import Recipient
+from ...service.sending import recipient_from_info
 from ...wire import requests as wire_requests
 from ...wire.context_values import from_http_header
 from ...wire.enrollment_url import enrollment_url, render_label
@@ -272,13 +272,7 @@ class EdupushPlusTokenBase(TokenClass):
 
     def _push_token(self) -> PushToken:
         info = self.token.get_info()  # raw values, read once: each get_tokeninfo() builds this dict again
-        recipient = Recipient(
-            serial=self.token.serial,
-            gateway_name=info.get(Info.FIREBASE_CONFIG) or POLL_ONLY,
-            registration_token=info.get(Info.FIREBASE_TOKEN) or "",
-            unregistered=bool(info.get(Info.REGISTRATION_STATE)),
-            encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
-        )
+        recipient = recipient_from_info(self.token.serial, info)
         return PushToken(
             id=self.token.id,
             recipient=recipient,

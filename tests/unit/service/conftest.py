@@ -16,6 +16,7 @@ def server_key():
 @pytest.fixture
 def fakes(monkeypatch):
     monkeypatch.setattr(runtime, "_last_housekeeping", float("-inf"))
+    monkeypatch.setattr(runtime, "keep_outbox_swept", lambda sweep, hand_back: None)  # tests sweep themselves
     return make_fakes()
 
 

@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from edupush_token.catalogue import Scope
 from edupush_token.crypto import ServerKeyPair
-from edupush_token.delivery import DeliveryReport, DeliveryState
+from edupush_token.delivery import DeliveryState
 from edupush_token.delivery.firebase import FirebaseGateway
+from edupush_token.delivery.outbox import DuePush, Lease, next_due
 from edupush_token.lifecycle import ChallengeStatus
 from edupush_token.limits import PushHistory
 from edupush_token.ports import Ports
@@ -119,6 +120,9 @@ class Row:
     declined: bool = False
     answered: Optional[datetime] = None
     deliveries: list = field(default_factory=list)
+    next_attempt_at: Optional[datetime] = None  # the outbox's columns, as the real store keeps them
+    lease_owner: Optional[str] = None
+    lease_until: Optional[datetime] = None
 
     def status(self) -> ChallengeStatus:
         return ChallengeStatus(self.accepted, self.declined, self.expiration)
@@ -137,6 +141,7 @@ class FakeStore:
         self.housekept = 0
         self.commits = 0
         self.token_updates: dict[int, str] = {}
+        self.token_info: dict[str, dict[str, str]] = {}
         self.rollbacks = 0
         self.locked: set[int] = set()  # tokens whose push lock is held
         self.calls: list[str] = []  # the order of the lock's and the limits' steps, for the tests of atomicity
@@ -153,13 +158,15 @@ class FakeStore:
             self.locked.discard(token_id)
             self.calls.append("unlock")
 
-    def create_push(self, serial, transaction_id, push, validity_seconds, session, state) -> SavedChallenge:
+    def create_push(self, serial, transaction_id, push, validity_seconds, session, state, lease=None) -> SavedChallenge:
         self.calls.append("create_push")
         row_id = next(self._ids)
         now = self.clock.now()
         row = Row(
             row_id, serial, transaction_id or f"tx{row_id}", push, now + timedelta(seconds=validity_seconds), now, state
         )
+        if lease is not None:
+            row.next_attempt_at, row.lease_owner, row.lease_until = now, lease.owner, lease.until
         self.rows[row_id] = row
         return SavedChallenge(row.id, row.transaction_id, row.expiration)
 
@@ -173,10 +180,56 @@ class FakeStore:
             open_on_token=sum(1 for row in recent if row.serial == serial and row.status().state(now).value == "open"),
         )
 
-    def record_delivery(self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData) -> None:
+    def record_delivery(self, challenge_id, nonce, report, push, holder=None) -> None:
         row = self.rows.get(challenge_id) or self.used[challenge_id]
+        if holder is not None and row.lease_owner not in (None, holder):
+            return
         row.deliveries.append(report)
         row.push = push
+        if report.state is DeliveryState.RETRYING:
+            row.next_attempt_at = next_due(self.clock.now(), report.retry_in or 0.0)
+            row.lease_owner = row.lease_until = None
+        elif report.state is not DeliveryState.QUEUED:
+            row.next_attempt_at = row.lease_owner = row.lease_until = None
+
+    def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
+        now = self.clock.now()
+        due = sorted(
+            (
+                row
+                for row in [*self.rows.values(), *self.used.values()]
+                if row.next_attempt_at is not None
+                and row.next_attempt_at <= now
+                and (row.lease_until is None or row.lease_until <= now)
+            ),
+            key=lambda row: row.next_attempt_at,
+        )[:limit]
+        for row in due:
+            row.lease_owner, row.lease_until = lease.owner, lease.until
+        return [
+            DuePush(
+                row.id,
+                row.push.nonce,
+                row.serial,
+                row.push,
+                row.deliveries[-1].attempts if row.deliveries else 0,
+                row.expiration if row.id in self.rows else None,
+                lease,
+            )
+            for row in due
+        ]
+
+    def release_leases(self, owner: str) -> int:
+        held = [row for row in self.rows.values() if row.lease_owner == owner and row.next_attempt_at is not None]
+        for row in held:
+            row.lease_owner = row.lease_until = None
+        return len(held)
+
+    def tokens_info(self, serials, keys) -> dict[str, dict[str, str]]:
+        return {
+            serial: {key: value for key, value in self.token_info.get(serial, {}).items() if key in keys}
+            for serial in serials
+        }
 
     def mark_unregistered(self, serial: str) -> None:
         self.unregistered.append(serial)

@@ -3,10 +3,13 @@
 import pytest
 
 from edupush_token import catalogue, runtime
+from edupush_token.catalogue import Info
 from edupush_token.delivery import DeliveryState
 from edupush_token.delivery.dispatcher import Dispatcher
 from edupush_token.delivery.firebase import FirebaseGateway, Sent, Transient
+from edupush_token.delivery.outbox import lease_from
 from edupush_token.lifecycle import utc_now
+from edupush_token.service import sending
 from edupush_token.service.push import Login, LoginContext, PushToken, start_push
 from edupush_token.service.sending import Recipient
 
@@ -27,10 +30,15 @@ class FirebaseDownOnce:
 
 
 @pytest.fixture
-def sender(fakes, monkeypatch):
-    """Firebase fails the first attempt; the retry waits in a dispatcher of the test's own."""
+def sender(fakes, server_key, monkeypatch):
+    """Firebase fails the first attempt; the retry waits in the outbox, swept by the test."""
     fakes.clock.moment = utc_now()  # the job's deadline is wall-clock time
     fakes.host.gateways[GATEWAY] = FirebaseGateway(GATEWAY, "/sa.json")
+    fakes.store.token_info[SERIAL] = {
+        Info.FIREBASE_CONFIG: GATEWAY,
+        Info.FIREBASE_TOKEN: "registration",
+        Info.SERVER_PRIVATE_KEY: "enc:" + server_key.private_pem,
+    }
     dispatcher = Dispatcher()
     scripted = FirebaseDownOnce()
     monkeypatch.setattr(runtime, "deliveries", dispatcher)
@@ -38,6 +46,14 @@ def sender(fakes, monkeypatch):
     yield scripted
     dispatcher.wait_idle(5)
     dispatcher.shutdown()
+
+
+def sweep_when_due(fakes):
+    """What the outbox's poller does once the retry is due."""
+    fakes.clock.advance(10)
+    taken = sending.sweep(fakes.ports, fakes.host.context_runner())
+    runtime.deliveries.wait_idle(5)
+    return taken
 
 
 def push_once(fakes, server_key):
@@ -53,7 +69,7 @@ def push_once(fakes, server_key):
 def test_no_retry_once_the_phone_answered(fakes, server_key, sender, answer):
     row = push_once(fakes, server_key)
     setattr(row, answer, True)  # the phone polled and answered while the retry waited
-    runtime.deliveries.wait_idle(5)
+    assert sweep_when_due(fakes) == 1
     assert sender.calls == 1
     assert [report.state for report in row.deliveries] == [DeliveryState.RETRYING, DeliveryState.ANSWERED]
     assert fakes.audit.events[-1] == ("push delivery", SERIAL, True)
@@ -62,12 +78,39 @@ def test_no_retry_once_the_phone_answered(fakes, server_key, sender, answer):
 def test_no_retry_once_the_login_used_its_challenge(fakes, server_key, sender):
     row = push_once(fakes, server_key)
     fakes.store.consume_transaction(row.transaction_id)
-    runtime.deliveries.wait_idle(5)
+    assert sweep_when_due(fakes) == 1
     assert sender.calls == 1
     assert row.deliveries[-1].state is DeliveryState.ANSWERED and "used" in row.deliveries[-1].detail
 
 
 def test_an_open_challenge_is_retried(fakes, server_key, sender):
     row = push_once(fakes, server_key)
-    runtime.deliveries.wait_idle(5)
+    assert row.next_attempt_at > fakes.clock.now() and row.lease_owner is None  # due later, held by nobody
+    assert sending.sweep(fakes.ports, fakes.host.context_runner()) == 0
+    assert sweep_when_due(fakes) == 1
     assert sender.calls == 2 and row.deliveries[-1].state is DeliveryState.SENT
+    assert row.next_attempt_at is None and sweep_when_due(fakes) == 0
+
+
+def test_a_full_queue_leaves_the_push_to_the_outbox(fakes, server_key, sender, monkeypatch):
+    monkeypatch.setattr(runtime, "deliveries", Dispatcher(capacity=0))
+    recipient = Recipient(SERIAL, GATEWAY, "registration", False, "enc:" + server_key.private_pem)
+    token = PushToken(1, recipient, "https://mfa.example.org/ttype/edupushplus", 2048)
+    outcome = start_push(token, Login(LoginContext(user="alice"), waits_here=True), FakePolicies(), fakes.ports)
+    [row] = fakes.store.rows.values()
+    assert "could not be sent" not in outcome.message
+    assert row.deliveries[-1].state is DeliveryState.RETRYING and "full" in row.deliveries[-1].detail
+    assert row.next_attempt_at <= fakes.clock.now() and row.lease_owner is None  # any process may take it now
+    assert sender.calls == 0
+
+
+def test_a_new_push_is_held_by_the_process_that_sends_it(fakes, server_key, sender, monkeypatch):
+    monkeypatch.setattr(runtime, "deliveries", Dispatcher(capacity=0))  # nothing is sent: the row as inserted
+    monkeypatch.setattr(fakes.store, "record_delivery", lambda *args: None)
+    recipient = Recipient(SERIAL, GATEWAY, "registration", False, "enc:" + server_key.private_pem)
+    token = PushToken(1, recipient, "https://mfa.example.org/ttype/edupushplus", 2048)
+    start_push(token, Login(LoginContext(user="alice"), waits_here=True), FakePolicies(), fakes.ports)
+    [row] = fakes.store.rows.values()
+    assert row.lease_owner == runtime.lease_owner() and row.lease_until > fakes.clock.now()
+    assert row.next_attempt_at == row.created
+    assert fakes.store.claim_overdue(lease_from("another process", fakes.clock.now()), 10) == []

@@ -1,0 +1,217 @@
+"""Pushes outlive their worker: Firebase down, workers killed or reloaded, then every push leaves once.
+
+Two gthread workers on PostgreSQL send through the FCM stand-in, which
+answers 503 with Retry-After until it is healed.  Each push is counted at
+the stand-in by its nonce: a push lost never arrives, a push duplicated
+arrives twice.  Bounded in time by the challenges' validity.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from itertools import cycle
+
+import pytest
+import requests
+
+from edupush_token import catalogue
+from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
+from edupush_token.devtools.fake_fcm import FakeFCM
+from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS
+from edupush_token.devtools.phone import EmulatedPhone, HttpTransport
+from support import PERMISSIVE_LIMITS, PIN, actions, fast_enrollment
+
+pytestmark = pytest.mark.e2e
+
+GATEWAY = "fcm-outbox"
+WORKERS = 2
+LOGINS = 20
+TOKENS = 4  # catalogue.MAX_OPEN.high open requests per token at most
+VALIDITY = 60  # seconds; every push must arrive within it
+RETRY_AFTER = 2
+TIMEOUT = 30
+
+
+@dataclass
+class Deployment:
+    url: str
+    server: object  # tests/e2e/conftest.py's GunicornServer
+    instance: object
+    admin: object
+    serials: list
+    phones: list
+
+
+@pytest.fixture
+def fcm():
+    with FakeFCM() as fake:
+        yield fake
+
+
+@pytest.fixture(params=["postgresql"])
+def deployment(request, gunicorn, fcm, admin_over_http, tmp_path):
+    """Two gunicorn workers sending through the stand-in; on SQLite (one node) only where a test asks."""
+    settings = {Config.FCM_URL: fcm.base_url, Config.FCM_TIMEOUT: 2.0}
+    if request.param == "postgresql":
+        instance = request.getfixturevalue("make_postgres_instance")(**settings)
+    else:
+        instance = request.getfixturevalue("edumfa_template").clone(tmp_path / "edumfa")
+        for key, value in settings.items():
+            instance.update_setting(key, value)
+    account = tmp_path / "service-account.json"
+    fcm.create_service_account(account)
+    server = gunicorn(instance.directory, workers=WORKERS)
+    with server as url:
+        admin = admin_over_http(url, instance)
+        admin.post(
+            "/smsgateway",
+            {
+                "name": GATEWAY,
+                "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+                f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(account),
+            },
+        )
+        enrollment = fast_enrollment(url + ENDPOINT_PATH, {catalogue.FIREBASE_CONFIG: GATEWAY})
+        admin.set_policy("edupushplus-enrollment", "enrollment", enrollment)
+        limits = actions({**PERMISSIVE_LIMITS, catalogue.CHALLENGE_VALIDITY: VALIDITY})
+        admin.set_policy("edupushplus-limits", "authentication", limits)
+        users = cycle(user.username for user in DEMO_USERS)
+        phones, serials = [], []
+        for _ in range(TOKENS):
+            detail = admin.post(
+                "/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": next(users), "realm": DEMO_REALM, "pin": PIN}
+            )["detail"]
+            phone = EmulatedPhone(HttpTransport(timeout=TIMEOUT), key_size=2048)
+            serials.append(phone.enroll(phone.scan(detail["pushurl"]["value"])).serial)
+            phones.append(phone)
+        yield Deployment(url, server, instance, admin, serials, phones)
+
+
+def trigger_logins(deployment: Deployment) -> list[str]:
+    """``LOGINS`` logins spread over the tokens; the transaction ids."""
+    transactions = []
+    for serial in [deployment.serials[number % TOKENS] for number in range(LOGINS)]:
+        response = requests.post(
+            f"{deployment.url}/validate/triggerchallenge",
+            json={"serial": serial},
+            headers={"Authorization": deployment.admin.token},
+            timeout=TIMEOUT,
+        )
+        transactions.append(response.json()["detail"]["transaction_id"])
+    return transactions
+
+
+def nonce_of(record: dict) -> str:
+    message = record.get("message") or {}
+    return (message.get("message", message).get("data") or {}).get("nonce", "")
+
+
+def delivered_nonces(fcm) -> Counter:
+    return Counter(nonce_of(record) for record in fcm.delivered())
+
+
+def wait_for_deliveries(fcm, count: int, within: float) -> None:
+    """Until ``count`` distinct pushes arrived (or ``within`` passed)."""
+    started = time.monotonic()
+    while len(delivered_nonces(fcm)) < count and time.monotonic() - started < within:
+        time.sleep(0.2)
+
+
+def failed_attempts(fcm) -> int:
+    return sum(1 for record in fcm.messages if record["status"] not in (None, 200))
+
+
+def workers_of(server) -> list[int]:
+    listed = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in listed.split()]
+
+
+def wait_for_workers(server, replacing: list[int]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        current = workers_of(server)
+        if len(current) == WORKERS and not set(current) & set(replacing):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"gunicorn did not replace its workers {replacing}")
+
+
+def a_phone_polls(deployment: Deployment) -> None:
+    """Traffic goes on: plugin requests reach the new workers (which start their outbox sweeps)."""
+    for phone in deployment.phones:
+        for token in phone.tokens.values():
+            phone.poll(token)
+
+
+def shown_deliveries(deployment: Deployment) -> str:
+    shown = subprocess.run(
+        [sys.executable, "-m", "edupush_token.cli", "deliveries", "--config", str(deployment.instance.config_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def assert_each_sent_once(fcm, deployment: Deployment, healed_after: float) -> None:
+    nonces = delivered_nonces(fcm)
+    print(
+        f"\n{len(nonces)} of {LOGINS} pushes delivered, {sum(nonces.values()) - len(nonces)} duplicates, "
+        f"{failed_attempts(fcm)} failed attempts before; {healed_after:.1f} s from healing to the last delivery"
+    )
+    assert len(nonces) == LOGINS, f"{LOGINS - len(nonces)} of {LOGINS} pushes lost"
+    assert set(nonces.values()) == {1}, f"duplicated: {[nonce for nonce, count in nonces.items() if count > 1]}"
+    summary = shown_deliveries(deployment).strip().splitlines()[-1]
+    assert summary == f"outbox: {LOGINS} sent; 0 overdue", summary
+
+
+def fail_then_heal(fcm, deployment: Deployment, disrupt, hang=None, tried=LOGINS) -> None:
+    fcm.add_fault("send", error_code="UNAVAILABLE", retry_after=RETRY_AFTER, hang=hang, times=None)
+    trigger_logins(deployment)
+    while len(fcm.messages) < tried:  # pushes were tried (and wait for their retry, or hang)
+        time.sleep(0.1)
+    disrupt()
+    fcm.clear_faults()
+    healed = time.monotonic()
+    a_phone_polls(deployment)
+    wait_for_deliveries(fcm, LOGINS, within=VALIDITY)
+    healed_after = time.monotonic() - healed
+    time.sleep(RETRY_AFTER + 1)  # a duplicate would arrive by now
+    assert_each_sent_once(fcm, deployment, healed_after)
+
+
+def kill_every_worker(deployment: Deployment) -> None:
+    workers = workers_of(deployment.server)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    wait_for_workers(deployment.server, replacing=workers)
+
+
+@pytest.mark.parametrize("deployment", ["postgresql", "sqlite"], indirect=True)
+def test_pushes_of_killed_workers_are_sent_by_their_successors(deployment, fcm):
+    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment))
+
+
+def test_pushes_held_by_killed_workers_are_taken_over_when_their_leases_end(deployment, fcm):
+    """Killed while Firebase hangs: the pushes being sent and those queued behind them are all held."""
+    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment), hang=10.0, tried=WORKERS)
+
+
+def test_a_graceful_reload_hands_the_pushes_over(deployment, fcm):
+    def reload():
+        workers = workers_of(deployment.server)
+        os.kill(deployment.server.process.pid, signal.SIGHUP)
+        wait_for_workers(deployment.server, replacing=workers)
+
+    fail_then_heal(fcm, deployment, reload)
+
+
+def test_a_firebase_outage_longer_than_a_retry_budget_loses_no_push(deployment, fcm):
+    fail_then_heal(fcm, deployment, lambda: time.sleep(25))
