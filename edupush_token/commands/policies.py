@@ -46,12 +46,12 @@ def load_into(config_file, policies: Sequence[dict], force: bool = False):
         return policy_io.load(policies, force)
 
 
-def describe(outcome) -> str:
-    """One policy's line: what happened, and for a changed policy, how it differs."""
+def describe(outcome, indent: str = "") -> str:
+    """One policy's line: what happened, and for a changed policy, how it differs (indented under ``indent``)."""
     line = outcome.outcome.value
     if outcome.changed_fields:
         line += f" ({', '.join(outcome.changed_fields)})"
-    return "".join([line, *(f"\n    {change}" for change in outcome.changed_actions)])
+    return "".join([line, *(f"\n{indent}    {change}" for change in outcome.changed_actions)])
 
 
 def load(

@@ -35,7 +35,7 @@ def load_policy_sets(instance, sets: Sequence[str], public_url: str, progress: O
     with progress.step(f"Loading the policy sets {', '.join(sets)}"):
         result = load_into(instance.config_file, policies, force=True)
     for outcome in result.outcomes:
-        print(f"    policy {outcome.name}: {describe(outcome)}")
+        print(f"    policy {outcome.name}: {describe(outcome, indent='    ')}")
 
 
 def run(
