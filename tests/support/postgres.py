@@ -185,18 +185,7 @@ class ThrowawayPostgres:
         for attempt in range(1, self.start_attempts + 1):
             self.port = _free_port()
             self._write_settings()
-            result = self._run(
-                "pg_ctl",
-                "start",
-                "--pgdata",
-                str(self.data_directory),
-                "--log",
-                str(self.log_file),
-                "--wait",
-                "--timeout",
-                str(self.startup_timeout),
-                check=False,
-            )
+            result = self._pg_ctl_start(check=False)
             if result.returncode == 0:
                 self._running = True
                 return
@@ -215,18 +204,22 @@ class ThrowawayPostgres:
         try:
             yield
         finally:
-            self._run(
-                "pg_ctl",
-                "start",
-                "--pgdata",
-                str(self.data_directory),
-                "--log",
-                str(self.log_file),
-                "--wait",
-                "--timeout",
-                str(self.startup_timeout),
-            )
+            self._pg_ctl_start()
             self._running = True
+
+    def _pg_ctl_start(self, check: bool = True) -> subprocess.CompletedProcess:
+        return self._run(
+            "pg_ctl",
+            "start",
+            "--pgdata",
+            str(self.data_directory),
+            "--log",
+            str(self.log_file),
+            "--wait",
+            "--timeout",
+            str(self.startup_timeout),
+            check=check,
+        )
 
     def _write_settings(self):
         """``postgresql.auto.conf`` is read last, so these override initdb's defaults."""
