@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Developer entry point that needs nothing but python3.
 
-    python3 dev.py test [pytest arguments]   lint (ruff), type-check (mypy), then run the test suite
+    python3 dev.py test [pytest arguments]   lint (ruff), type-check (mypy), then run the tests on both hosts
     python3 dev.py demo [demo arguments]     run the demo
     python3 dev.py bench [bench arguments]   run the benchmark (docs/benchmarks.md)
 
 Each first makes sure ``.venv`` exists and holds this checkout installed with
 the extras it needs (``test``, which includes the dev tools; ``demo`` only the
-``dev`` extra; ``bench`` adds the bench extras: matplotlib, psycopg2); the
-install is redone whenever pyproject.toml changes.
+``dev`` extra; ``bench`` adds the bench extras: matplotlib, psycopg2), and the
+host extra ``edumfa``; the install is redone whenever pyproject.toml changes.
+
+``test`` also makes ``.venv-privacyidea`` (``test`` and ``privacyidea``: the two
+hosts pin their libraries differently, so each has its own environment), runs
+the whole suite on eduMFA, then the host-generic tests (marked ``both_hosts``)
+on privacyIDEA.  Pytest arguments go to both runs.
 """
 
 import hashlib
@@ -19,37 +24,42 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-STAMP = VENV / "edupush-token-installed-from"
+EDUMFA_VENV = ROOT / ".venv"
+PRIVACYIDEA_VENV = ROOT / ".venv-privacyidea"
+STAMP_NAME = "edupush-token-installed-from"
+# Where the host-generic tests are; the privacyIDEA run collects only the modules marked both_hosts there.
+HOST_GENERIC_TESTS = ["tests/integration", "tests/e2e"]
 
 
-def venv_executable(name):
-    return VENV / ("Scripts" if os.name == "nt" else "bin") / name
+def venv_executable(name, environment=EDUMFA_VENV):
+    return environment / ("Scripts" if os.name == "nt" else "bin") / name
 
 
 def say(message):
     print(f"dev.py: {message}", flush=True)
 
 
-def ensure_venv(extras):
-    """Install this checkout with ``extras`` (and any installed before) unless already done."""
+def ensure_venv(extras, environment=EDUMFA_VENV):
+    """Install this checkout into ``environment`` with ``extras`` (and any installed before) unless already done."""
+    stamp = environment / STAMP_NAME
+    name = environment.name
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     installed_hash, installed_extras = "", set()
-    if STAMP.exists():
-        installed_hash, _, extras_line = STAMP.read_text().partition("\n")
+    if stamp.exists():
+        installed_hash, _, extras_line = stamp.read_text().partition("\n")
         installed_extras = set(extras_line.split()) or {"test"}  # older stamps: test only
-    if not venv_executable("python").exists():
-        say(f"creating {VENV}")
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    if not venv_executable("python", environment).exists():
+        say(f"creating {environment}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(environment)
         installed_extras = set()
     elif installed_hash.strip() == wanted and set(extras) <= installed_extras:
-        say(".venv is up to date")
+        say(f"{name} is up to date")
         return
     extras = sorted(set(extras) | installed_extras)
     target = f".[{','.join(extras)}]"
-    say(f'installing -e "{target}" into .venv')
+    say(f'installing -e "{target}" into {name}')
     command = [
-        str(venv_executable("python")),
+        str(venv_executable("python", environment)),
         "-m",
         "pip",
         "install",
@@ -62,7 +72,7 @@ def ensure_venv(extras):
     if result.returncode != 0:
         say("pip install failed")
         sys.exit(result.returncode)
-    STAMP.write_text(wanted + "\n" + " ".join(extras) + "\n")
+    stamp.write_text(wanted + "\n" + " ".join(extras) + "\n")
 
 
 def check(command):
@@ -86,12 +96,15 @@ def main(argv):
         print(__doc__.strip())
         return 2
     command, extra = argv[0], argv[1:]
-    ensure_venv({"test": ["test"], "demo": ["dev"], "bench": ["test", "bench"]}[command])
+    ensure_venv({"test": ["test"], "demo": ["dev"], "bench": ["test", "bench"]}[command] + ["edumfa"])
     if command == "test":
+        ensure_venv(["test", "privacyidea"], PRIVACYIDEA_VENV)
         check([str(venv_executable("ruff")), "check", "."])
         check([str(venv_executable("ruff")), "format", "--check", "."])
         check([str(venv_executable("mypy"))])
-        run([str(venv_executable("python")), "-m", "pytest", *extra])
+        check([str(venv_executable("python")), "-m", "pytest", *extra])
+        arguments = extra or HOST_GENERIC_TESTS
+        run([str(venv_executable("python", PRIVACYIDEA_VENV)), "-m", "pytest", *arguments])
     if command == "bench":
         run([str(venv_executable("python")), "-m", "bench", *extra])
     run([str(venv_executable("edupush-token")), "demo", *extra])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Callable, ContextManager, Optional, Sequence
 
 from sqlalchemy import and_, bindparam, case, delete, exc, func, insert, or_, select, update
@@ -32,11 +33,31 @@ from .push_lock import hold_push_lock
 from .schema import challenge, push_record, token, tokeninfo, tokenowner
 
 DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
+CANCELLED = "challenge_cancelled"  # privacyIDEA's other refusal (its own app's "I started it, then gave up")
 ENROLLMENT_SESSION = "enrollment"
 HISTORY = timedelta(days=1)
 DECLINE_ANSWER = "declined"
 VOID_ANSWER = "voided"  # the token was re-enrolled, disabled or revoked before the phone answered
 _PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY, Info.FIREBASE_TOKEN_UPDATED)
+
+
+@dataclass(frozen=True)
+class ChallengeLayout:
+    """Where a host's challenge row says that it was refused, so that the host's polltransaction sees it.
+
+    eduMFA 2.9 writes ``challenge_declined`` into ``data``; privacyIDEA 3.14 encrypts ``data`` and keeps
+    refusals in ``session`` (``challenge_declined``, or ``challenge_cancelled`` by its own app).
+    """
+
+    refusal_column: str
+    refusals: tuple[str, ...]
+
+    def column(self) -> Any:
+        return challenge.c[self.refusal_column]
+
+
+EDUMFA_LAYOUT = ChallengeLayout("data", (DECLINED,))
+PRIVACYIDEA_LAYOUT = ChallengeLayout("session", (DECLINED, CANCELLED))
 
 
 def aware(moment: datetime) -> datetime:
@@ -96,8 +117,10 @@ class DeliveryRecord:
 class ChallengeTables:
     """Queries over the host's challenge and token tables and our push records, in the host's session."""
 
-    def __init__(self, session: Callable[[], Session]) -> None:
+    def __init__(self, session: Callable[[], Session], layout: ChallengeLayout = EDUMFA_LAYOUT) -> None:
         self._session = session
+        self._layout = layout
+        self._statements = _statements(layout)
 
     @property
     def session(self) -> Session:
@@ -128,7 +151,9 @@ class ChallengeTables:
         if nonce is None:
             rows = self.session.execute(_PHONE_SIDE, {"serial": serial}).all()
         else:
-            rows = self.session.execute(_PHONE_SIDE_AND_CHALLENGE, {"serial": serial, "nonce": nonce}).all()
+            rows = self.session.execute(
+                self._statements.phone_side_and_challenge, {"serial": serial, "nonce": nonce}
+            ).all()
         if not rows:
             return None, None
         info = {row.Key: row.Value or "" for row in rows if row.Key}
@@ -145,7 +170,8 @@ class ChallengeTables:
         )
         if nonce is None or first.push_id is None:
             return phone_token, None
-        return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, _status(first))
+        status = _status(first, self._layout)
+        return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, status)
 
     def record_delivery(
         self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
@@ -319,10 +345,10 @@ class ChallengeTables:
         row, for the decline limits.  The winner wakes the login's push_waits,
         in this and other processes, in the same transaction.
         """
-        change: dict[str, Any] = {"data": DECLINED} if decline else {"otp_valid": True}
+        change: dict[str, Any] = {self._layout.refusal_column: DECLINED} if decline else {"otp_valid": True}
         statement = (
             update(challenge)
-            .where(challenge.c.id == stored.id, *_open_conditions(datetime.utcnow(), started=False))
+            .where(challenge.c.id == stored.id, *_open_conditions(datetime.utcnow(), self._layout, started=False))
             .values(received_count=challenge.c.received_count + 1, **change)
         )
         won = wakeups.update_announcing(self.session, statement, stored.transaction_id) == 1
@@ -377,7 +403,9 @@ class ChallengeTables:
 
     def open_pushes(self, serial: str) -> list[PushData]:
         """The token's unanswered, undeclined, unexpired pushes, as stored (possibly not signed yet)."""
-        rows = self.session.execute(_OPEN_PUSHES, {"serial": serial, "now": datetime.utcnow()}).scalars()
+        rows = self.session.execute(
+            self._statements.open_pushes, {"serial": serial, "now": datetime.utcnow()}
+        ).scalars()
         return [PushData.from_json(text) for text in rows]
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory:
@@ -388,7 +416,7 @@ class ChallengeTables:
         longest challenge validity, or older open challenges would go uncounted.
         """
         parameters = {"token_id": token_id, "serial": serial, "since": naive(since), "now": datetime.utcnow()}
-        rows = self.session.execute(_PUSH_HISTORY, parameters).all()
+        rows = self.session.execute(self._statements.push_history, parameters).all()
         return PushHistory(
             pushes=[aware(row.created) for row in rows],
             declines=[aware(row.answered) for row in rows if row.answer == DECLINE_ANSWER],
@@ -402,18 +430,18 @@ class ChallengeTables:
         """
         with reported_as_unavailable(self.session):
             row = self.session.execute(
-                select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
-                    challenge.c.serial == serial, challenge.c.transaction_id == transaction_id
-                )
+                self._statements.transaction_status, {"serial": serial, "transaction_id": transaction_id}
             ).first()
             self.session.rollback()
-        return None if row is None else _status(row)
+        return None if row is None else _status(row, self._layout)
 
     def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
         """The state of the challenge of one push, read fresh from the database; None once it is gone."""
-        row = self.session.execute(_CHALLENGE_STATUS, {"challenge_id": challenge_id, "nonce": nonce}).first()
+        row = self.session.execute(
+            self._statements.challenge_status, {"challenge_id": challenge_id, "nonce": nonce}
+        ).first()
         self.session.rollback()
-        return None if row is None else _status(row)
+        return None if row is None else _status(row, self._layout)
 
     def forget_old_rows(self) -> None:
         """Keep a day of delivery history for admins; older rows' challenges are long gone."""
@@ -433,18 +461,19 @@ class ChallengeTables:
         self.session.commit()
 
 
-def _open_conditions(now: Any, started: bool) -> Sequence[Any]:
+def _open_conditions(now: Any, layout: ChallengeLayout, started: bool) -> Sequence[Any]:
+    refusal = layout.column()
     conditions = [
         challenge.c.otp_valid.is_(False),
-        or_(challenge.c.data.is_(None), challenge.c.data != DECLINED),
+        or_(refusal.is_(None), refusal.not_in(layout.refusals)),
         challenge.c.expiration > now,
     ]
     return [*conditions, challenge.c.timestamp <= now] if started else conditions
 
 
-def _status(row: Any) -> ChallengeStatus:
+def _status(row: Any, layout: ChallengeLayout) -> ChallengeStatus:
     return ChallengeStatus(
-        accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=aware(row.expiration)
+        accepted=bool(row.otp_valid), declined=row.refusal in layout.refusals, expires_at=aware(row.expiration)
     )
 
 
@@ -453,7 +482,7 @@ def _belongs_to_challenge() -> Any:
     return (push_record.c.challenge_id == challenge.c.id) & (push_record.c.nonce == challenge.c.challenge)
 
 
-def _phone_side_statement(with_challenge: bool) -> Any:
+def _phone_side_statement(with_challenge: bool, layout: ChallengeLayout = EDUMFA_LAYOUT) -> Any:
     query = (
         select(
             token.c.id,
@@ -475,7 +504,7 @@ def _phone_side_statement(with_challenge: bool) -> Any:
             challenge.c.id.label("challenge_id"),
             challenge.c.transaction_id,
             challenge.c.otp_valid,
-            challenge.c.data,
+            layout.column().label("refusal"),
             challenge.c.expiration,
         )
         .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == bindparam("nonce")))
@@ -483,7 +512,7 @@ def _phone_side_statement(with_challenge: bool) -> Any:
     )
 
 
-def _push_history_statement() -> Any:
+def _push_history_statement(layout: ChallengeLayout) -> Any:
     token_id: Any = bindparam("token_id")
     owner = (
         select(tokenowner.c.user_id, tokenowner.c.resolver).where(tokenowner.c.token_id == token_id).limit(1)
@@ -496,7 +525,9 @@ def _push_history_statement() -> Any:
     )
     this_token = select(token.c.serial).where(token.c.id == token_id)
     # Open on this token, decided by the database; a push whose challenge row is gone (outer join) is not open.
-    open_here = and_(push_record.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), started=True))
+    open_here = and_(
+        push_record.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), layout, started=True)
+    )
     return (
         select(
             push_record.c.created,
@@ -509,20 +540,46 @@ def _push_history_statement() -> Any:
     )
 
 
-# The login and the phone's requests run these every time: built once, so SQLAlchemy neither builds nor
-# keys them again (which cost more than running them); each call only binds its values.
+@dataclass(frozen=True)
+class _Statements:
+    """The statements the login and the phone's requests run every time, for one host's layout."""
+
+    phone_side_and_challenge: Any
+    open_pushes: Any
+    push_history: Any
+    transaction_status: Any
+    challenge_status: Any
+
+
+@lru_cache(maxsize=None)
+def _statements(layout: ChallengeLayout) -> _Statements:
+    """Built once per layout, so SQLAlchemy neither builds nor keys them again (which cost more than
+    running them); each call only binds its values."""
+    status = select(challenge.c.otp_valid, layout.column().label("refusal"), challenge.c.expiration)
+    return _Statements(
+        phone_side_and_challenge=_phone_side_statement(with_challenge=True, layout=layout),
+        open_pushes=select(push_record.c.push_data)
+        .join(challenge, _belongs_to_challenge())
+        .where(challenge.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), layout, started=True))
+        .order_by(challenge.c.id),
+        push_history=_push_history_statement(layout),
+        transaction_status=status.where(
+            challenge.c.serial == bindparam("serial"), challenge.c.transaction_id == bindparam("transaction_id")
+        ),
+        challenge_status=status.where(
+            challenge.c.id == bindparam("challenge_id"), challenge.c.challenge == bindparam("nonce")
+        ),
+    )
+
+
 _INSERT_PUSH = insert(push_record)
 _PHONE_SIDE = _phone_side_statement(with_challenge=False)
-_PHONE_SIDE_AND_CHALLENGE = _phone_side_statement(with_challenge=True)
-_OPEN_PUSHES = (
-    select(push_record.c.push_data)
-    .join(challenge, _belongs_to_challenge())
-    .where(challenge.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), started=True))
-    .order_by(challenge.c.id)
-)
-_PUSH_HISTORY = _push_history_statement()
-_CHALLENGE_STATUS = select(challenge.c.otp_valid, challenge.c.data, challenge.c.expiration).where(
-    challenge.c.id == bindparam("challenge_id"), challenge.c.challenge == bindparam("nonce")
-)
 
-__all__ = ["ChallengeTables", "DeliveryRecord", "PhoneSideToken", "SavedChallenge", "StoredChallenge"]
+__all__ = [
+    "ChallengeLayout",
+    "ChallengeTables",
+    "DeliveryRecord",
+    "PhoneSideToken",
+    "SavedChallenge",
+    "StoredChallenge",
+]
