@@ -367,3 +367,10 @@ POOL_PRE_PING = "pool_pre_ping"
 EDUMFA_CONFIG_FILE_VARIABLE = "EDUMFA_CONFIGFILE"  # the environment variable eduMFA's app factory reads
 EDUMFA_FIREBASE_PROVIDER = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 FIREBASE_SERVICE_ACCOUNT_OPTION = "JSON config file"  # the Firebase provider's option name
+
+PRIVACYIDEA_PLUGIN_MODULE = "edupush_token.privacyidea_plugin"
+PRIVACYIDEA_CONFIG_FILE = "/etc/privacyidea/pi.cfg"
+PRIVACYIDEA_CONFIG_FILE_VARIABLE = "PRIVACYIDEA_CONFIGFILE"  # the environment variable privacyIDEA's app factory reads
+PRIVACYIDEA_FIREBASE_PROVIDER = "privacyidea.lib.smsprovider.FirebaseProvider.FirebaseProvider"
+# privacyIDEA 3.14 may keep challenges in Redis instead of its challenge table, which this plugin reads and writes.
+PRIVACYIDEA_REDIS_CHALLENGES = "PI_REDIS_CACHE_CHALLENGES"

@@ -32,7 +32,8 @@ from ...service.sending import recipient_from_info
 from ...wire import requests as wire_requests
 from ...wire.context_values import from_http_header
 from ...wire.enrollment_url import enrollment_url, render_label
-from . import endpoint, policies, replies
+from .. import replies
+from . import endpoint, policies
 from .ports import Policies, Store, edumfa_ports, gateway_exists
 
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
