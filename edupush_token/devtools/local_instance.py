@@ -1,17 +1,19 @@
-"""A real eduMFA, configured for the edupushplus plugin, living in one directory.
+"""A real eduMFA (or privacyIDEA), configured for the edupushplus plugin, living in one directory.
 
 Tests, the demo and ``serve`` all get their eduMFA from here, so there is exactly
 one place that knows how eduMFA is set up.  Everything is done with eduMFA's own
 app factory, CLI commands and library functions; nothing of eduMFA is mocked.
 
 The directory holds everything the instance needs (config, keys, SQLite database,
-user file, log), and ``edumfa.cfg`` locates files relative to itself, so a
-prepared directory can be copied (see :meth:`LocalInstance.clone`).
+user file, log), and ``edumfa.cfg`` (``pi.cfg``) locates files relative to itself,
+so a prepared directory can be copied (see :meth:`LocalInstance.clone`).  The
+host is the one whose config file the directory holds, else ``host``'s.
 
 :mod:`.served` serves such a directory from a child process.
 """
 
 import contextlib
+import importlib
 import os
 import re
 import secrets
@@ -19,9 +21,14 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from ..catalogue import EDUMFA_PLUGIN_MODULE, ENGINE_OPTIONS, POOL_PRE_PING
-from ..hosts.edumfa import provisioning
-from ..hosts.edumfa.app import create_edumfa_app
+from ..catalogue import (
+    EDUMFA_CONFIG_FILE_VARIABLE,
+    EDUMFA_PLUGIN_MODULE,
+    ENGINE_OPTIONS,
+    POOL_PRE_PING,
+    PRIVACYIDEA_CONFIG_FILE_VARIABLE,
+    PRIVACYIDEA_PLUGIN_MODULE,
+)
 
 PLUGIN_MODULE = EDUMFA_PLUGIN_MODULE
 ADMIN_USERNAME = "admin"
@@ -37,6 +44,47 @@ USERS_FILE = "users.passwd"
 ADMIN_PASSWORD_FILE = "admin-password"
 LOG_FILE = "edumfa.log"
 OPTIONAL_LOGGING_CONFIG_FILE = "logging.yaml"
+
+
+class HostSetup(NamedTuple):
+    """How one host names its files and settings, and where its adapter's tools are."""
+
+    name: str
+    config_file: str
+    database_file: str
+    log_file: str
+    prefix: str  # of the host's config keys
+    plugin: str
+    config_variable: str  # the environment variable naming the host's config file
+    package: str  # hosts.<package>: its app (create_<package>_app) and provisioning modules
+
+
+HOSTS = {
+    "edumfa": HostSetup(
+        "eduMFA", CONFIG_FILE, DATABASE_FILE, LOG_FILE, "EDUMFA", PLUGIN_MODULE, EDUMFA_CONFIG_FILE_VARIABLE, "edumfa"
+    ),
+    "privacyidea": HostSetup(
+        "privacyIDEA",
+        "pi.cfg",
+        "privacyidea.sqlite",
+        "privacyidea.log",
+        "PI",
+        PRIVACYIDEA_PLUGIN_MODULE,
+        PRIVACYIDEA_CONFIG_FILE_VARIABLE,
+        "privacyidea",
+    ),
+}
+
+
+def installed_host() -> str:
+    """The host this environment has (eduMFA where both are, as in the eduMFA venv)."""
+    for name in HOSTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        return name
+    raise RuntimeError("neither eduMFA nor privacyIDEA is installed: pip install 'edupush-token[edumfa]'")
 
 
 class DemoUser(NamedTuple):
@@ -55,7 +103,7 @@ DEMO_USERS = (
 )
 
 _CONFIG_TEMPLATE = """\
-# eduMFA configuration written by edupush_token.devtools.local_instance.
+# {host} configuration written by edupush_token.devtools.local_instance.
 # Paths are relative to this file, so the directory can be moved or copied.
 # Keep this file, {enckey} and the audit keys: the database is useless without them.
 import logging
@@ -67,21 +115,21 @@ SQLALCHEMY_DATABASE_URI = {database_uri}
 # Test pooled connections before use: the first requests after a database restart then succeed.
 {engine_options} = {{{pre_ping!r}: True}}
 SECRET_KEY = {secret_key!r}
-EDUMFA_PEPPER = {pepper!r}
-EDUMFA_ENCFILE = os.path.join(here, {enckey!r})
-EDUMFA_AUDIT_KEY_PRIVATE = os.path.join(here, {audit_private!r})
-EDUMFA_AUDIT_KEY_PUBLIC = os.path.join(here, {audit_public!r})
-EDUMFA_AUDIT_NO_PRIVATE_KEY_CHECK = True
-EDUMFA_RESPONSE_NO_PRIVATE_KEY_CHECK = True
-# eduMFA's default ("null") opens a new audit database connection for every request.
-EDUMFA_ENGINE_REGISTRY_CLASS = "shared"
-EDUMFA_AUDIT_SQL_TRUNCATE = True
-EDUMFA_TOKEN_MODULES = [{plugin!r}]
-EDUMFA_LOGFILE = os.path.join(here, {logfile!r})
-EDUMFA_LOGLEVEL = logging.INFO
-# Used instead of EDUMFA_LOGFILE/EDUMFA_LOGLEVEL only if you create it;
-# pointing it here keeps eduMFA away from /etc/edumfa/logging.cfg.
-EDUMFA_LOGCONFIG = os.path.join(here, {logconfig!r})
+{prefix}_PEPPER = {pepper!r}
+{prefix}_ENCFILE = os.path.join(here, {enckey!r})
+{prefix}_AUDIT_KEY_PRIVATE = os.path.join(here, {audit_private!r})
+{prefix}_AUDIT_KEY_PUBLIC = os.path.join(here, {audit_public!r})
+{prefix}_AUDIT_NO_PRIVATE_KEY_CHECK = True
+{prefix}_RESPONSE_NO_PRIVATE_KEY_CHECK = True
+# The host's default ("null") opens a new audit database connection for every request.
+{prefix}_ENGINE_REGISTRY_CLASS = "shared"
+{prefix}_AUDIT_SQL_TRUNCATE = True
+{prefix}_TOKEN_MODULES = [{plugin!r}]
+{prefix}_LOGFILE = os.path.join(here, {logfile!r})
+{prefix}_LOGLEVEL = logging.INFO
+# Used instead of {prefix}_LOGFILE/{prefix}_LOGLEVEL only if you create it;
+# pointing it here keeps the host away from its logging config in /etc.
+{prefix}_LOGCONFIG = os.path.join(here, {logconfig!r})
 """
 
 
@@ -95,8 +143,10 @@ class LocalInstance:
     after the defaults and so may override them.
     """
 
-    def __init__(self, directory, database_url=None, admin_password=None, extra_config=None):
+    def __init__(self, directory, database_url=None, admin_password=None, extra_config=None, host=None):
         self.directory = Path(directory).resolve()
+        found = [name for name, setup in HOSTS.items() if (self.directory / setup.config_file).is_file()]
+        self.host = HOSTS[found[0] if found else host or installed_host()]
         self.database_url = database_url
         self._admin_password = admin_password
         self.extra_config = dict(extra_config or {})
@@ -109,7 +159,7 @@ class LocalInstance:
 
     @property
     def config_file(self) -> Path:
-        return self.directory / CONFIG_FILE
+        return self.directory / self.host.config_file
 
     @property
     def users_file(self) -> Path:
@@ -117,7 +167,7 @@ class LocalInstance:
 
     @property
     def log_file(self) -> Path:
-        return self.directory / LOG_FILE
+        return self.directory / self.host.log_file
 
     @property
     def admin_password(self) -> str:
@@ -146,12 +196,13 @@ class LocalInstance:
         a while (key generation, schema creation, password hashing).
         """
         step = progress or _silently
+        provisioning = self._host_module("provisioning")
         self.directory.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._write_users_file()
         if self._admin_password is None and not (self.directory / ADMIN_PASSWORD_FILE).exists():
             _write_private_file(self.directory / ADMIN_PASSWORD_FILE, secrets.token_urlsafe(16) + "\n")
-        with step("Loading eduMFA"):
+        with step(f"Loading {self.host.name}"):
             app = self.create_app()
         with app.app_context():
             provisioning.run_setup_commands(app, step)
@@ -173,14 +224,18 @@ class LocalInstance:
             # eduMFA silently ignores a missing config file and would fall back
             # to a database and key files inside its own installation.
             raise FileNotFoundError(f"{self.config_file} does not exist; call prepare() first")
-        env_config = os.environ.get("EDUMFA_CONFIGFILE")
+        variable = self.host.config_variable
+        env_config = os.environ.get(variable)
         if env_config and Path(env_config).resolve() != self.config_file:
             raise RuntimeError(
-                f"EDUMFA_CONFIGFILE={env_config} is set; eduMFA would use it instead of {self.config_file}"
+                f"{variable}={env_config} is set; {self.host.name} would use it instead of {self.config_file}"
             )
         if os.environ.get("__EDUMFA_RUNNING_IN_CONTAINER") == "1":
             raise RuntimeError("__EDUMFA_RUNNING_IN_CONTAINER=1 makes eduMFA read /etc/edumfa")
-        return create_edumfa_app(self.config_file)
+        return getattr(self._host_module("app"), f"create_{self.host.package}_app")(self.config_file)
+
+    def _host_module(self, name):
+        return importlib.import_module(f"edupush_token.hosts.{self.host.package}.{name}")
 
     def clone(self, directory) -> "LocalInstance":
         """A prepared copy of this prepared instance in ``directory``.
@@ -194,7 +249,7 @@ class LocalInstance:
         shutil.copytree(
             self.directory,
             directory,
-            ignore=shutil.ignore_patterns(LOG_FILE + "*", "serve-*.log"),
+            ignore=shutil.ignore_patterns(self.host.log_file + "*", "serve-*.log"),
         )
         return LocalInstance(directory, admin_password=self._admin_password).prepare()
 
@@ -203,10 +258,12 @@ class LocalInstance:
             self._check_existing_config()
             return
         if self.database_url is None:
-            database_uri = f'"sqlite:///" + os.path.join(here, {DATABASE_FILE!r})'
+            database_uri = f'"sqlite:///" + os.path.join(here, {self.host.database_file!r})'
         else:
             database_uri = repr(self.database_url)
         text = _CONFIG_TEMPLATE.format(
+            host=self.host.name,
+            prefix=self.host.prefix,
             database_uri=database_uri,
             engine_options=ENGINE_OPTIONS,
             pre_ping=POOL_PRE_PING,
@@ -215,8 +272,8 @@ class LocalInstance:
             enckey=ENCKEY_FILE,
             audit_private=AUDIT_PRIVATE_KEY_FILE,
             audit_public=AUDIT_PUBLIC_KEY_FILE,
-            plugin=PLUGIN_MODULE,
-            logfile=LOG_FILE,
+            plugin=self.host.plugin,
+            logfile=self.host.log_file,
             logconfig=OPTIONAL_LOGGING_CONFIG_FILE,
         )
         text += "".join(f"{key} = {value!r}\n" for key, value in self.extra_config.items())

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 from flask import current_app, has_request_context
 
 from .. import catalogue, runtime
-from ..catalogue import TOKEN_TYPE, Info, Scope
+from ..catalogue import TOKEN_TYPE, Info, Policy, Scope
 from ..crypto import ServerKeyPair
 from ..delivery import DeliveryState
 from ..delivery.firebase import FirebaseGateway
@@ -281,3 +281,34 @@ def host_ports(library: HostLibrary, g: Any = None) -> Ports:
     if has_request_context():
         sending.keep_swept(ports, ports.host.context_runner())
     return ports
+
+
+def policy_definitions(library: HostLibrary, translate: Callable[[str], Any]) -> dict[str, Any]:
+    """The host's ``get_class_info("policy")``: scope -> action -> definition, from the catalogue."""
+    return {
+        scope.value: {policy.name: _definition(library, translate, policy) for policy in catalogue.policies_in(scope)}
+        for scope in Scope
+    }
+
+
+def _definition(library: HostLibrary, translate: Callable[[str], Any], policy: Policy) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": policy.kind.value,
+        "desc": translate(policy.describe()),
+        "group": catalogue.POLICY_GROUP,
+    }
+    values = _choices(library, policy)
+    if values:
+        entry["value"] = values
+    if policy.required:
+        entry["required"] = True
+    return entry
+
+
+def _choices(library: HostLibrary, policy: Policy) -> list[Any]:
+    if policy is catalogue.FIREBASE_CONFIG:
+        gateways = library.get_smsgateway(gwtype=library.firebase_provider)
+        return [catalogue.POLL_ONLY] + [gateway.identifier for gateway in gateways]
+    if policy.kind is catalogue.Kind.INT:
+        return [int(value) for value in policy.allowed]
+    return list(policy.allowed)

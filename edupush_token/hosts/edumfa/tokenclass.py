@@ -2,371 +2,48 @@
 
 eduMFA registers only the token classes *defined* in a listed module, so
 :mod:`edupush_token.edumfa_plugin` subclasses this base and adds nothing.
-Each hook translates: eduMFA's request and token in, a service call, eduMFA's
-answer or error out.
+The hooks are shared with privacyIDEA (:mod:`..common_token`); this module
+names eduMFA's errors and helpers.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any, Optional
-
+from edumfa.api.lib.policyhelper import get_init_tokenlabel_parameters
+from edumfa.lib import _
 from edumfa.lib.decorators import check_token_locked
 from edumfa.lib.error import ParameterError, PolicyError, ValidateError
-from edumfa.lib.policy import ACTION
 from edumfa.lib.token import init_token
-from edumfa.lib.tokenclass import AUTHENTICATIONMODE, CLIENTMODE, ROLLOUTSTATE, TokenClass
+from edumfa.lib.tokenclass import AUTHENTICATIONMODE, CLIENTMODE, TokenClass
 from edumfa.lib.user import User
-from edumfa.lib.utils import create_img, is_true
-from edumfa.models import db
-from flask import has_request_context
-from flask import request as flask_request
+from edumfa.lib.utils import create_img, is_true, prepare_result
 
-from ... import catalogue
-from ...catalogue import TOKEN_TYPE, Info
-from ...errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
-from ...lifecycle import ChallengeState
-from ...service import enrollment, push_wait, settings
-from ...service.push import Login, LoginContext, PushToken, start_push
-from ...service.sending import recipient_from_info
-from ...wire import requests as wire_requests
-from ...wire.context_values import from_http_header
-from ...wire.enrollment_url import enrollment_url, render_label
-from .. import replies
-from . import endpoint, policies
-from .ports import Policies, Store, edumfa_ports, gateway_exists
+from ..common_token import PushTokenHooks, TokenHost
+from .ports import LIBRARY, edumfa_ports
 
-WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
-WAIT_SLOT = f"{TOKEN_TYPE}_wait_slot"
-PIN_MATCHED = f"{TOKEN_TYPE}_pin_matched"
-SCAN_PROMPT = "Please scan the QR code with the eduMFA Authenticator app!"
+EDUMFA = TokenHost(
+    name="eduMFA",
+    library=LIBRARY,
+    ports=edumfa_ports,
+    parameter_error=ParameterError,
+    policy_error=PolicyError,
+    validate_error=ValidateError,
+    write_info=lambda token, key, value, value_type=None: token.add_tokeninfo(key, value, value_type),
+    remove_info=lambda token, key: token.del_tokeninfo(key),
+    init_token=init_token,
+    user_class=User,
+    create_img=create_img,
+    is_true=is_true,
+    tokenlabel_parameters=get_init_tokenlabel_parameters,
+    prepare_result=prepare_result,
+    translate=_,
+)
 
 
-class EdupushPlusTokenBase(TokenClass):
+class EdupushPlusTokenBase(PushTokenHooks, TokenClass):
     mode = [AUTHENTICATIONMODE.AUTHENTICATE, AUTHENTICATIONMODE.CHALLENGE, AUTHENTICATIONMODE.OUTOFBAND]
     client_mode = CLIENTMODE.POLL
     is_multichallenge_enrollable = True
+    token_host = EDUMFA
 
-    def __init__(self, db_token: Any) -> None:
-        TokenClass.__init__(self, db_token)
-        self.set_type(TOKEN_TYPE)
-        self.hKeyRequired = False
-        self._spare_failcounter = False
-
-    @staticmethod
-    def get_class_type() -> str:
-        return TOKEN_TYPE
-
-    @staticmethod
-    def get_class_prefix() -> str:
-        return catalogue.TOKEN_PREFIX
-
-    @staticmethod
-    def get_class_title() -> str:
-        return "Push token (edupush-token)"
-
-    @staticmethod
-    def get_class_description() -> str:
-        return "PUSH+: a push notification to the eduMFA Authenticator app, hardened."
-
-    @classmethod
-    def get_class_info(cls, key: Optional[str] = None, ret: str = "all") -> Any:
-        info = {
-            "type": TOKEN_TYPE,
-            "title": cls.get_class_title(),
-            "description": cls.get_class_description(),
-            "user": ["enroll"],
-            # The web UI's form comes from the templates `edupush-token webui install` adds.
-            "ui_enroll": ["admin", "user"],
-            "policy": policies.definitions(),
-        }
-        if key:
-            return info.get(key, {})
-        return info if ret == "all" else ret
-
-    # Enrollment step 1 ------------------------------------------------------
-
-    @classmethod
-    def get_default_settings(cls, g: Any, params: dict) -> dict:
-        """Policy values for /token/init; they override anything the caller sent."""
-        return _enrollment_params(g, getattr(flask_request, "User", None))
-
-    def update(self, param: dict, reset_failcount: bool = True) -> None:
-        if any(name in param for name in ("pubkey", "fbtoken", "enrollment_credential")):
-            raise ParameterError(f"The phone finishes enrollment at {catalogue.ENDPOINT_PATH}, not here.")
-        if not wire_requests.SERIAL.fullmatch(self.token.serial):
-            raise ParameterError(
-                "The serial of a push token may only contain letters, digits, '.', '_' and '-': "
-                "the app puts it into URLs unencoded."
-            )
-        if catalogue.REGISTRATION_URL.name not in param:
-            raise PolicyError(f"Missing enrollment policy for {TOKEN_TYPE}: {catalogue.REGISTRATION_URL.name}")
-        ttl_minutes = int(param[catalogue.TTL.name])
-        TokenClass.update(self, dict(param, genkey=1, **{"2stepinit": 1}), reset_failcount)
-        self._forget_the_phone()
-        ports = edumfa_ports()
-        started = enrollment.start(ports.clock, ttl_minutes)
-        self.add_tokeninfo(Info.ENROLLMENT_CREDENTIAL, started.credential, "password")
-        self.add_tokeninfo(Info.ENROLLMENT_DEADLINE, started.deadline.isoformat())
-        self.add_tokeninfo(Info.REGISTRATION_URL, param[catalogue.REGISTRATION_URL.name])
-        self.add_tokeninfo(Info.SSL_VERIFY, param[catalogue.ENROLL_SSL_VERIFY.name])
-        self.add_tokeninfo(Info.TTL, str(ttl_minutes))
-        self.add_tokeninfo(Info.SERVER_KEY_SIZE, str(param[catalogue.SERVER_KEY_SIZE.name]))
-        self.add_tokeninfo(Info.FIREBASE_CONFIG, param[catalogue.FIREBASE_CONFIG.name])
-        ports.keys.refill(int(param[catalogue.SERVER_KEY_SIZE.name]))  # ready by the time the phone scans
-
-    def _forget_the_phone(self) -> None:
-        """A (re-)enrollment voids what the previous phone may still do: its challenges, approvals and key."""
-        Store().void_challenges(self.token.serial)
-        self.del_tokeninfo(Info.PHONE_KEY)
-        self.del_tokeninfo(Info.FIREBASE_TOKEN_UPDATED)
-
-    # Lifecycle ----------------------------------------------------------------
-
-    def enable(self, enable: bool = True) -> None:
-        """Disabling voids the token's challenges: eduMFA's /validate/polltransaction would still say accept."""
-        TokenClass.enable(self, enable)
-        if not enable:
-            Store().void_challenges(self.token.serial)
-
-    def revoke(self) -> None:
-        """Revoking (which also locks and disables) voids the token's challenges, as disabling does."""
-        TokenClass.revoke(self)
-        Store().void_challenges(self.token.serial)
-
-    def get_init_detail(self, params: Optional[dict] = None, user: Optional[User] = None) -> dict:
-        params = params or {}
-        user = user or User()
-        detail = TokenClass.get_init_detail(self, params, user)
-        detail.pop("otpkey", None)
-        detail["rollout_state"] = self.token.rollout_state
-        if self.token.rollout_state == ROLLOUTSTATE.CLIENTWAIT:
-            qr_url = self._enrollment_url(params, user)
-            detail["pushurl"] = {
-                "description": "URL for the eduMFA Authenticator",
-                "value": qr_url,
-                "img": create_img(qr_url),
-            }
-            detail["enrollment_credential"] = self.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL)
-        return detail
-
-    def _enrollment_url(self, params: dict, user: User) -> str:
-        names = dict(
-            serial=self.token.serial,
-            user=user.login or "",
-            realm=user.realm or "",
-            givenname=user.info.get("givenname", "") if user.login else "",
-            surname=user.info.get("surname", "") if user.login else "",
-        )
-        try:
-            label = render_label(params.get("tokenlabel") or "<s>", **names) or self.token.serial
-            issuer = render_label(params.get("tokenissuer") or "eduMFA", **names)
-            return enrollment_url(
-                label=label,
-                serial=self.token.serial,
-                registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
-                enrollment_credential=self.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL),
-                ttl_minutes=int(self.get_tokeninfo(Info.TTL)),
-                sslverify=self.get_tokeninfo(Info.SSL_VERIFY) == "1",
-                issuer=issuer,
-                force_app_pin=is_true(params.get(ACTION.FORCE_APP_PIN)),
-                image_url=params.get(ACTION.APPIMAGEURL),
-            )
-        except WireError as error:
-            raise PolicyError(str(error)) from None
-
-    @classmethod
-    def enroll_via_validate(cls, g: Any, content: dict, user_obj: User) -> None:
-        """Enroll through /validate/check (eduMFA's enroll_via_multichallenge policy)."""
-        from edumfa.api.lib.policyhelper import get_init_tokenlabel_parameters
-
-        params = get_init_tokenlabel_parameters(g, params={}, token_type=TOKEN_TYPE, user_object=user_obj)
-        params.update(_enrollment_params(g, user_obj))
-        token = init_token(dict(params, type=TOKEN_TYPE, genkey=1), user=user_obj)
-        validity = int(token.get_tokeninfo(Info.TTL)) * 60
-        transaction_id = Store().create_enrollment_challenge(token.token.serial, validity)
-        init_detail = token.get_init_detail(params=params, user=user_obj)
-        entry = {
-            "transaction_id": transaction_id,
-            "image": init_detail["pushurl"]["img"],
-            "client_mode": CLIENTMODE.POLL,
-            "serial": token.token.serial,
-            "type": TOKEN_TYPE,
-            "enrollment_url": init_detail["pushurl"]["value"],
-            "message": SCAN_PROMPT,
-        }
-        content["result"]["value"] = False
-        content["result"]["authentication"] = "CHALLENGE"
-        detail = content.setdefault("detail", {})
-        detail["transaction_ids"] = [transaction_id]
-        detail["multi_challenge"] = [entry]
-        detail.update(entry)
-
-    @classmethod
-    def api_endpoint(cls, request: Any, g: Any) -> Any:
-        return endpoint.handle(request, g)
-
-    # Authentication ----------------------------------------------------------
-
-    def use_for_authentication(self, options: dict) -> bool:
-        return bool(self.is_active())
-
-    def is_challenge_request(self, passw: Any, user: Any = None, options: Optional[dict] = None) -> bool:
-        """The PIN alone asks for a push; with push_wait and a slot to spare, authenticate() sends it and waits.
-
-        The PIN is checked first, so that wrong PINs never take a wait slot.
-        """
-        options = options if options is not None else {}
-        if not self._pin_matches(passw, user, options):
-            return False
-        wait_seconds = self._wait_seconds(options)
-        if wait_seconds is None:
-            return True
-        environ = flask_request.environ if has_request_context() else {}
-        ports = edumfa_ports()
-        process_slots = push_wait.slots(ports.config, environ)
-        if push_wait.try_reserve(process_slots):
-            ports.host.after_request(process_slots.give_back)
-            options[self._option(WAIT_SLOT)] = wait_seconds  # eduMFA hands the options on to authenticate()
-            return False
-        options[WAIT_REFUSED] = True
-        return True
-
-    def _pin_matches(self, passw: Any, user: Any, options: dict) -> bool:
-        """check_pin() hashes; is_challenge_request() and authenticate() share its answer within one request."""
-        key = self._option(PIN_MATCHED)
-        if key not in options:
-            options[key] = isinstance(passw, str) and bool(self.check_pin(passw, user=user, options=options))
-        return bool(options[key])
-
-    def _option(self, name: str) -> str:
-        """A key of eduMFA's options for this token: one login checks all the user's tokens with one dict."""
-        return f"{name}:{self.token.serial}"
-
-    def create_challenge(self, transactionid: Optional[str] = None, options: Optional[dict] = None) -> tuple:
-        return self._push_challenge(transactionid, options or {}, waits_here=False)
-
-    def _push_challenge(self, transaction_id: Optional[str], options: dict, waits_here: bool) -> tuple:
-        g = options.get("g")
-        owner = options.get("user") or self.user
-        ports = edumfa_ports(g)
-        Store().ensure_tables()
-        reader = Policies(g, owner)
-        login = Login(
-            context=_login_context(g, owner),
-            transaction_id=transaction_id,
-            session=options.get("session") or "",
-            waits_here=waits_here,
-            raise_on_failure=is_true(options.get("exception")),
-        )
-        try:
-            outcome = start_push(self._push_token(), login, reader, ports)
-        except PolicyValueError as error:
-            raise PolicyError(str(error)) from None
-        except (PushTooLarge, DeliveryFailed) as error:
-            raise ValidateError(str(error)) from None
-        if not outcome.created:
-            return False, outcome.message, transaction_id, {}
-        message = outcome.message + (push_wait.REFUSED if options.get(WAIT_REFUSED) else "")
-        # A new dict each time: eduMFA writes the transaction id into it.
-        return True, message, outcome.transaction_id, {"attributes": {"hideResponseInput": True}}
-
-    def _push_token(self) -> PushToken:
-        info = self.token.get_info()  # raw values, read once: each get_tokeninfo() builds this dict again
-        recipient = recipient_from_info(self.token.serial, info)
-        return PushToken(
-            id=self.token.id,
-            recipient=recipient,
-            registration_url=info.get(Info.REGISTRATION_URL) or "",
-            server_key_size=int(info.get(Info.SERVER_KEY_SIZE) or catalogue.DEFAULT_SERVER_KEY_SIZE),
-        )
-
-    def _wait_seconds(self, options: dict) -> Optional[int]:
-        g = options.get("g")
-        try:
-            return settings.wait_seconds(Policies(g, self.user or options.get("user")) if g is not None else None)
-        except PolicyValueError as error:
-            raise PolicyError(str(error)) from None
-
-    @check_token_locked
-    def authenticate(self, passw: Any, user: Any = None, options: Optional[dict] = None) -> tuple:
-        """push_wait: one /validate/check with the PIN sends the push and waits for the answer."""
-        options = options if options is not None else {}
-        pin_match = self._pin_matches(passw, user, options)
-        wait_seconds = options.get(self._option(WAIT_SLOT))
-        if not pin_match or wait_seconds is None or options.get("valid_token_num"):
-            return pin_match, -1, None
-        created, message, transaction_id, _attributes = self._push_challenge(None, options, waits_here=True)
-        if not created:
-            return self._rejected(message)
-        ports = edumfa_ports()
-        try:
-            outcome = push_wait.wait_for_answer(
-                ports.store, ports.clock, db.engine, self.token.serial, transaction_id, wait_seconds
-            )
-        except DatabaseUnavailable:
-            push_wait.void_if_reachable(ports.store, transaction_id)
-            return self._rejected(push_wait.DATABASE_LOST)
-        # Used up if accepted; voided if not, so that a late accept completes nothing and blocks no next login.
-        ports.store.consume_transaction(transaction_id)
-        if outcome is ChallengeState.ACCEPTED:
-            return pin_match, 1, None
-        return self._rejected(push_wait.failure_text(outcome))
-
-    def _rejected(self, message: str) -> tuple:
-        """A REJECT that is no failed authentication: the user typed nothing wrong.
-
-        Declines are counted by the decline limit, refusals are the limits at
-        work, an unanswered push may simply have been missed, and a lost
-        database is the server's fault; none of them may lock the token the
-        way a guessed OTP does.
-        """
-        self._spare_failcounter = True
-        replies.reject_with(message)
-        return True, -1, {"message": message}
-
-    def inc_failcount(self) -> int:
-        if self._spare_failcounter:
-            return int(self.token.failcount)
-        return int(TokenClass.inc_failcount(self))
-
-    @check_token_locked
-    def check_challenge_response(self, user: Any = None, passw: Any = None, options: Optional[dict] = None) -> int:
-        options = options or {}
-        transaction_id = options.get("transaction_id") or options.get("state")
-        if not transaction_id:
-            return -1
-        ports = edumfa_ports()
-        status = ports.store.transaction_status(self.token.serial, transaction_id)
-        if status is not None and status.completes_login(ports.clock.now(), self._finalize_window(options)):
-            return 1
-        return -1
-
-    def _finalize_window(self, options: dict) -> timedelta:
-        try:
-            return settings.finalize_window(Policies(options.get("g"), options.get("user") or self.user))
-        except PolicyValueError as error:
-            raise PolicyError(str(error)) from None
-
-
-def _login_context(g: Any, owner: Any) -> LoginContext:
-    return LoginContext(
-        client_ip=getattr(g, "client_ip", "") if g is not None else "",
-        user_agent=from_http_header(flask_request.headers.get("User-Agent", "")) if has_request_context() else "",
-        user=getattr(owner, "login", "") or "",
-        realm=getattr(owner, "realm", "") or "",
-    )
-
-
-def _enrollment_params(g: Any, user: Any) -> dict:
-    try:
-        chosen = settings.enrollment_settings(Policies(g, user), gateway_exists)
-    except PolicyValueError as error:
-        raise PolicyError(str(error)) from None
-    return {
-        catalogue.REGISTRATION_URL.name: chosen.registration_url,
-        catalogue.TTL.name: chosen.ttl_minutes,
-        catalogue.ENROLL_SSL_VERIFY.name: "1" if chosen.sslverify else "0",
-        catalogue.FIREBASE_CONFIG.name: chosen.firebase_configuration,
-        catalogue.SERVER_KEY_SIZE.name: chosen.server_key_size,
-    }
+    authenticate = check_token_locked(PushTokenHooks.authenticate)
+    check_challenge_response = check_token_locked(PushTokenHooks.check_challenge_response)

@@ -1,0 +1,115 @@
+"""The phone's endpoint, ``/ttype/edupushplus``, as both hosts route it: parse, call the service, answer.
+
+Whatever fails to parse or to verify becomes the host's ParameterError (HTTP
+400) and changes nothing; a policy that forbids the request, or the state of a
+token its phone asks about (revoked, locked, disabled), the host's PolicyError (403).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from .. import catalogue
+from ..catalogue import TOKEN_TYPE, Info, RolloutState, Scope
+from ..crypto import ServerKeyPair
+from ..errors import Forbidden, PolicyValueError, RequestRefused, WireError
+from ..lifecycle import TokenStanding
+from ..ports import Ports
+from ..service import enrollment, phone, settings
+from ..wire import requests as wire_requests
+from . import common
+
+if TYPE_CHECKING:  # the token class's module builds on this one
+    from .common_token import TokenHost
+
+
+def handle(host: TokenHost, request: Any, g: Any) -> tuple:
+    """The host's /ttype dispatch calls this with the Flask request."""
+    ports = host.ports(g)
+    common.Store(host.library).ensure_tables()
+    try:
+        if request.method == "GET":
+            message = wire_requests.parse_poll(request.all_data)
+            allow = lambda: _allow_polling(host, g, message.serial)  # noqa: E731
+            value, details = phone.serve_poll(ports, message, allow), {}
+        elif request.method == "POST":
+            posted = wire_requests.parse_post(request.all_data)
+            value, details = _serve_post(host, ports, posted)
+            if isinstance(posted, wire_requests.ChallengeAnswer):
+                host.answered(g, posted, bool(value))
+        else:
+            raise host.parameter_error(f"Method {request.method} is not supported here.")
+    except (RequestRefused, WireError) as refusal:
+        raise host.parameter_error(str(refusal)) from None
+    except (Forbidden, PolicyValueError) as refusal:
+        raise host.policy_error(str(refusal)) from None
+    return "json", host.prepare_result(value, details=details)
+
+
+def _serve_post(host: TokenHost, ports: Ports, message: wire_requests.PostRequest) -> tuple:
+    if isinstance(message, wire_requests.EnrollmentFinish):
+        return True, enrollment.finish(ports, _enrolling(host, message.serial), message)
+    if isinstance(message, wire_requests.ChallengeAnswer):
+        return phone.receive_answer(ports, message)
+    phone.check_token_update(ports, message)  # claims the update's timestamp, committed below with the token
+    token = _token(host, message.serial)
+    host.write_info(token, Info.FIREBASE_TOKEN, message.new_fb_token)
+    if token.get_tokeninfo(Info.REGISTRATION_STATE):  # a new Firebase token revives a dead registration
+        host.remove_info(token, Info.REGISTRATION_STATE)
+        host.remove_info(token, Info.UNREGISTERED_AT)
+    token.token.save()
+    return True, {}
+
+
+def _allow_polling(host: TokenHost, g: Any, serial: str) -> catalogue.AllowPolling:
+    policy = catalogue.ALLOW_POLLING
+    return settings.allow_polling(
+        lambda: common.Policies(host.library, g, lambda: _owner(host, serial)),
+        common.defined_anywhere(g, Scope.AUTH, policy.name),
+    )
+
+
+def _owner(host: TokenHost, serial: str) -> Any:
+    token = _token(host, serial)
+    return token.user if token is not None else None
+
+
+def _token(host: TokenHost, serial: str) -> Any:
+    return host.library.get_one_token(serial=serial, tokentype=TOKEN_TYPE, silent_fail=True)
+
+
+class _EnrollingToken:
+    """A host's token in enrollment, as :func:`enrollment.finish` uses it."""
+
+    def __init__(self, host: TokenHost, token: Any) -> None:
+        self._host = host
+        self._token = token
+        self.id: int = token.token.id
+
+    def waiting_for_phone(self) -> bool:
+        return bool(self._token.token.rollout_state == RolloutState.CLIENTWAIT.value)
+
+    @property
+    def standing(self) -> TokenStanding:
+        db_token = self._token.token
+        return TokenStanding(active=bool(db_token.active), revoked=bool(db_token.revoked), locked=bool(db_token.locked))
+
+    def info(self, key: str) -> str:
+        return str(self._token.get_tokeninfo(key) or "")
+
+    def complete(self, phone_key: str, firebase_token: str, server_key: ServerKeyPair) -> None:
+        token, write, remove = self._token, self._host.write_info, self._host.remove_info
+        token.token.rollout_state = RolloutState.ENROLLED.value
+        write(token, Info.PHONE_KEY, phone_key)
+        write(token, Info.FIREBASE_TOKEN, firebase_token)
+        write(token, Info.SERVER_PUBLIC_KEY, server_key.public_pem)
+        write(token, Info.SERVER_PRIVATE_KEY, server_key.private_pem, "password")
+        remove(token, Info.ENROLLMENT_CREDENTIAL)
+        remove(token, Info.ENROLLMENT_DEADLINE)
+        token.token.active = True
+        token.token.save()
+
+
+def _enrolling(host: TokenHost, serial: str) -> Optional[_EnrollingToken]:
+    token = _token(host, serial)
+    return _EnrollingToken(host, token) if token is not None else None

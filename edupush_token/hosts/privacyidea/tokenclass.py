@@ -1,0 +1,79 @@
+"""The ``edupushplus`` token type as privacyIDEA 3.14 sees it.
+
+privacyIDEA registers only the token classes *defined* in a listed module, so
+:mod:`edupush_token.privacyidea_plugin` subclasses this base and adds nothing.
+The hooks are shared with eduMFA (:mod:`..common_token`); this module names
+privacyIDEA's errors and helpers, declares the token info the class owns
+(3.14 refuses generic writes to owned keys) and hands a phone's answer to
+privacyIDEA's authentication log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from privacyidea.api.lib.policyhelper import get_init_tokenlabel_parameters
+from privacyidea.lib import _
+from privacyidea.lib.conditional_access.authentication_event_types import AuthEventReason, AuthEventType
+from privacyidea.lib.decorators import check_token_locked
+from privacyidea.lib.error import ParameterError, PolicyError, ValidateError
+from privacyidea.lib.token import init_token
+from privacyidea.lib.tokenclass import AuthenticationMode, ClientMode, TokenClass
+from privacyidea.lib.tokens.pushtoken import PUSH_AUTH_EVENT, PUSH_AUTH_REASON, PUSH_AUTH_TRANSACTION_ID
+from privacyidea.lib.user import User
+from privacyidea.lib.utils import create_img, is_true, prepare_result
+
+from ...catalogue import Info
+from ...wire.requests import ChallengeAnswer
+from ..common_token import PushTokenHooks, TokenHost
+from .ports import LIBRARY, privacyidea_ports
+
+
+def _answered(g: Any, answer: ChallengeAnswer, applied: bool) -> None:
+    """What privacyIDEA's /ttype dispatch writes to its authentication log for a phone's answer."""
+    if not applied:
+        event, reasons = AuthEventType.CHALLENGE_ANSWERED_FAIL, []
+    elif answer.decline:
+        event, reasons = AuthEventType.CHALLENGE_DECLINED, [str(AuthEventReason.CHALLENGE_DECLINED_ON_DEVICE)]
+    else:
+        event, reasons = AuthEventType.CHALLENGE_ANSWERED_OUT_OF_BAND, []
+    setattr(g, PUSH_AUTH_EVENT, event)
+    setattr(g, PUSH_AUTH_REASON, reasons)
+    setattr(g, PUSH_AUTH_TRANSACTION_ID, None)  # the phone names its push by nonce; the serial links the rows
+
+
+PRIVACYIDEA = TokenHost(
+    name="privacyIDEA",
+    library=LIBRARY,
+    ports=privacyidea_ports,
+    parameter_error=ParameterError,
+    policy_error=PolicyError,
+    validate_error=ValidateError,
+    write_info=lambda token, key, value, value_type=None: token.write_tokeninfo(key, value, value_type),
+    remove_info=lambda token, key: token.remove_tokeninfo(key),
+    init_token=init_token,
+    user_class=User,
+    create_img=create_img,
+    is_true=is_true,
+    tokenlabel_parameters=get_init_tokenlabel_parameters,
+    prepare_result=prepare_result,
+    translate=_,
+    answered=_answered,
+)
+
+
+class EdupushPlusTokenBase(PushTokenHooks, TokenClass):
+    mode = [AuthenticationMode.AUTHENTICATE, AuthenticationMode.CHALLENGE, AuthenticationMode.OUTOFBAND]
+    client_mode = ClientMode.POLL
+    token_host = PRIVACYIDEA
+    # Every key this class writes decides how the token authenticates: no generic token info write may change it.
+    owned_tokeninfo_keys = frozenset(
+        value for name, value in vars(Info).items() if not name.startswith("_") and isinstance(value, str)
+    )
+
+    @classmethod
+    def is_multichallenge_enrollable(cls) -> bool:
+        return True
+
+    authenticate = check_token_locked(PushTokenHooks.authenticate)
+    check_challenge_response = check_token_locked(PushTokenHooks.check_challenge_response)
