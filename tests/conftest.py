@@ -1,4 +1,9 @@
-"""Fixtures giving tests a real eduMFA with the edupushplus plugin switched on.
+"""Fixtures giving tests a real host (eduMFA, or privacyIDEA) with the edupushplus plugin switched on.
+
+The host is the one installed (``HOST``): eduMFA in ``.venv``, privacyIDEA in
+``.venv-privacyidea``.  On privacyIDEA only the modules marked ``both_hosts``
+are collected; the rest are about eduMFA alone (its web UI, its config
+file, its tools) and may import it at the top.
 
     instance  a fresh LocalInstance (own directory, own SQLite database) per test
     app       its eduMFA Flask app (no app context pushed; see ``app_context``)
@@ -23,6 +28,7 @@ they fail: CI must really test PostgreSQL.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 
@@ -30,11 +36,21 @@ import pytest
 
 from edupush_token import runtime
 from edupush_token.catalogue import Config
-from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, LocalInstance
+from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, HOSTS, LocalInstance, installed_host
 from edupush_token.devtools.served import ServedInstance
 from support.postgres import INSTALL_HINT, ThrowawayPostgres, postgres_available
 
 pytest_plugins = ["support.enrolled_phones"]
+
+HOST = installed_host()
+BOTH_HOSTS = "both_hosts"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """On privacyIDEA, only the modules that say they run on both hosts (they may not import eduMFA)."""
+    if HOST == "edumfa" or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    return BOTH_HOSTS not in collection_path.read_text()
 
 
 class AdminAPI:
@@ -102,7 +118,7 @@ class AdminAPI:
 # stored hash carries its parameters, so cheap ones at creation make logins
 # cheap. Note that eduMFA merges this setting into a module-level dict, so it
 # stays in effect for all later hashing in the test process.
-CHEAP_PASSWORD_HASHING = {"EDUMFA_HASH_ALGO_PARAMS": {"argon2__rounds": 1, "argon2__memory_cost": 1024}}
+CHEAP_PASSWORD_HASHING = {f"{HOSTS[HOST].prefix}_HASH_ALGO_PARAMS": {"argon2__rounds": 1, "argon2__memory_cost": 1024}}
 # The Flask test client reports a server that serves one request at a time,
 # where push_wait would be refused; in tests, other threads play the phone.
 PUSH_WAIT_SLOTS = {Config.PUSH_WAIT_SLOTS: 4}
@@ -126,6 +142,7 @@ _database_numbers = itertools.count(1)
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_engines: run with ``instance`` on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "postgresql_only: run with ``instance`` on PostgreSQL alone")
+    config.addinivalue_line("markers", f"{BOTH_HOSTS}: runs on eduMFA and on privacyIDEA (python3 dev.py test)")
 
 
 def pytest_generate_tests(metafunc):
@@ -205,20 +222,20 @@ def app(instance):
     config snapshot, policy object and teardown finalizers; they would leak from
     one request into the next.  Use ``app_context`` for direct library calls.
     """
-    from edumfa.lib import config as edumfa_config
+    host_config = importlib.import_module(f"{HOST}.lib.config")
 
-    # eduMFA caches the token classes (and resolver classes) process-wide in
+    # eduMFA (and privacyIDEA) caches the token classes (and resolver classes) process-wide in
     # the module dict ``edumfa.lib.config.config``, built from whichever app
     # asked first.  Emptying it makes eduMFA rebuild it from this app's
     # EDUMFA_TOKEN_MODULES, so a test with other modules, or a plugin import
     # that failed earlier, cannot leak into later tests.  Everything else
     # eduMFA caches (config, policies, resolver objects, HSM, engines) lives in
     # the app's own store or in ``flask.g``, i.e. is new with every app.
-    edumfa_config.config.clear()
+    host_config.config.clear()
     app = instance.create_app()
     yield app
     runtime.keep_outbox_swept(lambda: 0, lambda: None)  # this process's outbox sweeps leave the app behind
-    from edumfa.models import db
+    db = importlib.import_module(f"{HOST}.models").db
 
     with app.app_context():
         db.session.remove()

@@ -1,4 +1,4 @@
-"""Enrollment of an edupushplus token (PROTOCOL.md sections 1 and 2) in real eduMFA."""
+"""Enrollment of an edupushplus token (PROTOCOL.md sections 1 and 2) in a real host (eduMFA or privacyIDEA)."""
 
 import base64
 from datetime import datetime, timedelta, timezone
@@ -9,10 +9,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from edupush_token import catalogue
 from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, TTL, Info
+from edupush_token.devtools.local_instance import installed_host
 from edupush_token.devtools.phone import PhoneError, pubkey_b64
 from support import PIN, REGISTRATION_URL, action, actions, qr_query
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
 
 
 def test_step_one_answers_like_the_builtin_token(start_enrollment):
@@ -199,10 +200,10 @@ def test_step_two_for_an_unknown_serial_is_refused(client):
     assert response.status_code == 400
 
 
-def test_step_two_after_the_qr_codes_ttl_is_refused(admin, start_enrollment, phone, tokeninfo):
+def test_step_two_after_the_qr_codes_ttl_is_refused(set_tokeninfo, start_enrollment, phone, tokeninfo):
     pending = phone.scan(start_enrollment()["pushurl"]["value"])
     past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
-    admin.post(f"/token/info/{pending.serial}/{Info.ENROLLMENT_DEADLINE}", {"value": past})
+    set_tokeninfo(pending.serial, Info.ENROLLMENT_DEADLINE, past)
     with pytest.raises(PhoneError) as late:
         phone.enroll(pending)
     assert late.value.status == 400 and "expired" in late.value.message
@@ -237,9 +238,9 @@ def test_phone_keys_that_are_costly_to_verify_are_refused(phone, start_enrollmen
     assert tokeninfo(pending.serial)["rollout_state"] == "enrolled"
 
 
-def test_a_costly_key_enrolled_earlier_is_refused_before_verifying(admin, enrolled):
+def test_a_costly_key_enrolled_earlier_is_refused_before_verifying(set_tokeninfo, enrolled):
     """Tokens enrolled before the key vetting: their polls and answers are refused, unverified."""
-    admin.post(f"/token/info/{enrolled.serial}/{Info.PHONE_KEY}", {"value": costly_phone_key()})
+    set_tokeninfo(enrolled.serial, Info.PHONE_KEY, costly_phone_key())
     with pytest.raises(PhoneError) as refused:
         enrolled.phone.poll(enrolled.token)
     assert refused.value.status == 400 and "exponent" in refused.value.message
@@ -269,3 +270,11 @@ def test_phone_data_cannot_be_passed_to_token_init(admin, push_policies):
         {"type": TOKEN_TYPE, "genkey": 1, "pubkey": "MII", "user": "alice", "realm": "demo"},
         expect=400,
     )
+
+
+def test_keys_the_token_class_owns_are_refused_to_the_admin_api_on_privacyidea(admin, enrolled):
+    """privacyIDEA 3.14 lets no generic token info write change a key its token class owns."""
+    if installed_host() != "privacyidea":
+        pytest.skip("eduMFA 2.9 has no owned token info keys")
+    admin.post(f"/token/info/{enrolled.serial}/{Info.PHONE_KEY}", {"value": "x"}, expect=403)
+    admin.post(f"/token/info/{enrolled.serial}/{Info.POLLING_ALLOWED}", {"value": "False"})

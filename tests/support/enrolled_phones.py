@@ -7,11 +7,13 @@ a test is about the app's real 4096-bit keys.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
 
 from edupush_token.catalogue import TOKEN_TYPE
+from edupush_token.devtools.local_instance import installed_host
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
 from support import PERMISSIVE_LIMITS, PIN, REGISTRATION_URL, actions, fast_enrollment
 
@@ -107,3 +109,17 @@ def tokeninfo(admin):
         return tokens[0]
 
     return info
+
+
+@pytest.fixture
+def set_tokeninfo(app):
+    """Write a token info value as the server does; privacyIDEA's API refuses the keys the token class owns."""
+    library = importlib.import_module(f"edupush_token.hosts.{installed_host()}.ports").LIBRARY
+
+    def write(serial, key, value):
+        with app.app_context():
+            token = library.get_one_token(serial=serial)
+            library.write_tokeninfo(token, key, value)
+            token.token.save()
+
+    return write

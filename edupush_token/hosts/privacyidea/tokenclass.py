@@ -66,9 +66,12 @@ class EdupushPlusTokenBase(PushTokenHooks, TokenClass):
     mode = [AuthenticationMode.AUTHENTICATE, AuthenticationMode.CHALLENGE, AuthenticationMode.OUTOFBAND]
     client_mode = ClientMode.POLL
     token_host = PRIVACYIDEA
-    # Every key this class writes decides how the token authenticates: no generic token info write may change it.
+    # The keys this class writes decide how the token authenticates: no generic token info write may change them.
+    # polling_allowed stays the admins' to set, as on privacyIDEA's own push token.
     owned_tokeninfo_keys = frozenset(
-        value for name, value in vars(Info).items() if not name.startswith("_") and isinstance(value, str)
+        value
+        for name, value in vars(Info).items()
+        if not name.startswith("_") and isinstance(value, str) and value != Info.POLLING_ALLOWED
     )
 
     @classmethod
