@@ -12,6 +12,7 @@ file, its tools) and may import it at the top.
     served    base URL of the same instance served over real HTTP (e2e tests)
     served_admin  AdminAPI over HTTP against ``served``
     admin_over_http  ``admin_over_http(url, instance)`` for other servers (e2e scale-out)
+    host_library  the installed host's functions as its adapter calls them (get_one_token, db, challenge_model, ...)
     postgres_server    a throwaway PostgreSQL cluster for the whole session
     postgres_programs  skips (in CI: fails) a test that needs PostgreSQL where it is not installed
     postgres_instance  a prepared LocalInstance on a fresh PostgreSQL database
@@ -44,6 +45,12 @@ pytest_plugins = ["support.enrolled_phones"]
 
 HOST = installed_host()
 BOTH_HOSTS = "both_hosts"
+
+
+@pytest.fixture(scope="session")
+def host_library():
+    """The installed host's library as the adapter names it: tests reach the host through it, whichever it is."""
+    return importlib.import_module(f"edupush_token.hosts.{HOST}.ports").LIBRARY
 
 
 def pytest_ignore_collect(collection_path, config):

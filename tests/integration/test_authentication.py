@@ -1,4 +1,4 @@
-"""Challenges, polls and answers (PROTOCOL.md sections 3 to 6) in real eduMFA."""
+"""Challenges, polls and answers (PROTOCOL.md sections 3 to 6) in a real host (eduMFA or privacyIDEA)."""
 
 import base64
 from datetime import datetime, timedelta, timezone
@@ -10,7 +10,7 @@ from edupush_token.catalogue import ENDPOINT_PATH, MOBILE_TEXT, MOBILE_TITLE, TO
 from edupush_token.devtools.phone import PhoneError, dart_iso_timestamp
 from support import PIN, REGISTRATION_URL, action, actions
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
 
 
 def test_triggerchallenge_creates_a_poll_challenge(enrolled, trigger):
@@ -23,14 +23,14 @@ def test_triggerchallenge_creates_a_poll_challenge(enrolled, trigger):
     assert challenge["transaction_id"] == detail["transaction_id"]
 
 
-def test_no_two_challenges_share_the_reply_eduMFA_writes_their_transaction_id_into(app, enroll, make_phone):
-    """eduMFA stores each transaction id in the dict create_challenge returns: a shared one
+def test_no_two_challenges_share_the_reply_the_host_writes_their_transaction_id_into(
+    app, host_library, enroll, make_phone
+):
+    """The hosts store each transaction id in the dict create_challenge returns: a shared one
     handed concurrent logins each other's transaction ids (found by the 200-login e2e test)."""
-    from edumfa.lib.token import get_one_token
-
     serials = [enroll(user=user, on_phone=make_phone()).serial for user in ("alice", "bob")]
     with app.test_request_context():
-        replies = [get_one_token(serial=serial).create_challenge()[3] for serial in serials]
+        replies = [host_library.get_one_token(serial=serial).create_challenge()[3] for serial in serials]
     assert replies[0] == replies[1] and replies[0] is not replies[1]
 
 

@@ -13,7 +13,7 @@ from edupush_token.catalogue import DECLINE_LIMIT
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport
 from support import action, audited_answers
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
 
 ROUNDS = 3
 RACES = {
@@ -42,16 +42,14 @@ def answer_together(app, enrolled, request, answers):
         return list(pool.map(answer, answers))
 
 
-def received_count(app, transaction_id):
-    from edumfa.models import Challenge
-
+def received_count(app, host_library, transaction_id):
     with app.app_context():
-        [challenge] = Challenge.query.filter_by(transaction_id=transaction_id).all()
+        [challenge] = host_library.challenge_model.query.filter_by(transaction_id=transaction_id).all()
         return challenge.received_count
 
 
 @pytest.mark.parametrize("answers", RACES.values(), ids=RACES.keys())
-def test_exactly_one_of_racing_answers_takes_effect(app, admin, client, enrolled, trigger, answers):
+def test_exactly_one_of_racing_answers_takes_effect(app, host_library, admin, client, enrolled, trigger, answers):
     for round_number in range(1, ROUNDS + 1):
         transaction_id = trigger()["transaction_id"]
         [request] = enrolled.phone.poll(enrolled.token)
@@ -63,6 +61,6 @@ def test_exactly_one_of_racing_answers_takes_effect(app, admin, client, enrolled
         assert winner in answers
         acknowledged = {kind for kind, response in zip(answers, responses) if response.json["result"]["value"]}
         assert acknowledged == {winner}, "every racer is told the outcome that took effect, and only that"
-        assert received_count(app, transaction_id) == 1
+        assert received_count(app, host_library, transaction_id) == 1
         events = audited_answers(admin, serial=enrolled.serial)
         assert sum(events.values()) == round_number, f"round {round_number}: audited answers {events}"

@@ -7,13 +7,11 @@ a test is about the app's real 4096-bit keys.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import pytest
 
 from edupush_token.catalogue import TOKEN_TYPE
-from edupush_token.devtools.local_instance import installed_host
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, PhoneToken
 from support import PERMISSIVE_LIMITS, PIN, REGISTRATION_URL, actions, fast_enrollment
 
@@ -112,14 +110,13 @@ def tokeninfo(admin):
 
 
 @pytest.fixture
-def set_tokeninfo(app):
+def set_tokeninfo(app, host_library):
     """Write a token info value as the server does; privacyIDEA's API refuses the keys the token class owns."""
-    library = importlib.import_module(f"edupush_token.hosts.{installed_host()}.ports").LIBRARY
 
     def write(serial, key, value):
         with app.app_context():
-            token = library.get_one_token(serial=serial)
-            library.write_tokeninfo(token, key, value)
+            token = host_library.get_one_token(serial=serial)
+            host_library.write_tokeninfo(token, key, value)
             token.token.save()
 
     return write
