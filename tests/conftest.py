@@ -35,6 +35,7 @@ import os
 
 import pytest
 
+import support
 from edupush_token import runtime
 from edupush_token.catalogue import Config
 from edupush_token.devtools.local_instance import ADMIN_USERNAME, DEMO_REALM, HOSTS, LocalInstance, installed_host
@@ -50,7 +51,7 @@ BOTH_HOSTS = "both_hosts"
 @pytest.fixture(scope="session")
 def host_library():
     """The installed host's library as the adapter names it: tests reach the host through it, whichever it is."""
-    return importlib.import_module(f"edupush_token.hosts.{HOST}.ports").LIBRARY
+    return support.host_library()
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -6,6 +6,8 @@ import pytest
 
 from edupush_token.catalogue import ENDPOINT_PATH
 
+pytestmark = pytest.mark.both_hosts
+
 SIGNATURE = base64.b32encode(b"\x01" * 512).decode()
 TIMESTAMP = "2026-11-23T19:14:54.146982Z"
 

@@ -5,6 +5,8 @@ import pytest
 from edupush_token import catalogue
 from edupush_token.catalogue import TOKEN_TYPE
 
+pytestmark = pytest.mark.both_hosts
+
 ENROLL_AT_LOGIN = f"enroll_via_multichallenge={TOKEN_TYPE.upper()}"
 
 

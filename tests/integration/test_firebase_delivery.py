@@ -10,19 +10,20 @@ import pytest
 from edupush_token import catalogue, runtime
 from edupush_token.catalogue import Config, Info
 from edupush_token.devtools.fake_fcm import FakeFCM
-from edupush_token.hosts.edumfa.ports import Store
-from support import PIN, action
+from support import PIN, action, host_library, host_store
+
+pytestmark = pytest.mark.both_hosts
 
 GATEWAY = "fcm-test"
 
 
 def create_gateway(admin, service_account):
-    """eduMFA's Firebase gateway ``GATEWAY`` with this service-account key file (created or replaced)."""
+    """The host's Firebase gateway ``GATEWAY`` with this service-account key file (created or replaced)."""
     admin.post(
         "/smsgateway",
         {
             "name": GATEWAY,
-            "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+            "module": host_library().firebase_provider,
             f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(service_account),
         },
     )
@@ -36,7 +37,7 @@ def fake_fcm():
 
 @pytest.fixture
 def firebase(app, admin, push_policies, fake_fcm, tmp_path):
-    """An eduMFA Firebase gateway pointing at the stand-in, and the policy that uses it."""
+    """A Firebase gateway of the host pointing at the stand-in, and the policy that uses it."""
     account = tmp_path / "service-account.json"
     fake_fcm.create_service_account(account)
     app.config[Config.FCM_URL] = fake_fcm.base_url
@@ -59,14 +60,14 @@ def delivery_of(app, serial, wait=15.0, until=("sent", "failed", "expired", "ski
     while True:
         runtime.deliveries.wait_idle(0.2)
         with app.app_context():
-            [record, *_] = Store().recent_deliveries(serial, limit=1)
+            [record, *_] = host_store().recent_deliveries(serial, limit=1)
             if record.delivery_state in until or time.monotonic() > deadline:
                 break
     runtime.deliveries.wait_idle(max(0.0, deadline - time.monotonic()))  # its log and audit too
     return record
 
 
-def test_the_push_reaches_the_phone_with_the_message_eduMFA_sends(app, pushed, phone, firebase, trigger):
+def test_the_push_reaches_the_phone_with_the_message_the_host_sends(app, pushed, phone, firebase, trigger):
     trigger()
     message = firebase.wait_for_message(pushed.firebase_token, timeout=15)
     assert phone.receive_push(message["data"]) is not None, phone.last_drop_reason
@@ -90,7 +91,7 @@ def test_polls_serve_the_push_exactly_as_it_was_sent(app, pushed, phone, firebas
     message = firebase.wait_for_message(pushed.firebase_token, timeout=15)
     assert delivery_of(app, pushed.serial).delivery_state == "sent"
     with app.app_context():
-        [stored] = Store().open_pushes(pushed.serial)
+        [stored] = host_store().open_pushes(pushed.serial)
     assert stored.as_dict() == message["data"]  # signed once, by the delivery thread
 
 
@@ -106,13 +107,11 @@ def test_a_slow_firebase_does_not_delay_the_login_request(app, pushed, firebase,
 def test_the_push_is_queued_once_the_logins_request_has_written_its_audit_entry(
     app, pushed, firebase, trigger, monkeypatch
 ):
-    from edumfa.lib.audit import getAudit
-
     triggers_audited_at_queueing = []
     submit = runtime.deliveries.submit
 
     def submit_and_look(task, delay=0.0):
-        audit = getAudit(app.config)
+        audit = host_library().get_audit(app.config)
         triggers_audited_at_queueing.append(audit.get_count({"action": "POST /validate/triggerchallenge"}))
         return submit(task, delay)
 

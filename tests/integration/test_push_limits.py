@@ -15,6 +15,8 @@ from edupush_token.catalogue import (
 )
 from support import PIN, action, actions
 
+pytestmark = pytest.mark.both_hosts
+
 # The open-requests limit and the minimum interval at their loosest, out of the way of the limit under test.
 LOOSE = {MAX_OPEN: MAX_OPEN.high, MIN_INTERVAL: MIN_INTERVAL.low}
 

@@ -1,4 +1,4 @@
-"""A token's life in real eduMFA: disabled, revoked and re-enrolled tokens, late accepts, Firebase token updates."""
+"""A token's life in a real host (eduMFA or privacyIDEA): disabled, revoked and re-enrolled tokens, late accepts, Firebase token updates."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -8,12 +8,11 @@ from sqlalchemy import update
 from edupush_token import catalogue
 from edupush_token.catalogue import Info
 from edupush_token.devtools.phone import PhoneError
-from edupush_token.hosts.edumfa.ports import Store
 from edupush_token.lifecycle import update_stamp
 from edupush_token.storage.schema import challenge
-from support import PIN, action
+from support import PIN, action, host_library, host_store
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
 
 REFUSED = "edupushplus phone request refused"
 SWITCHED_OFF = {"disabled": "/token/disable", "revoked": "/token/revoke"}
@@ -94,7 +93,7 @@ def test_re_enrolling_voids_the_old_phones_challenges_and_approvals(
 
 def _expire(app, transaction_id, seconds_ago):
     with app.app_context():
-        store = Store()
+        store = host_store()
         moment = datetime.utcnow() - timedelta(seconds=seconds_ago)
         store.session.execute(
             update(challenge)
@@ -159,10 +158,8 @@ def test_the_store_lets_only_a_newer_token_update_through(app, enrolled):
     """The claim the endpoint relies on when two updates race: a conditional write, decided by the database."""
     now = datetime.now(timezone.utc)
     with app.app_context():
-        from edumfa.models import Token
-
-        token_id = Token.query.filter_by(serial=enrolled.serial).one().id
-        store = Store()
+        token_id = host_library().get_one_token(serial=enrolled.serial).token.id
+        store = host_store()
         assert store.claim_token_update(token_id, update_stamp(now)) is True
         assert store.claim_token_update(token_id, update_stamp(now - timedelta(microseconds=1))) is False
         assert store.claim_token_update(token_id, update_stamp(now)) is False

@@ -1,10 +1,25 @@
 """What the tests share: constants and small helpers here, a throwaway PostgreSQL and TLS certificates beside them."""
 
+import importlib
 from typing import Any, Mapping, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 from edupush_token import catalogue
 from edupush_token.catalogue import Policy
+from edupush_token.devtools.local_instance import installed_host
+
+
+def host_library() -> Any:
+    """The installed host's library as its adapter names it (get_one_token, db, challenge_model, ...)."""
+    return importlib.import_module(f"edupush_token.hosts.{installed_host()}.ports").LIBRARY
+
+
+def host_store() -> Any:
+    """The adapter's store on the installed host; call in an app context."""
+    from edupush_token.hosts.common import Store
+
+    return Store(host_library())
+
 
 REGISTRATION_URL = f"https://edumfa.example.org{catalogue.ENDPOINT_PATH}"
 PIN = "1234"
