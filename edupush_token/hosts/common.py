@@ -9,9 +9,12 @@ differs.  This module imports no host.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Optional
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
 
 from flask import current_app, has_request_context
 
@@ -48,6 +51,50 @@ class HostLibrary:
     write_tokeninfo: Callable[[Any, str, str], None]  # (token, key, value): the host's server-side writer
     cleanup_challenges: Callable[[], None]  # removes expired challenges
     layout: ChallengeLayout
+
+
+def fork_library(package: str, **differences: Any) -> HostLibrary:
+    """The library of host ``package`` ("edumfa", "privacyidea"), whose forks keep these at the same paths.
+
+    ``differences`` are the members whose name or shape the hosts do not share.
+    """
+
+    def named(module: str, name: str) -> Any:
+        return getattr(importlib.import_module(f"{package}.{module}"), name)
+
+    return HostLibrary(
+        match=named("lib.policy", "Match"),
+        policy_class=named("lib.policy", "PolicyClass"),
+        get_audit=named("lib.audit", "getAudit"),
+        get_from_config=named("lib.config", "get_from_config"),
+        encrypt=named("lib.crypto", "encryptPassword"),
+        decrypt=named("lib.crypto", "decryptPassword"),
+        get_smsgateway=named("lib.smsprovider.SMSProvider", "get_smsgateway"),
+        db=named("models", "db"),
+        challenge_model=named("models", "Challenge"),
+        get_one_token=named("lib.token", "get_one_token"),
+        **differences,
+    )
+
+
+@contextlib.contextmanager
+def app_context(
+    library: HostLibrary, create_app: Callable[[Any], Any], config_file: Any, host_name: str
+) -> Iterator[object]:
+    """The host's app for ``config_file``, with its context pushed; the database connections are closed afterwards.
+
+    Both hosts ignore a missing config file, or only warn, and would then use a
+    database inside their own installation, so a missing one is an error here.
+    """
+    if not Path(config_file).is_file():
+        raise FileNotFoundError(f"no {host_name} configuration at {config_file}")
+    app = create_app(config_file)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            library.db.session.remove()
+            library.db.engine.dispose()
 
 
 class Policies:

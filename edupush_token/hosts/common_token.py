@@ -10,6 +10,7 @@ host's answer or error out.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Optional
@@ -59,6 +60,32 @@ class TokenHost:
     prepare_result: Callable[..., Any]  # prepare_result(value, details=): the JSON body of a response
     translate: Callable[[str], Any]  # the host's gettext, for the policy descriptions
     answered: Callable[[Any, Any, bool], None] = lambda g, answer, applied: None  # a phone's answer, for the host's log
+
+
+def fork_token_host(package: str, name: str, library: common.HostLibrary, **differences: Any) -> TokenHost:
+    """The :class:`TokenHost` of host ``package``, whose forks keep these at the same paths.
+
+    ``differences`` are the members whose name or shape the hosts do not share.
+    """
+
+    def named(module: str, member: str) -> Any:
+        return getattr(importlib.import_module(f"{package}.{module}"), member)
+
+    return TokenHost(
+        name=name,
+        library=library,
+        parameter_error=named("lib.error", "ParameterError"),
+        policy_error=named("lib.error", "PolicyError"),
+        validate_error=named("lib.error", "ValidateError"),
+        init_token=named("lib.token", "init_token"),
+        user_class=named("lib.user", "User"),
+        create_img=named("lib.utils", "create_img"),
+        is_true=named("lib.utils", "is_true"),
+        tokenlabel_parameters=named("api.lib.policyhelper", "get_init_tokenlabel_parameters"),
+        prepare_result=named("lib.utils", "prepare_result"),
+        translate=named("lib", "_"),
+        **differences,
+    )
 
 
 class PushTokenHooks:

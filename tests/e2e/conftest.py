@@ -1,6 +1,6 @@
-"""eduMFA served the way it is deployed: gunicorn workers and several nodes on PostgreSQL.
+"""The host served the way it is deployed: gunicorn workers and several nodes on PostgreSQL.
 
-GunicornServer  one eduMFA directory served by gunicorn, through eduMFA's own app factory
+GunicornServer  one host directory (eduMFA or privacyIDEA) served by gunicorn, through the host's own app factory
 gunicorn        GunicornServer as a fixture, for tests that choose workers and worker class
 gunicorn_instance  a PostgreSQL LocalInstance with push_wait slots for gthread workers
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from edupush_token.devtools.local_instance import CONFIG_FILE
+from edupush_token.devtools.local_instance import LocalInstance
 from edupush_token.devtools.served import stop_child
 
 LISTENING = re.compile(r"Listening at: (http://\S+)")
@@ -26,10 +26,10 @@ THREADS = 4
 
 
 class GunicornServer:
-    """``with GunicornServer(directory) as url:`` serves eduMFA from gunicorn on a free port.
+    """``with GunicornServer(directory) as url:`` serves the directory's host from gunicorn on a free port.
 
-    The app comes from eduMFA's factory ``edumfa.app:create_app`` with the
-    directory's ``edumfa.cfg`` (and the hooks of ``gunicorn_hooks.py``);
+    The app comes from the host's factory (``edumfa.app:create_app``,
+    ``privacyidea.app:create_app``) with the directory's config file (and the hooks of ``gunicorn_hooks.py``);
     gunicorn binds port 0 and logs the port it got.
     The URL is handed out once every worker has booted and the server answers.
     """
@@ -51,9 +51,8 @@ class GunicornServer:
         self.process = None
 
     def __enter__(self) -> str:
-        factory = (
-            f"create_app(config_name='production', config_file={str(self.directory / CONFIG_FILE)!r}, silent=True)"
-        )
+        instance = LocalInstance(self.directory)
+        factory = f"create_app(config_name='production', config_file={str(instance.config_file)!r}, silent=True)"
         command = [
             sys.executable,
             "-m",
@@ -76,7 +75,7 @@ class GunicornServer:
             str(HOOKS),
             "--chdir",
             str(self.directory),
-            f"edumfa.app:{factory}",
+            f"{instance.host.package}.app:{factory}",
         ]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

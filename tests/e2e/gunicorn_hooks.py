@@ -5,13 +5,16 @@ cache before it has loaded its users (``edumfa.lib.resolver.get_resolver_object`
 so threads racing through a fresh worker's first requests can find no users:
 "ERR904: The user can not be found in any resolver in this realm!".  Loading
 every resolver once before the worker serves keeps that eduMFA race out of
-tests that are about the plugin.
+tests that are about the plugin.  privacyIDEA, from which eduMFA forked, gets the same.
 """
+
+import importlib
 
 
 def post_worker_init(worker):
-    from edumfa.lib.resolver import get_resolver_list, get_resolver_object
+    from edupush_token.devtools.local_instance import installed_host
 
+    resolvers = importlib.import_module(f"{installed_host()}.lib.resolver")
     with worker.wsgi.app_context():
-        for name in get_resolver_list():
-            get_resolver_object(name)
+        for name in resolvers.get_resolver_list():
+            resolvers.get_resolver_object(name)

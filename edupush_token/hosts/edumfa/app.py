@@ -6,9 +6,10 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager
 
 from ...catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
+from .. import common
 
 
 def default_config_file() -> str:
@@ -26,24 +27,11 @@ def create_edumfa_app(config_file):
         return create_app(config_name="production", config_file=str(absolute), silent=True)
 
 
-@contextlib.contextmanager
-def app_context(config_file) -> Iterator[object]:
-    """The app, with its context pushed; the database connections are closed afterwards.
+def app_context(config_file) -> ContextManager[object]:
+    """eduMFA's app for ``config_file``, its context pushed; a missing file is an error (eduMFA ignores it)."""
+    from .ports import LIBRARY
 
-    eduMFA silently ignores a missing config file (and would then use a database
-    inside its own installation), so a missing one is an error here.
-    """
-    if not Path(config_file).is_file():
-        raise FileNotFoundError(f"no eduMFA configuration at {config_file}")
-    from edumfa.models import db
-
-    app = create_edumfa_app(config_file)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    return common.app_context(LIBRARY, create_edumfa_app, config_file, "eduMFA")
 
 
 @contextlib.contextmanager

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from edumfa.lib.audit import getAudit
-from edumfa.lib.config import get_from_config
-from edumfa.lib.crypto import decryptPassword, encryptPassword
 from edumfa.lib.lifecycle import register_request_finalizer
-from edumfa.lib.policy import Match, PolicyClass
-from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
-from edumfa.lib.token import get_one_token
-from edumfa.models import Challenge, cleanup_challenges, db
+from edumfa.models import cleanup_challenges
 from flask import current_app
 
 from ... import catalogue
@@ -26,19 +20,10 @@ from .. import common
 from ..common import defined_anywhere
 from . import logging_bridge
 
-LIBRARY = common.HostLibrary(
-    match=Match,
-    policy_class=PolicyClass,
-    get_audit=getAudit,
-    get_from_config=get_from_config,
-    encrypt=encryptPassword,
-    decrypt=decryptPassword,
+LIBRARY = common.fork_library(
+    "edumfa",
     register_finalizer=register_request_finalizer,
-    get_smsgateway=get_smsgateway,
     firebase_provider=catalogue.EDUMFA_FIREBASE_PROVIDER,
-    db=db,
-    challenge_model=Challenge,
-    get_one_token=get_one_token,
     write_tokeninfo=lambda token, key, value: token.add_tokeninfo(key, value),
     cleanup_challenges=cleanup_challenges,
     layout=EDUMFA_LAYOUT,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ContextManager
 
 from ...catalogue import PRIVACYIDEA_CONFIG_FILE, PRIVACYIDEA_CONFIG_FILE_VARIABLE
+from .. import common
 
 
 def default_config_file() -> str:
@@ -22,21 +22,8 @@ def create_privacyidea_app(config_file: Any) -> Any:
     return create_app(config_name="production", config_file=str(Path(config_file).resolve()), silent=True)
 
 
-@contextlib.contextmanager
-def app_context(config_file: Any) -> Iterator[object]:
-    """The app, with its context pushed; the database connections are closed afterwards.
+def app_context(config_file: Any) -> ContextManager[object]:
+    """privacyIDEA's app for ``config_file``, its context pushed; a missing file is an error (privacyIDEA warns only)."""
+    from .ports import LIBRARY
 
-    privacyIDEA only warns about a missing config file (and would then use a
-    database inside its own installation), so a missing one is an error here.
-    """
-    if not Path(config_file).is_file():
-        raise FileNotFoundError(f"no privacyIDEA configuration at {config_file}")
-    from privacyidea.models import db
-
-    app = create_privacyidea_app(config_file)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    return common.app_context(LIBRARY, create_privacyidea_app, config_file, "privacyIDEA")

@@ -12,36 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from privacyidea.lib.audit import getAudit
 from privacyidea.lib.cache.redis import redis_feature_configured
 from privacyidea.lib.challenge import cleanup_expired_challenges
-from privacyidea.lib.config import get_from_config
-from privacyidea.lib.crypto import decryptPassword, encryptPassword
 from privacyidea.lib.error import ConfigAdminError
 from privacyidea.lib.lifecycle import register_finalizer
-from privacyidea.lib.policy import Match, PolicyClass
-from privacyidea.lib.smsprovider.SMSProvider import get_smsgateway
-from privacyidea.lib.token import get_one_token
-from privacyidea.models import Challenge, db
 
 from ... import catalogue
 from ...ports import Ports
 from ...storage.challenges import PRIVACYIDEA_LAYOUT
 from .. import common
 
-LIBRARY = common.HostLibrary(
-    match=Match,
-    policy_class=PolicyClass,
-    get_audit=getAudit,
-    get_from_config=get_from_config,
-    encrypt=encryptPassword,
-    decrypt=decryptPassword,
+LIBRARY = common.fork_library(
+    "privacyidea",
     register_finalizer=register_finalizer,
-    get_smsgateway=get_smsgateway,
     firebase_provider=catalogue.PRIVACYIDEA_FIREBASE_PROVIDER,
-    db=db,
-    challenge_model=Challenge,
-    get_one_token=get_one_token,
     write_tokeninfo=lambda token, key, value: token.write_tokeninfo(key, value),
     cleanup_challenges=cleanup_expired_challenges,
     layout=PRIVACYIDEA_LAYOUT,
@@ -55,20 +39,6 @@ REDIS_REFUSED = (
 def challenges_in_redis() -> bool:
     """Whether pi.cfg asks privacyIDEA to keep challenges in Redis, in privacyIDEA's own words."""
     return bool(redis_feature_configured("challenges"))
-
-
-class Policies(common.Policies):
-    def __init__(self, g: Any, user: Any) -> None:
-        super().__init__(LIBRARY, g, user)
-
-
-class Store(common.Store):
-    def __init__(self) -> None:
-        super().__init__(LIBRARY)
-
-
-def gateway_exists(name: str) -> bool:
-    return common.Host(LIBRARY).gateway_exists(name)
 
 
 def privacyidea_ports(g: Any = None) -> Ports:

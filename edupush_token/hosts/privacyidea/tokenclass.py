@@ -12,20 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from privacyidea.api.lib.policyhelper import get_init_tokenlabel_parameters
-from privacyidea.lib import _
 from privacyidea.lib.conditional_access.authentication_event_types import AuthEventReason, AuthEventType
 from privacyidea.lib.decorators import check_token_locked
-from privacyidea.lib.error import ParameterError, PolicyError, ValidateError
-from privacyidea.lib.token import init_token
 from privacyidea.lib.tokenclass import AuthenticationMode, ClientMode, TokenClass
 from privacyidea.lib.tokens.pushtoken import PUSH_AUTH_EVENT, PUSH_AUTH_REASON, PUSH_AUTH_TRANSACTION_ID
-from privacyidea.lib.user import User
-from privacyidea.lib.utils import create_img, is_true, prepare_result
 
 from ...catalogue import Info
 from ...wire.requests import ChallengeAnswer
-from ..common_token import PushTokenHooks, TokenHost
+from ..common_token import PushTokenHooks, fork_token_host
 from .ports import LIBRARY, privacyidea_ports
 
 
@@ -42,22 +36,13 @@ def _answered(g: Any, answer: ChallengeAnswer, applied: bool) -> None:
     setattr(g, PUSH_AUTH_TRANSACTION_ID, None)  # the phone names its push by nonce; the serial links the rows
 
 
-PRIVACYIDEA = TokenHost(
-    name="privacyIDEA",
-    library=LIBRARY,
+PRIVACYIDEA = fork_token_host(
+    "privacyidea",
+    "privacyIDEA",
+    LIBRARY,
     ports=privacyidea_ports,
-    parameter_error=ParameterError,
-    policy_error=PolicyError,
-    validate_error=ValidateError,
     write_info=lambda token, key, value, value_type=None: token.write_tokeninfo(key, value, value_type),
     remove_info=lambda token, key: token.remove_tokeninfo(key),
-    init_token=init_token,
-    user_class=User,
-    create_img=create_img,
-    is_true=is_true,
-    tokenlabel_parameters=get_init_tokenlabel_parameters,
-    prepare_result=prepare_result,
-    translate=_,
     answered=_answered,
 )
 
