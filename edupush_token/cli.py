@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
-from .hosts.edumfa.app import default_config_file
+from .catalogue import (
+    EDUMFA_CONFIG_FILE,
+    EDUMFA_CONFIG_FILE_VARIABLE,
+    PRIVACYIDEA_CONFIG_FILE,
+    PRIVACYIDEA_CONFIG_FILE_VARIABLE,
+)
+from .hosts.installed import default_config_file
 from .webui import command as webui_command
 
 DEFAULT_SERVE_DIRECTORY = Path("var") / "edumfa"
@@ -16,8 +21,9 @@ DEFAULT_DEMO_DIRECTORY = Path("var") / "demo"
 DEFAULT_FAKE_FCM_SERVICE_ACCOUNT = Path("var") / "fake-fcm" / "service-account.json"
 
 DESCRIPTION = """\
-The edupushplus push token for eduMFA: a local server, a demo, checks for a real
-deployment, and the ready-made policy sets.
+The edupushplus push token for eduMFA and privacyIDEA: a local server, a demo, checks
+for a real deployment, and the ready-made policy sets.  The commands work on the host
+installed next to this package (eduMFA where both are).
 
   edupush-token serve                      a local eduMFA with the plugin (SQLite)
   edupush-token demo                       enrollment, push, approve, decline, in the terminal
@@ -69,7 +75,11 @@ def _add_config(parser) -> None:
         "--config",
         metavar="FILE",
         default=default_config_file(),
-        help=f"eduMFA's configuration file (default: ${EDUMFA_CONFIG_FILE_VARIABLE}, else {EDUMFA_CONFIG_FILE})",
+        help=(
+            "the host's configuration file (default: eduMFA's "
+            f"${EDUMFA_CONFIG_FILE_VARIABLE}, else {EDUMFA_CONFIG_FILE}; privacyIDEA's "
+            f"${PRIVACYIDEA_CONFIG_FILE_VARIABLE}, else {PRIVACYIDEA_CONFIG_FILE})"
+        ),
     )
 
 

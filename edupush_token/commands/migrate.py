@@ -1,18 +1,19 @@
-"""``edupush-token migrate``: bring the plugin's tables in eduMFA's database to this version's revision."""
+"""``edupush-token migrate``: bring the plugin's tables in the host's database to this version's revision."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from ..hosts.installed import host_name
 from ..storage.migrate import VERSION_TABLE
 
 
 def run(config_file: str) -> int:
-    from ..hosts.edumfa.database import upgrade_tables
+    from ..hosts.database import upgrade_tables
 
     if not Path(config_file).is_file():
-        print(f"No eduMFA configuration at {config_file}; pass --config.", file=sys.stderr)
+        print(f"No {host_name()} configuration at {config_file}; pass --config.", file=sys.stderr)
         return 2
     upgrade = upgrade_tables(config_file)
     if upgrade.unknown:

@@ -39,10 +39,10 @@ def policies_to_load(sources: Sequence[str], public_url: Optional[str], gateway:
 
 
 def load_into(config_file, policies: Sequence[dict], force: bool = False):
-    from ..hosts.edumfa import policy_io
-    from ..hosts.edumfa.app import app_context
+    from ..hosts import policy_io
+    from ..hosts.installed import adapter
 
-    with app_context(config_file):
+    with adapter("app").app_context(config_file):
         return policy_io.load(policies, force)
 
 
@@ -77,11 +77,11 @@ def load(
 
 
 def export(config_file: str, names: Sequence[str], output: Optional[Path]) -> int:
-    from ..hosts.edumfa import policy_io
-    from ..hosts.edumfa.app import app_context
+    from ..hosts import policy_io
+    from ..hosts.installed import adapter
 
     try:
-        with app_context(config_file):
+        with adapter("app").app_context(config_file):
             policies = policy_io.export(names)
     except (policy_sets.PolicyFileError, FileNotFoundError) as problem:
         print(f"edupush-token policies export: {problem}", file=sys.stderr)

@@ -29,6 +29,7 @@ from ..catalogue import (
     PRIVACYIDEA_CONFIG_FILE_VARIABLE,
     PRIVACYIDEA_PLUGIN_MODULE,
 )
+from ..hosts.installed import installed_host
 
 PLUGIN_MODULE = EDUMFA_PLUGIN_MODULE
 ADMIN_USERNAME = "admin"
@@ -74,17 +75,6 @@ HOSTS = {
         "privacyidea",
     ),
 }
-
-
-def installed_host() -> str:
-    """The host this environment has (eduMFA where both are, as in the eduMFA venv)."""
-    for name in HOSTS:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-        return name
-    raise RuntimeError("neither eduMFA nor privacyIDEA is installed: pip install 'edupush-token[edumfa]'")
 
 
 class DemoUser(NamedTuple):

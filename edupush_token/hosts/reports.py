@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ...delivery.outbox import OutboxSummary
-from ...delivery.report import shown_state
-from .app import app_context
-from .ports import Store
+from ..delivery.outbox import OutboxSummary
+from ..delivery.report import shown_state
+from .common import Store
+from .installed import adapter
 
 COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / reason")
 
@@ -15,9 +15,9 @@ COLUMNS = ("created (UTC)", "serial", "state", "attempts", "FCM message id / rea
 def delivery_report(
     config_file: str, serial: Optional[str] = None, limit: int = 50
 ) -> tuple[list[tuple], OutboxSummary]:
-    """Recent delivery records and the outbox's summary (of all tokens), from one eduMFA's database."""
-    with app_context(config_file):
-        store = Store()
+    """Recent delivery records and the outbox's summary (of all tokens), from the installed host's database."""
+    with adapter("app").app_context(config_file):
+        store = Store(adapter("ports").LIBRARY)
         store.ensure_tables()
         return _rows(store, serial, limit), store.outbox_summary()
 
