@@ -1,5 +1,5 @@
-"""Release artifacts: ``python -m build`` makes an sdist and a wheel that PyPI would accept, and the
-wheel, installed on its own next to eduMFA in a clean virtualenv, serves logins."""
+"""Release artifacts: ``python -m build`` makes an sdist and a wheel that PyPI would accept, the host is
+an extra, and the wheel, installed on its own with eduMFA in a clean virtualenv, serves logins."""
 
 from __future__ import annotations
 
@@ -65,6 +65,20 @@ def test_the_wheel_carries_every_policy_set_unchanged(wheel):
     assert shipped == {path.name: path.read_bytes() for path in (ROOT / "policies").iterdir()}
 
 
+def test_the_host_is_an_extra_not_a_dependency(wheel):
+    """One host's exact pins must not land in the other's environment: each host is an extra."""
+    with zipfile.ZipFile(wheel) as archive:
+        [metadata_name] = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        requirements = [
+            line.split(":", 1)[1].strip()
+            for line in archive.read(metadata_name).decode().splitlines()
+            if line.startswith("Requires-Dist:")
+        ]
+    hosts = {host: [r for r in requirements if r.lower().startswith(host)] for host in ("edumfa", "privacyidea")}
+    assert hosts["edumfa"] == ['edumfa<3,>=2.9; extra == "edumfa"']
+    assert hosts["privacyidea"] == ['privacyidea<3.15,>=3.14; extra == "privacyidea"']
+
+
 LIST_POLICY_SETS = """
 from edupush_token import policy_sets
 print(policy_sets.__file__)
@@ -93,7 +107,7 @@ def test_the_wheel_alone_next_to_edumfa_serves_logins(wheel, tmp_path):
         return result.stdout
 
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    run(*pip, f"{wheel}[dev]", f"edumfa=={EDUMFA_VERSION}", timeout=600)
+    run(*pip, f"{wheel}[dev,edumfa]", f"edumfa=={EDUMFA_VERSION}", timeout=600)
     module_file, *policy_sets = run(str(python), "-c", LIST_POLICY_SETS).splitlines()
     assert module_file.startswith(str(environment))
     assert policy_sets == [
