@@ -1,4 +1,4 @@
-"""The main flows over real HTTP: eduMFA served by a separate process on 127.0.0.1."""
+"""The main flows over real HTTP: the host (eduMFA or privacyIDEA) served by a separate process on 127.0.0.1."""
 
 import dataclasses
 import threading
@@ -13,7 +13,7 @@ from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneError
 from support import PIN, action, fast_enrollment
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_hosts]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PhoneToke
 from edupush_token.devtools.served import ServedInstance
 from support import PERMISSIVE_LIMITS, PIN, action, actions, audited_answers, fast_enrollment
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_hosts]
 
 LOGINS = 200
 TOKENS = 25  # catalogue.MAX_OPEN allows at most MAX_OPEN.high open requests per token
@@ -243,7 +243,7 @@ def test_push_wait_on_two_gunicorn_sync_workers_falls_back_instead_of_deadlockin
 
 
 def second_node(instance, directory):
-    """A second eduMFA node: the same edumfa.cfg and keys, so the same database."""
+    """A second node: the same config file and keys, so the same database."""
     shutil.copytree(instance.directory, directory, ignore=shutil.ignore_patterns("*.log*"))
     return directory
 

@@ -16,9 +16,8 @@ from ... import catalogue
 from ...ports import Ports
 from ...storage.challenges import EDUMFA_LAYOUT
 from ...storage.keypool import KeyPool
-from .. import common
+from .. import common, logging_bridge
 from ..common import defined_anywhere
-from . import logging_bridge
 
 LIBRARY = common.fork_library(
     "edumfa",
@@ -55,7 +54,7 @@ def gateway_exists(name: str) -> bool:
 
 def edumfa_ports(g: Any = None) -> Ports:
     """The ports for one request (``g`` is eduMFA's request globals; None on background threads)."""
-    logging_bridge.connect(current_app)
+    logging_bridge.connect(current_app, "edumfa")
     return common.host_ports(LIBRARY, g)
 
 

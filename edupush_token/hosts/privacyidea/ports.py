@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from privacyidea.lib.cache.redis import redis_feature_configured
 from privacyidea.lib.challenge import cleanup_expired_challenges
 from privacyidea.lib.error import ConfigAdminError
@@ -20,7 +21,7 @@ from privacyidea.lib.lifecycle import register_finalizer
 from ... import catalogue
 from ...ports import Ports
 from ...storage.challenges import PRIVACYIDEA_LAYOUT
-from .. import common
+from .. import common, logging_bridge
 
 LIBRARY = common.fork_library(
     "privacyidea",
@@ -43,6 +44,7 @@ def challenges_in_redis() -> bool:
 
 def privacyidea_ports(g: Any = None) -> Ports:
     """The ports for one request (``g`` is privacyIDEA's request globals; None on background threads)."""
+    logging_bridge.connect(current_app, "privacyidea")
     if challenges_in_redis():
         raise ConfigAdminError(REDIS_REFUSED)
     return common.host_ports(LIBRARY, g)
