@@ -8,15 +8,39 @@ from typing import Any, FrozenSet, List, Mapping, Optional, Tuple
 from .. import catalogue
 from ..catalogue import POLL_ONLY, TOKEN_TYPE, Scope
 
-PLUGIN_MODULE = catalogue.EDUMFA_PLUGIN_MODULE
-FIREBASE_PROVIDER = catalogue.EDUMFA_FIREBASE_PROVIDER
 ENROLLMENT = Scope.ENROLL.value
 AUTHENTICATION = Scope.AUTH.value
 
 
 @dataclass(frozen=True)
+class HostFacts:
+    """The host a deployment runs, in the names its config file and gateways use."""
+
+    name: str
+    config_prefix: str  # of its config keys: EDUMFA_TOKEN_MODULES, PI_TOKEN_MODULES
+    plugin_module: str  # the module its admins list
+    firebase_provider: str  # its Firebase gateway's provider class
+    webui_templates: bool  # whether its web UI takes the plugin's enrollment templates
+
+    @property
+    def token_modules_key(self) -> str:
+        return f"{self.config_prefix}_TOKEN_MODULES"
+
+
+EDUMFA = HostFacts(
+    "eduMFA", "EDUMFA", catalogue.EDUMFA_PLUGIN_MODULE, catalogue.EDUMFA_FIREBASE_PROVIDER, webui_templates=True
+)
+PRIVACYIDEA = HostFacts(
+    "privacyIDEA", "PI", catalogue.PRIVACYIDEA_PLUGIN_MODULE, catalogue.PRIVACYIDEA_FIREBASE_PROVIDER, False
+)
+HOST_FACTS = {"edumfa": EDUMFA, "privacyidea": PRIVACYIDEA}
+PLUGIN_MODULE = EDUMFA.plugin_module
+FIREBASE_PROVIDER = EDUMFA.firebase_provider
+
+
+@dataclass(frozen=True)
 class Gateway:
-    """An eduMFA SMS-gateway definition (Firebase gateways are SMS gateways in eduMFA)."""
+    """A host's SMS-gateway definition (Firebase gateways are SMS gateways in eduMFA and privacyIDEA)."""
 
     name: str
     module: str
@@ -27,12 +51,13 @@ class Gateway:
 @dataclass(frozen=True)
 class Deployment:
     config_file: str
-    settings: Mapping[str, Any]  # edumfa.cfg as eduMFA reads it
-    module_import_errors: Mapping[str, str]  # EDUMFA_TOKEN_MODULES entry -> why it does not import
-    policies: Tuple[dict, ...]  # eduMFA's Policy.get() of every policy
+    settings: Mapping[str, Any]  # the config file (edumfa.cfg, pi.cfg) as the host reads it
+    module_import_errors: Mapping[str, str]  # token modules entry -> why it does not import
+    policies: Tuple[dict, ...]  # the host's Policy.get() of every policy
     gateways: Mapping[str, Gateway] = field(default_factory=dict)
     known_actions: Mapping[str, FrozenSet[str]] = field(default_factory=dict)  # scope -> edupushplus actions
     webui_templates: Mapping[str, str] = field(default_factory=dict)  # template file -> state, or "" -> why unreadable
+    host: HostFacts = EDUMFA
 
     @property
     def database_url(self) -> str:
@@ -40,7 +65,7 @@ class Deployment:
 
     @property
     def token_modules(self) -> List[str]:
-        modules = self.settings.get("EDUMFA_TOKEN_MODULES") or []
+        modules = self.settings.get(self.host.token_modules_key) or []
         return [modules] if isinstance(modules, str) else list(modules)
 
     def active_policies(self, scope: str) -> List[dict]:

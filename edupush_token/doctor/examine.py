@@ -47,7 +47,7 @@ def examine(
     """
     web = web or Web()
     try:
-        from ..hosts.edumfa.inspection import UnreadableDeployment, host_description, inspect
+        from ..hosts.inspection import UnreadableDeployment, host_description, inspect
     except Exception as problem:  # the plugin itself does not import: nothing else can be checked
         return Report(config_file, (("plugin importable", (_plugin_broken(problem),)),))
     host = host_description()
@@ -72,7 +72,7 @@ def examine(
         )
     checks = [
         ("plugin importable and registered", plugin.check_token_modules(deployment)),
-        ("running nodes serve the plugin", plugin.check_running_nodes(nodes, web.get)),
+        ("running nodes serve the plugin", plugin.check_running_nodes(nodes, web.get, deployment.host)),
         ("enrollment policy present", policies.check_registration_policy(deployment)),
         ("registration URL", policies.check_registration_urls(deployment, web.get)),
         ("policy actions known", policies.check_unknown_actions(deployment)),
@@ -89,7 +89,7 @@ def examine(
         ),
         ("worker class for push_wait", workers.check_workers(deployment, setup)),
         ("database", database.check_database(deployment, setup)),
-        ("eduMFA speed settings", settings.check_speed_settings(deployment)),
+        (f"{deployment.host.name} speed settings", settings.check_speed_settings(deployment)),
         ("web UI enrollment", webui.check_webui_templates(deployment)),
     ]
     return Report(config_file, tuple((title, tuple(findings)) for title, findings in checks), host)

@@ -1,11 +1,11 @@
-"""Is the plugin installed where eduMFA runs, and does eduMFA load it?"""
+"""Is the plugin installed where the host (eduMFA, privacyIDEA) runs, and does the host load it?"""
 
 from __future__ import annotations
 
 from typing import Callable, List, Sequence
 
 from ...catalogue import ENDPOINT_PATH, TOKEN_TYPE
-from ..deployment import PLUGIN_MODULE, Deployment
+from ..deployment import EDUMFA, Deployment, HostFacts
 from ..findings import Finding, error
 from ..web import Answer
 from .policies import is_edupushplus_answer
@@ -13,30 +13,32 @@ from .policies import is_edupushplus_answer
 
 def check_token_modules(deployment: Deployment) -> List[Finding]:
     findings = []
-    if PLUGIN_MODULE not in deployment.token_modules:
+    host = deployment.host
+    key, module_name = host.token_modules_key, host.plugin_module
+    if module_name not in deployment.token_modules:
         findings.append(
             error(
                 "plugin-not-registered",
-                f"EDUMFA_TOKEN_MODULES in {deployment.config_file} does not list {PLUGIN_MODULE}, "
-                "so eduMFA knows no edupushplus token type.",
-                f'Add to {deployment.config_file}: EDUMFA_TOKEN_MODULES = ["{PLUGIN_MODULE}"] '
-                "(keep any other modules in the list) and restart eduMFA.",
+                f"{key} in {deployment.config_file} does not list {module_name}, "
+                f"so {host.name} knows no edupushplus token type.",
+                f'Add to {deployment.config_file}: {key} = ["{module_name}"] '
+                f"(keep any other modules in the list) and restart {host.name}.",
             )
         )
     for module, reason in deployment.module_import_errors.items():
         findings.append(
             error(
                 "token-module-not-importable",
-                f"EDUMFA_TOKEN_MODULES lists {module}, which does not import here: {reason}. "
-                "eduMFA only logs a warning and runs without it.",
-                "Fix the module name, or install the package into the Python environment eduMFA runs in "
+                f"{key} lists {module}, which does not import here: {reason}. "
+                f"{host.name} only logs a warning and runs without it.",
+                f"Fix the module name, or install the package into the Python environment {host.name} runs in "
                 "(pip install edupush-token) and run the doctor with that environment's Python.",
             )
         )
     return findings
 
 
-def check_running_nodes(nodes: Sequence[str], get: Callable[[str], Answer]) -> List[Finding]:
+def check_running_nodes(nodes: Sequence[str], get: Callable[[str], Answer], host: HostFacts = EDUMFA) -> List[Finding]:
     """Each running node (its own URL, not the load balancer's) serves the plugin's endpoint.
 
     The config file says what a node will load at its next start; a node
@@ -52,11 +54,11 @@ def check_running_nodes(nodes: Sequence[str], get: Callable[[str], Answer]) -> L
         findings.append(
             error(
                 "node-lacks-plugin",
-                f"The eduMFA node {node} answers {url} with {what}: it runs without the {TOKEN_TYPE} type, so the "
+                f"The {host.name} node {node} answers {url} with {what}: it runs without the {TOKEN_TYPE} type, so the "
                 'requests it serves fail ("The user has no tokens assigned", HTTP 500 on /token/init, ERR905 '
                 "on the phone).",
-                f"On that node, install the package into eduMFA's environment, list {PLUGIN_MODULE} in its "
-                "EDUMFA_TOKEN_MODULES and restart eduMFA.",
+                f"On that node, install the package into {host.name}'s environment, list {host.plugin_module} "
+                f"in its {host.token_modules_key} and restart {host.name}.",
             )
         )
     return findings

@@ -12,7 +12,7 @@ from ...policy_sets import PLACEHOLDER_URL
 from ...service.settings import check_value
 from ...wire import WireError
 from ...wire.dart_url import canonical_url
-from ..deployment import AUTHENTICATION, ENROLLMENT, FIREBASE_PROVIDER, POLL_ONLY, Deployment
+from ..deployment import AUTHENTICATION, ENROLLMENT, POLL_ONLY, Deployment
 from ..findings import Finding, error, warning
 from ..web import Answer
 
@@ -143,12 +143,12 @@ def check_firebase_configuration(deployment: Deployment) -> List[Finding]:
                     f"or set {FIREBASE_CONFIGURATION}={POLL_ONLY}.",
                 )
             )
-        elif gateway.module != FIREBASE_PROVIDER:
+        elif gateway.module != deployment.host.firebase_provider:
             findings.append(
                 error(
                     "firebase-gateway-wrong-type",
                     f"{FIREBASE_CONFIGURATION} of policy {policy!r} names {name!r}, a {gateway.module} gateway.",
-                    f"Name a gateway of provider {FIREBASE_PROVIDER}.",
+                    f"Name a gateway of provider {deployment.host.firebase_provider}.",
                 )
             )
     return findings

@@ -16,6 +16,15 @@ INSTALL = "edupush-token webui install --config {config}"
 
 
 def check_webui_templates(deployment: Deployment) -> List[Finding]:
+    if not deployment.host.webui_templates:
+        return [
+            note(
+                "webui-cannot-enroll",
+                f"{deployment.host.name}'s web UI lists the token type but has no form for a plugin type.",
+                "Enroll through the API (POST /token/init with type=edupushplus) or at login "
+                "(the ready set edupushplus-enroll-at-login).",
+            )
+        ]
     states = dict(deployment.webui_templates)
     if "" in states:
         return [

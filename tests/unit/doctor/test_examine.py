@@ -9,7 +9,7 @@ from edupush_token.doctor.checks.firebase import GOOGLE_TOKEN_URI
 from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
 from edupush_token.doctor.findings import Severity
-from edupush_token.hosts.edumfa import inspection
+from edupush_token.hosts import inspection
 
 from .factory import CONFIG_FILE, URL, FakeWeb, accepting_probe, endpoint_answer, only
 

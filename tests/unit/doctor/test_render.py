@@ -7,7 +7,7 @@ from edupush_token import __version__
 from edupush_token.doctor.deployment import WorkerSetup
 from edupush_token.doctor.examine import examine
 from edupush_token.doctor.render import as_json, as_text
-from edupush_token.hosts.edumfa import inspection
+from edupush_token.hosts import inspection
 
 from .factory import CONFIG_FILE
 

@@ -1,8 +1,9 @@
-"""What ``edupush-token doctor`` reads from a deployment, as plain data.
+"""What ``edupush-token doctor`` reads from a deployment of the installed host, as plain data.
 
-The settings come from ``edumfa.cfg`` the way eduMFA reads it (a Python file),
-the token modules are imported here (the doctor runs with eduMFA's Python), and
-policies and gateways come from eduMFA's database through its own library.
+The settings come from the config file (``edumfa.cfg``, ``pi.cfg``) the way the
+host reads it (a Python file), the token modules are imported here (the doctor
+runs with the host's Python), and policies and gateways come from the host's
+database through its own library, which eduMFA and privacyIDEA keep at the same paths.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import importlib
 from importlib import metadata
 from pathlib import Path
 
-from ...catalogue import TOKEN_TYPE, Info, RolloutState
-from ...doctor.deployment import Deployment, Gateway
-from ...errors import UnreadableDeployment
+from ..catalogue import TOKEN_TYPE, Info, RolloutState
+from ..doctor.deployment import HOST_FACTS, Deployment, Gateway
+from ..errors import UnreadableDeployment
+from .common import policy_definitions
+from .installed import adapter, host_name, installed_host
 
 
 def inspect(config_file) -> Deployment:
     settings = read_settings(config_file)
-    modules = settings.get("EDUMFA_TOKEN_MODULES") or []
+    facts = HOST_FACTS[installed_host()]
+    modules = settings.get(facts.token_modules_key) or []
     import_errors = {
         module: reason
         for module in ([modules] if isinstance(modules, str) else modules)
@@ -27,23 +31,26 @@ def inspect(config_file) -> Deployment:
     try:
         policies, gateways, known_actions = _read_database(config_file)
     except Exception as problem:  # whatever the database driver raises: say it, the doctor cannot go on
-        raise UnreadableDeployment(f"cannot read eduMFA's database: {type(problem).__name__}: {problem}") from problem
+        raise UnreadableDeployment(
+            f"cannot read {host_name()}'s database: {type(problem).__name__}: {problem}"
+        ) from problem
+    templates = _webui_templates(config_file) if facts.webui_templates else {}
     return Deployment(
-        str(config_file), settings, import_errors, policies, gateways, known_actions, _webui_templates(config_file)
+        str(config_file), settings, import_errors, policies, gateways, known_actions, templates, host=facts
     )
 
 
 def host_description() -> str:
-    """The host as the doctor's report names it: eduMFA and the version installed here."""
+    """The host as the doctor's report names it: the host installed here, and its version."""
     try:
-        return f"eduMFA {metadata.version('edumfa')}"
+        return f"{host_name()} {metadata.version(installed_host())}"
     except metadata.PackageNotFoundError:
-        return "eduMFA (version unknown)"
+        return f"{host_name()} (version unknown)"
 
 
 def _webui_templates(config_file) -> dict:
-    from ... import webui
-    from .webui_folder import static_folder
+    from .. import webui
+    from .edumfa.webui_folder import static_folder
 
     try:
         return {template.name: template.state.value for template in webui.inspect(static_folder(str(config_file)))}
@@ -56,7 +63,7 @@ def read_settings(config_file) -> dict:
 
     path = Path(config_file)
     if not path.is_file():
-        raise UnreadableDeployment(f"no eduMFA configuration at {config_file}")
+        raise UnreadableDeployment(f"no {host_name()} configuration at {config_file}")
     config = Config(str(path.parent))
     try:
         config.from_pyfile(str(path.resolve()))
@@ -68,20 +75,15 @@ def read_settings(config_file) -> dict:
 def _import_error(module: str):
     try:
         importlib.import_module(module)
-    except Exception as problem:  # eduMFA catches every exception here too
+    except Exception as problem:  # the hosts catch every exception here too
         return f"{type(problem).__name__}: {problem}"
     return None
 
 
 def _read_database(config_file):
-    from edumfa.commands.manage.helper import get_conf_policy
-    from edumfa.lib.smsprovider.SMSProvider import get_smsgateway
-
-    from . import policies
-    from .app import app_context
-
-    with app_context(config_file):
-        stored = tuple(get_conf_policy())
+    library = adapter("ports").LIBRARY
+    with adapter("app").app_context(config_file):
+        stored = tuple(library.policy_class().list_policies())
         gateways = {
             gateway.identifier: Gateway(
                 gateway.identifier,
@@ -89,16 +91,18 @@ def _read_database(config_file):
                 dict(gateway.option_dict),
                 _phone_registration_token(gateway.identifier),
             )
-            for gateway in get_smsgateway()
+            for gateway in library.get_smsgateway()
         }
-        known = {scope: frozenset(actions) for scope, actions in policies.definitions().items()}
+        known = {scope: frozenset(actions) for scope, actions in policy_definitions(library, str).items()}
     return stored, gateways, known
 
 
 def _phone_registration_token(gateway_name: str) -> str:
     """The Firebase registration token of the newest enrolled token that is pushed through this gateway."""
-    from edumfa.models import Token, TokenInfo, db
     from sqlalchemy.orm import aliased
+
+    models = importlib.import_module(f"{installed_host()}.models")
+    Token, TokenInfo, db = models.Token, models.TokenInfo, models.db  # noqa: N806
 
     gateway_info, registration = aliased(TokenInfo), aliased(TokenInfo)
     row = (
