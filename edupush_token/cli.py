@@ -13,10 +13,10 @@ from .catalogue import (
     PRIVACYIDEA_CONFIG_FILE,
     PRIVACYIDEA_CONFIG_FILE_VARIABLE,
 )
-from .hosts.installed import default_config_file
+from .hosts.installed import default_config_file, default_host
 from .webui import command as webui_command
 
-DEFAULT_SERVE_DIRECTORY = Path("var") / "edumfa"
+DEFAULT_SERVE_DIRECTORY = Path("var") / default_host()  # edumfa or privacyidea
 DEFAULT_DEMO_DIRECTORY = Path("var") / "demo"
 DEFAULT_FAKE_FCM_SERVICE_ACCOUNT = Path("var") / "fake-fcm" / "service-account.json"
 

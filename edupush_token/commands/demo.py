@@ -1,4 +1,4 @@
-"""``edupush-token demo``: the story of devtools/demo.py against a freshly served local eduMFA."""
+"""``edupush-token demo``: the story of devtools/demo.py against a freshly served local eduMFA (or privacyIDEA)."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def run(directory: Path, port: int, once: bool, fcm_port: int) -> int:
         except ValueError as problem:
             print(f"edupush-token demo: {problem}", file=sys.stderr)
             return 2
-        print("  Starting eduMFA ...", flush=True)
+        print(f"  Starting {instance.host.name} ...", flush=True)
         with ServedInstance(instance.directory, port=port) as url:
-            print(f"eduMFA is serving at {url}; the local FCM stand-in at {fcm.base_url}")
+            print(f"{instance.host.name} is serving at {url}; the local FCM stand-in at {fcm.base_url}")
             return _tell_story(demo, url, instance, fcm, once)
 
 
@@ -61,7 +61,7 @@ def _tell_story(demo, url, instance, fcm, once: bool) -> int:
     except demo.DemoFailed as failure:
         print(f"\nDEMO FAILED: {failure}", file=sys.stderr)
         return 1
-    print(f"\nThe demo succeeded. eduMFA: {url}  admin: admin / {instance.admin_password}")
+    print(f"\nThe demo succeeded. {instance.host.name}: {url}  admin: admin / {instance.admin_password}")
     print(f"What became of each push: edupush-token deliveries --config {instance.config_file}")
     print(f"Check the configuration:  edupush-token doctor --config {instance.config_file}")
     if once:

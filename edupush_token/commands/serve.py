@@ -1,4 +1,4 @@
-"""``edupush-token serve``: a local eduMFA with the plugin, ready to enroll and log in."""
+"""``edupush-token serve``: a local eduMFA (or privacyIDEA) with the plugin, ready to enroll and log in."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def prepare(
     from ..devtools.local_instance import LocalInstance
 
     progress = progress or Progress()
-    print(f"Preparing eduMFA with the {TOKEN_TYPE} plugin in {directory}", flush=True)
     instance = LocalInstance(directory, database_url=database_url, extra_config=extra_config)
+    print(f"Preparing {instance.host.name} with the {TOKEN_TYPE} plugin in {directory}", flush=True)
     return instance.prepare(progress.step)
 
 
@@ -63,7 +63,7 @@ def run(
     users = ", ".join(f"{user.username} / {user.password}" for user in DEMO_USERS)
     print(
         f"""
-eduMFA is serving at {server.url}
+{instance.host.name} is serving at {server.url}
   web UI and API:    {server.url}/
   admin:             admin / {instance.admin_password}
   users (realm {DEMO_REALM}): {users}

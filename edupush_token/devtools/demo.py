@@ -1,4 +1,4 @@
-"""The whole story, told against a real local eduMFA: enroll, log in, decline, push_wait.
+"""The whole story, told against a real local eduMFA (or privacyIDEA): enroll, log in, decline, push_wait.
 
 Everything goes over HTTP, as in production: the admin uses eduMFA's REST API,
 a relying application calls ``/validate/*``, and the emulated eduMFA
@@ -19,6 +19,7 @@ import segno
 
 from .. import catalogue, policy_sets
 from ..errors import EdupushError
+from ..hosts.installed import installed_host
 from .fake_fcm import FakeFCM
 from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
 
@@ -26,7 +27,10 @@ USER = "alice"
 REALM = "demo"
 PIN = "1234"
 GATEWAY = "demo-fcm"
-FIREBASE_PROVIDER = catalogue.EDUMFA_FIREBASE_PROVIDER
+FIREBASE_PROVIDERS = {
+    "edumfa": catalogue.EDUMFA_FIREBASE_PROVIDER,
+    "privacyidea": catalogue.PRIVACYIDEA_FIREBASE_PROVIDER,
+}
 POLICY_SET = "edupushplus-poll-only"
 # What the demo changes in the ready set: pushes through the local FCM stand-in,
 # plain HTTP on loopback, short QR lifetime, and pushes in quick succession.
@@ -113,7 +117,7 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
             "POST",
             "/smsgateway",
             name=GATEWAY,
-            module=FIREBASE_PROVIDER,
+            module=FIREBASE_PROVIDERS[installed_host()],
             **{"option.JSON config file": str(service_account)},
         )
         for policy in policy_sets.with_public_url(policy_sets.read(policy_sets.resolve(POLICY_SET)), base_url):

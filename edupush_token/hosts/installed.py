@@ -38,6 +38,14 @@ def adapter(module: str) -> ModuleType:
     return importlib.import_module(f"{__package__}.{installed_host()}.{module}")
 
 
+def default_host() -> str:
+    """The installed host's package name; eduMFA's where no host is installed."""
+    try:
+        return installed_host()
+    except NoHost:
+        return "edumfa"
+
+
 def default_config_file() -> str:
     """The config file the installed host itself would read here; eduMFA's place where no host is installed."""
     try:
