@@ -27,7 +27,8 @@ from ..delivery.outbox import Lease
 from ..lifecycle import SystemClock
 from ..ports import Ports, Runner
 from ..service import sending
-from ..storage.challenges import ChallengeLayout, ChallengeTables, SavedChallenge, aware
+from ..storage.challenge_statements import ChallengeLayout, aware
+from ..storage.challenges import ChallengeTables, SavedChallenge
 from ..storage.keypool import KeyPool
 from ..wire.push_data import PushData
 

@@ -7,7 +7,7 @@ token its phone asks about (revoked, locked, disabled), the host's PolicyError (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from .. import catalogue
 from ..catalogue import TOKEN_TYPE, Info, RolloutState, Scope
@@ -18,9 +18,7 @@ from ..ports import Ports
 from ..service import enrollment, phone, settings
 from ..wire import requests as wire_requests
 from . import common
-
-if TYPE_CHECKING:  # the token class's module builds on this one
-    from .common_token import TokenHost
+from .token_host import TokenHost
 
 
 def handle(host: TokenHost, request: Any, g: Any) -> tuple:

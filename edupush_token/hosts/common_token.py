@@ -10,8 +10,6 @@ host's answer or error out.
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Optional
 
@@ -22,7 +20,6 @@ from .. import catalogue
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
 from ..errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ..lifecycle import ChallengeState
-from ..ports import Ports
 from ..service import enrollment, push_wait, settings
 from ..service.push import Login, LoginContext, PushToken, start_push
 from ..service.sending import recipient_from_info
@@ -30,6 +27,7 @@ from ..wire import requests as wire_requests
 from ..wire.context_values import from_http_header
 from ..wire.enrollment_url import enrollment_url, render_label
 from . import common, common_endpoint, replies
+from .token_host import TokenHost
 
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
 WAIT_SLOT = f"{TOKEN_TYPE}_wait_slot"
@@ -38,54 +36,6 @@ SCAN_PROMPT = "Please scan the QR code with the eduMFA Authenticator app!"
 POLL = "poll"  # the hosts' CLIENTMODE.POLL / ClientMode.POLL
 FORCE_APP_PIN = "force_app_pin"  # the hosts' enrollment policy actions the QR code carries
 APP_IMAGE_URL = "appimageurl"
-
-
-@dataclass(frozen=True)
-class TokenHost:
-    """What a host's token class does its own way."""
-
-    name: str  # the host's name, the issuer shown in the app unless a policy sets one
-    library: common.HostLibrary
-    ports: Callable[[Any], Ports]  # the ports for a request's ``g``
-    parameter_error: type[Exception]  # HTTP 400
-    policy_error: type[Exception]  # HTTP 403
-    validate_error: type[Exception]
-    write_info: Callable[..., None]  # (token, key, value, value_type=None): written by the server, owned keys too
-    remove_info: Callable[[Any, str], None]
-    init_token: Callable[..., Any]
-    user_class: Callable[[], Any]  # User(): the empty user
-    create_img: Callable[[str], str]
-    is_true: Callable[[Any], bool]
-    tokenlabel_parameters: Callable[..., dict]  # get_init_tokenlabel_parameters(g, params=, token_type=, user_object=)
-    prepare_result: Callable[..., Any]  # prepare_result(value, details=): the JSON body of a response
-    translate: Callable[[str], Any]  # the host's gettext, for the policy descriptions
-    answered: Callable[[Any, Any, bool], None] = lambda g, answer, applied: None  # a phone's answer, for the host's log
-
-
-def fork_token_host(package: str, name: str, library: common.HostLibrary, **differences: Any) -> TokenHost:
-    """The :class:`TokenHost` of host ``package``, whose forks keep these at the same paths.
-
-    ``differences`` are the members whose name or shape the hosts do not share.
-    """
-
-    def named(module: str, member: str) -> Any:
-        return getattr(importlib.import_module(f"{package}.{module}"), member)
-
-    return TokenHost(
-        name=name,
-        library=library,
-        parameter_error=named("lib.error", "ParameterError"),
-        policy_error=named("lib.error", "PolicyError"),
-        validate_error=named("lib.error", "ValidateError"),
-        init_token=named("lib.token", "init_token"),
-        user_class=named("lib.user", "User"),
-        create_img=named("lib.utils", "create_img"),
-        is_true=named("lib.utils", "is_true"),
-        tokenlabel_parameters=named("api.lib.policyhelper", "get_init_tokenlabel_parameters"),
-        prepare_result=named("lib.utils", "prepare_result"),
-        translate=named("lib", "_"),
-        **differences,
-    )
 
 
 class PushTokenHooks:

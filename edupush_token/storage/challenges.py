@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from typing import Any, Callable, ContextManager, Optional, Sequence
 
-from sqlalchemy import and_, bindparam, case, delete, exc, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exc, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
@@ -28,40 +27,26 @@ from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
 from ..wire.push_data import PushData
 from . import migrate, wakeups
+from .challenge_statements import (
+    DECLINED,
+    EDUMFA_LAYOUT,
+    INSERT_PUSH,
+    PHONE_SIDE,
+    ChallengeLayout,
+    aware,
+    belongs_to_challenge,
+    open_conditions,
+    statements,
+    status_of,
+)
 from .outages import reported_as_unavailable
 from .push_lock import hold_push_lock
-from .schema import challenge, push_record, token, tokeninfo, tokenowner
+from .schema import challenge, push_record, token, tokeninfo
 
-DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
-CANCELLED = "challenge_cancelled"  # privacyIDEA's other refusal (its own app's "I started it, then gave up")
 ENROLLMENT_SESSION = "enrollment"
 HISTORY = timedelta(days=1)
 DECLINE_ANSWER = "declined"
 VOID_ANSWER = "voided"  # the token was re-enrolled, disabled or revoked before the phone answered
-_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY, Info.FIREBASE_TOKEN_UPDATED)
-
-
-@dataclass(frozen=True)
-class ChallengeLayout:
-    """Where a host's challenge row says that it was refused, so that the host's polltransaction sees it.
-
-    eduMFA 2.9 writes ``challenge_declined`` into ``data``; privacyIDEA 3.14 encrypts ``data`` and keeps
-    refusals in ``session`` (``challenge_declined``, or ``challenge_cancelled`` by its own app).
-    """
-
-    refusal_column: str
-    refusals: tuple[str, ...]
-
-    def column(self) -> Any:
-        return challenge.c[self.refusal_column]
-
-
-EDUMFA_LAYOUT = ChallengeLayout("data", (DECLINED,))
-PRIVACYIDEA_LAYOUT = ChallengeLayout("session", (DECLINED, CANCELLED))
-
-
-def aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc)
 
 
 def naive(moment: datetime) -> datetime:
@@ -120,7 +105,7 @@ class ChallengeTables:
     def __init__(self, session: Callable[[], Session], layout: ChallengeLayout = EDUMFA_LAYOUT) -> None:
         self._session = session
         self._layout = layout
-        self._statements = _statements(layout)
+        self._statements = statements(layout)
 
     @property
     def session(self) -> Session:
@@ -140,7 +125,7 @@ class ChallengeTables:
         held: dict[str, Any] = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
         if lease is not None:
             held = {"next_attempt_at": datetime.utcnow(), "lease_owner": lease.owner, "lease_until": naive(lease.until)}
-        self.session.execute(_INSERT_PUSH, {**values, **held, "delivery_state": state.value})
+        self.session.execute(INSERT_PUSH, {**values, **held, "delivery_state": state.value})
 
     def phone_side(
         self,
@@ -149,7 +134,7 @@ class ChallengeTables:
     ) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]:
         """The token a phone's request names and, with ``nonce``, its push challenge: one query."""
         if nonce is None:
-            rows = self.session.execute(_PHONE_SIDE, {"serial": serial}).all()
+            rows = self.session.execute(PHONE_SIDE, {"serial": serial}).all()
         else:
             rows = self.session.execute(
                 self._statements.phone_side_and_challenge, {"serial": serial, "nonce": nonce}
@@ -170,7 +155,7 @@ class ChallengeTables:
         )
         if nonce is None or first.push_id is None:
             return phone_token, None
-        status = _status(first, self._layout)
+        status = status_of(first, self._layout)
         return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, status)
 
     def record_delivery(
@@ -236,7 +221,7 @@ class ChallengeTables:
         )
         rows = self.session.execute(
             select(push_record, challenge.c.expiration)
-            .outerjoin(challenge, _belongs_to_challenge())
+            .outerjoin(challenge, belongs_to_challenge())
             .where(push_record.c.id.in_(ids), push_record.c.lease_owner == lease.owner)
         ).all()
         self.session.commit()
@@ -348,7 +333,7 @@ class ChallengeTables:
         change: dict[str, Any] = {self._layout.refusal_column: DECLINED} if decline else {"otp_valid": True}
         statement = (
             update(challenge)
-            .where(challenge.c.id == stored.id, *_open_conditions(datetime.utcnow(), self._layout, started=False))
+            .where(challenge.c.id == stored.id, *open_conditions(datetime.utcnow(), self._layout, started=False))
             .values(received_count=challenge.c.received_count + 1, **change)
         )
         won = wakeups.update_announcing(self.session, statement, stored.transaction_id) == 1
@@ -433,7 +418,7 @@ class ChallengeTables:
                 self._statements.transaction_status, {"serial": serial, "transaction_id": transaction_id}
             ).first()
             self.session.rollback()
-        return None if row is None else _status(row, self._layout)
+        return None if row is None else status_of(row, self._layout)
 
     def challenge_status(self, challenge_id: int, nonce: str) -> Optional[ChallengeStatus]:
         """The state of the challenge of one push, read fresh from the database; None once it is gone."""
@@ -441,7 +426,7 @@ class ChallengeTables:
             self._statements.challenge_status, {"challenge_id": challenge_id, "nonce": nonce}
         ).first()
         self.session.rollback()
-        return None if row is None else _status(row, self._layout)
+        return None if row is None else status_of(row, self._layout)
 
     def forget_old_rows(self) -> None:
         """Keep a day of delivery history for admins; older rows' challenges are long gone."""
@@ -460,120 +445,6 @@ class ChallengeTables:
         self.session.execute(statement)
         self.session.commit()
 
-
-def _open_conditions(now: Any, layout: ChallengeLayout, started: bool) -> Sequence[Any]:
-    refusal = layout.column()
-    conditions = [
-        challenge.c.otp_valid.is_(False),
-        or_(refusal.is_(None), refusal.not_in(layout.refusals)),
-        challenge.c.expiration > now,
-    ]
-    return [*conditions, challenge.c.timestamp <= now] if started else conditions
-
-
-def _status(row: Any, layout: ChallengeLayout) -> ChallengeStatus:
-    return ChallengeStatus(
-        accepted=bool(row.otp_valid), declined=row.refusal in layout.refusals, expires_at=aware(row.expiration)
-    )
-
-
-def _belongs_to_challenge() -> Any:
-    """Match on id and nonce: SQLite reuses the ids of deleted challenges."""
-    return (push_record.c.challenge_id == challenge.c.id) & (push_record.c.nonce == challenge.c.challenge)
-
-
-def _phone_side_statement(with_challenge: bool, layout: ChallengeLayout = EDUMFA_LAYOUT) -> Any:
-    query = (
-        select(
-            token.c.id,
-            token.c.rollout_state,
-            token.c.active,
-            token.c.revoked,
-            token.c.locked,
-            tokeninfo.c.Key,
-            tokeninfo.c.Value,
-        )
-        .outerjoin(tokeninfo, (tokeninfo.c.token_id == token.c.id) & tokeninfo.c.Key.in_(_PHONE_SIDE_INFO))
-        .where(token.c.serial == bindparam("serial"), token.c.tokentype == TOKEN_TYPE)
-    )
-    if not with_challenge:
-        return query
-    return (
-        query.add_columns(
-            push_record.c.id.label("push_id"),
-            challenge.c.id.label("challenge_id"),
-            challenge.c.transaction_id,
-            challenge.c.otp_valid,
-            layout.column().label("refusal"),
-            challenge.c.expiration,
-        )
-        .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == bindparam("nonce")))
-        .outerjoin(push_record, _belongs_to_challenge())
-    )
-
-
-def _push_history_statement(layout: ChallengeLayout) -> Any:
-    token_id: Any = bindparam("token_id")
-    owner = (
-        select(tokenowner.c.user_id, tokenowner.c.resolver).where(tokenowner.c.token_id == token_id).limit(1)
-    ).subquery()
-    owners_tokens = (
-        select(token.c.serial)
-        .join(tokenowner, tokenowner.c.token_id == token.c.id)
-        .join(owner, (tokenowner.c.user_id == owner.c.user_id) & (tokenowner.c.resolver == owner.c.resolver))
-        .where(token.c.tokentype == TOKEN_TYPE)
-    )
-    this_token = select(token.c.serial).where(token.c.id == token_id)
-    # Open on this token, decided by the database; a push whose challenge row is gone (outer join) is not open.
-    open_here = and_(
-        push_record.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), layout, started=True)
-    )
-    return (
-        select(
-            push_record.c.created,
-            push_record.c.answer,
-            push_record.c.answered,
-            case((open_here, 1), else_=0).label("open_on_token"),
-        )
-        .outerjoin(challenge, _belongs_to_challenge())
-        .where(push_record.c.serial.in_(owners_tokens.union(this_token)), push_record.c.created >= bindparam("since"))
-    )
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """The statements the login and the phone's requests run every time, for one host's layout."""
-
-    phone_side_and_challenge: Any
-    open_pushes: Any
-    push_history: Any
-    transaction_status: Any
-    challenge_status: Any
-
-
-@lru_cache(maxsize=None)
-def _statements(layout: ChallengeLayout) -> _Statements:
-    """Built once per layout, so SQLAlchemy neither builds nor keys them again (which cost more than
-    running them); each call only binds its values."""
-    status = select(challenge.c.otp_valid, layout.column().label("refusal"), challenge.c.expiration)
-    return _Statements(
-        phone_side_and_challenge=_phone_side_statement(with_challenge=True, layout=layout),
-        open_pushes=select(push_record.c.push_data)
-        .join(challenge, _belongs_to_challenge())
-        .where(challenge.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), layout, started=True))
-        .order_by(challenge.c.id),
-        push_history=_push_history_statement(layout),
-        transaction_status=status.where(
-            challenge.c.serial == bindparam("serial"), challenge.c.transaction_id == bindparam("transaction_id")
-        ),
-        challenge_status=status.where(
-            challenge.c.id == bindparam("challenge_id"), challenge.c.challenge == bindparam("nonce")
-        ),
-    )
-
-
-_INSERT_PUSH = insert(push_record)
-_PHONE_SIDE = _phone_side_statement(with_challenge=False)
 
 __all__ = [
     "ChallengeLayout",

@@ -14,7 +14,7 @@ from flask import current_app
 
 from ... import catalogue
 from ...ports import Ports
-from ...storage.challenges import EDUMFA_LAYOUT
+from ...storage.challenge_statements import EDUMFA_LAYOUT
 from ...storage.keypool import KeyPool
 from .. import common, logging_bridge
 from ..common import defined_anywhere

@@ -11,7 +11,8 @@ from __future__ import annotations
 from edumfa.lib.decorators import check_token_locked
 from edumfa.lib.tokenclass import AUTHENTICATIONMODE, CLIENTMODE, TokenClass
 
-from ..common_token import PushTokenHooks, fork_token_host
+from ..common_token import PushTokenHooks
+from ..token_host import fork_token_host
 from .ports import LIBRARY, edumfa_ports
 
 EDUMFA = fork_token_host(

@@ -20,7 +20,7 @@ from privacyidea.lib.lifecycle import register_finalizer
 
 from ... import catalogue
 from ...ports import Ports
-from ...storage.challenges import PRIVACYIDEA_LAYOUT
+from ...storage.challenge_statements import PRIVACYIDEA_LAYOUT
 from .. import common, logging_bridge
 
 LIBRARY = common.fork_library(

@@ -19,7 +19,8 @@ from privacyidea.lib.tokens.pushtoken import PUSH_AUTH_EVENT, PUSH_AUTH_REASON, 
 
 from ...catalogue import Info
 from ...wire.requests import ChallengeAnswer
-from ..common_token import PushTokenHooks, fork_token_host
+from ..common_token import PushTokenHooks
+from ..token_host import fork_token_host
 from .ports import LIBRARY, privacyidea_ports
 
 
