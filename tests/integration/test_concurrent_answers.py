@@ -13,7 +13,7 @@ from edupush_token.catalogue import DECLINE_LIMIT
 from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport
 from support import action, audited_answers
 
-pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts(postgresql=True)]
 
 ROUNDS = 3
 RACES = {

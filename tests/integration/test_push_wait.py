@@ -13,7 +13,7 @@ from edupush_token.service import push_wait as push_wait_service
 from edupush_token.storage.challenges import ChallengeTables
 from support import PIN, action, actions
 
-pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts(postgresql=True)]
 
 
 @pytest.fixture
