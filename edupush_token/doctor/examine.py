@@ -90,6 +90,7 @@ def examine(
         ("worker class for push_wait", workers.check_workers(deployment, setup)),
         ("database", database.check_database(deployment, setup)),
         (f"{deployment.host.name} speed settings", settings.check_speed_settings(deployment)),
+        ("challenges in the database", settings.check_challenge_store(deployment)),
         ("web UI enrollment", webui.check_webui_templates(deployment)),
     ]
     return Report(config_file, tuple((title, tuple(findings)) for title, findings in checks), host)

@@ -1,4 +1,4 @@
-"""What eduMFA and privacyIDEA do alike, written once.
+"""What eduMFA and privacyIDEA do alike, written once: the ports over the host's library.
 
 eduMFA 2.x is a fork of privacyIDEA 3.x: the functions an adapter calls (policy
 matching, audit, config, secret encryption, request finalizers, SMS gateways,
@@ -9,17 +9,13 @@ differs.  This module imports no host.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from flask import current_app, has_request_context
 
 from .. import catalogue, runtime
-from ..catalogue import TOKEN_TYPE, Info, Policy, Scope
+from ..catalogue import TOKEN_TYPE, Info, Scope
 from ..crypto import ServerKeyPair
 from ..delivery import DeliveryState
 from ..delivery.firebase import FirebaseGateway
@@ -27,75 +23,11 @@ from ..delivery.outbox import Lease
 from ..lifecycle import SystemClock
 from ..ports import Ports, Runner
 from ..service import sending
-from ..storage.challenge_statements import ChallengeLayout, aware
+from ..storage.challenge_statements import aware
 from ..storage.challenges import ChallengeTables, SavedChallenge
 from ..storage.keypool import KeyPool
 from ..wire.push_data import PushData
-
-
-@dataclass(frozen=True)
-class HostLibrary:
-    """The host's own functions and classes that the shared adapter code calls."""
-
-    match: Any  # Match: Match.user(g, scope=, action=, user_object=)
-    policy_class: Any  # PolicyClass: its _search_value(actions, action)
-    get_audit: Callable[[Any], Any]
-    get_from_config: Callable[[str], Any]
-    encrypt: Callable[[str], Any]
-    decrypt: Callable[[str], Any]
-    register_finalizer: Callable[[Callable[[], object]], None]
-    get_smsgateway: Callable[..., Any]
-    firebase_provider: str  # the class path of the host's Firebase gateway
-    db: Any  # the host's Flask-SQLAlchemy object
-    challenge_model: Any  # Challenge(serial, transaction_id=, challenge=, session=, validitytime=)
-    get_one_token: Callable[..., Any]
-    write_tokeninfo: Callable[[Any, str, str], None]  # (token, key, value): the host's server-side writer
-    cleanup_challenges: Callable[[], None]  # removes expired challenges
-    layout: ChallengeLayout
-
-
-def fork_library(package: str, **differences: Any) -> HostLibrary:
-    """The library of host ``package`` ("edumfa", "privacyidea"), whose forks keep these at the same paths.
-
-    ``differences`` are the members whose name or shape the hosts do not share.
-    """
-
-    def named(module: str, name: str) -> Any:
-        return getattr(importlib.import_module(f"{package}.{module}"), name)
-
-    return HostLibrary(
-        match=named("lib.policy", "Match"),
-        policy_class=named("lib.policy", "PolicyClass"),
-        get_audit=named("lib.audit", "getAudit"),
-        get_from_config=named("lib.config", "get_from_config"),
-        encrypt=named("lib.crypto", "encryptPassword"),
-        decrypt=named("lib.crypto", "decryptPassword"),
-        get_smsgateway=named("lib.smsprovider.SMSProvider", "get_smsgateway"),
-        db=named("models", "db"),
-        challenge_model=named("models", "Challenge"),
-        get_one_token=named("lib.token", "get_one_token"),
-        **differences,
-    )
-
-
-@contextlib.contextmanager
-def app_context(
-    library: HostLibrary, create_app: Callable[[Any], Any], config_file: Any, host_name: str
-) -> Iterator[object]:
-    """The host's app for ``config_file``, with its context pushed; the database connections are closed afterwards.
-
-    Both hosts ignore a missing config file, or only warn, and would then use a
-    database inside their own installation, so a missing one is an error here.
-    """
-    if not Path(config_file).is_file():
-        raise FileNotFoundError(f"no {host_name} configuration at {config_file}")
-    app = create_app(config_file)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            library.db.session.remove()
-            library.db.engine.dispose()
+from .library import HostLibrary
 
 
 class Policies:
@@ -329,34 +261,3 @@ def host_ports(library: HostLibrary, g: Any = None) -> Ports:
     if has_request_context():
         sending.keep_swept(ports, ports.host.context_runner())
     return ports
-
-
-def policy_definitions(library: HostLibrary, translate: Callable[[str], Any]) -> dict[str, Any]:
-    """The host's ``get_class_info("policy")``: scope -> action -> definition, from the catalogue."""
-    return {
-        scope.value: {policy.name: _definition(library, translate, policy) for policy in catalogue.policies_in(scope)}
-        for scope in Scope
-    }
-
-
-def _definition(library: HostLibrary, translate: Callable[[str], Any], policy: Policy) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": policy.kind.value,
-        "desc": translate(policy.describe()),
-        "group": catalogue.POLICY_GROUP,
-    }
-    values = _choices(library, policy)
-    if values:
-        entry["value"] = values
-    if policy.required:
-        entry["required"] = True
-    return entry
-
-
-def _choices(library: HostLibrary, policy: Policy) -> list[Any]:
-    if policy is catalogue.FIREBASE_CONFIG:
-        gateways = library.get_smsgateway(gwtype=library.firebase_provider)
-        return [catalogue.POLL_ONLY] + [gateway.identifier for gateway in gateways]
-    if policy.kind is catalogue.Kind.INT:
-        return [int(value) for value in policy.allowed]
-    return list(policy.allowed)

@@ -27,6 +27,7 @@ from ..wire import requests as wire_requests
 from ..wire.context_values import from_http_header
 from ..wire.enrollment_url import enrollment_url, render_label
 from . import common, common_endpoint, replies
+from .library import policy_definitions
 from .token_host import TokenHost
 
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
@@ -84,7 +85,7 @@ class PushTokenHooks:
             "user": ["enroll"],
             # eduMFA's web UI form comes from the templates `edupush-token webui install` adds.
             "ui_enroll": ["admin", "user"],
-            "policy": common.policy_definitions(cls.token_host.library, cls.token_host.translate),
+            "policy": policy_definitions(cls.token_host.library, cls.token_host.translate),
         }
         if key:
             return info.get(key, {})

@@ -9,4 +9,4 @@ from .installed import adapter
 def upgrade_tables(config_file: str) -> migrate.Upgrade:
     """What ``edupush-token migrate`` does: our revisions on the host's own engine."""
     with adapter("app").app_context(config_file):
-        return migrate.upgrade(adapter("ports").LIBRARY.db.engine)
+        return migrate.upgrade(adapter("library").LIBRARY.db.engine)

@@ -15,8 +15,8 @@ from pathlib import Path
 from ..catalogue import TOKEN_TYPE, Info, RolloutState
 from ..doctor.deployment import HOST_FACTS, Deployment, Gateway
 from ..errors import UnreadableDeployment
-from .common import policy_definitions
 from .installed import adapter, host_name, installed_host
+from .library import policy_definitions
 
 
 def inspect(config_file) -> Deployment:
@@ -81,7 +81,7 @@ def _import_error(module: str):
 
 
 def _read_database(config_file):
-    library = adapter("ports").LIBRARY
+    library = adapter("library").LIBRARY
     with adapter("app").app_context(config_file):
         stored = tuple(library.policy_class().list_policies())
         gateways = {

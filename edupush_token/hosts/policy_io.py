@@ -62,7 +62,7 @@ def _store(entry: dict) -> None:
 
 
 def gateway_exists(name: str) -> bool:
-    return Host(adapter("ports").LIBRARY).gateway_exists(name)
+    return Host(adapter("library").LIBRARY).gateway_exists(name)
 
 
 class Outcome(str, enum.Enum):

@@ -17,7 +17,7 @@ def delivery_report(
 ) -> tuple[list[tuple], OutboxSummary]:
     """Recent delivery records and the outbox's summary (of all tokens), from the installed host's database."""
     with adapter("app").app_context(config_file):
-        store = Store(adapter("ports").LIBRARY)
+        store = Store(adapter("library").LIBRARY)
         store.ensure_tables()
         return _rows(store, serial, limit), store.outbox_summary()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..ports import Ports
-from . import common
+from .library import HostLibrary
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class TokenHost:
     """What a host's token class does its own way."""
 
     name: str  # the host's name, the issuer shown in the app unless a policy sets one
-    library: common.HostLibrary
+    library: HostLibrary
     ports: Callable[[Any], Ports]  # the ports for a request's ``g``
     parameter_error: type[Exception]  # HTTP 400
     policy_error: type[Exception]  # HTTP 403
@@ -32,7 +32,7 @@ class TokenHost:
     answered: Callable[[Any, Any, bool], None] = lambda g, answer, applied: None  # a phone's answer, for the host's log
 
 
-def fork_token_host(package: str, name: str, library: common.HostLibrary, **differences: Any) -> TokenHost:
+def fork_token_host(package: str, name: str, library: HostLibrary, **differences: Any) -> TokenHost:
     """The :class:`TokenHost` of host ``package``, whose forks keep these at the same paths.
 
     ``differences`` are the members whose name or shape the hosts do not share.

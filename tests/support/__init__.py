@@ -11,7 +11,7 @@ from edupush_token.devtools.local_instance import installed_host
 
 def host_library() -> Any:
     """The installed host's library as its adapter names it (get_one_token, db, challenge_model, ...)."""
-    return importlib.import_module(f"edupush_token.hosts.{installed_host()}.ports").LIBRARY
+    return importlib.import_module(f"edupush_token.hosts.{installed_host()}.library").LIBRARY
 
 
 def host_store() -> Any:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import List
 
+from ...catalogue import PRIVACYIDEA_REDIS_CHALLENGES
 from ..deployment import EDUMFA, Deployment, HostFacts
-from ..findings import Finding, warning
+from ..findings import Finding, error, warning
 
 # The hosts load their RSA audit key for every request and, unless told not to,
 # run cryptography's full RSA key validation on it each time.  The names follow the host's prefix.
@@ -59,5 +60,20 @@ def _engine_registry(deployment: Deployment) -> List[Finding]:
             "request in our benchmark).",
             f'Add {setting} = "shared" to {deployment.config_file}, so each worker process keeps '
             "a pool of audit connections.",
+        )
+    ]
+
+
+def check_challenge_store(deployment: Deployment) -> List[Finding]:
+    """privacyIDEA may keep challenges in Redis; the plugin needs them in the challenge table."""
+    settings = deployment.settings
+    if not (settings.get("PI_REDIS_URL") and settings.get(PRIVACYIDEA_REDIS_CHALLENGES)):
+        return []
+    return [
+        error(
+            "challenges-in-redis",
+            f"{PRIVACYIDEA_REDIS_CHALLENGES} keeps privacyIDEA's challenges in Redis, but edupushplus answers, "
+            "polls and push_wait read and write the challenge table: every edupushplus request is refused.",
+            f"Set {PRIVACYIDEA_REDIS_CHALLENGES} = False in {deployment.config_file} (other Redis caches may stay).",
         )
     ]

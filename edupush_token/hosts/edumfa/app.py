@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import ContextManager
 
 from ...catalogue import EDUMFA_CONFIG_FILE, EDUMFA_CONFIG_FILE_VARIABLE
-from .. import common
 
 
 def default_config_file() -> str:
@@ -29,9 +28,10 @@ def create_edumfa_app(config_file):
 
 def app_context(config_file) -> ContextManager[object]:
     """eduMFA's app for ``config_file``, its context pushed; a missing file is an error (eduMFA ignores it)."""
-    from .ports import LIBRARY
+    from ..library import app_context as library_app_context
+    from .library import LIBRARY
 
-    return common.app_context(LIBRARY, create_edumfa_app, config_file, "eduMFA")
+    return library_app_context(LIBRARY, create_edumfa_app, config_file, "eduMFA")
 
 
 @contextlib.contextmanager

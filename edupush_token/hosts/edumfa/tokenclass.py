@@ -13,7 +13,8 @@ from edumfa.lib.tokenclass import AUTHENTICATIONMODE, CLIENTMODE, TokenClass
 
 from ..common_token import PushTokenHooks
 from ..token_host import fork_token_host
-from .ports import LIBRARY, edumfa_ports
+from .library import LIBRARY
+from .ports import edumfa_ports
 
 EDUMFA = fork_token_host(
     "edumfa",

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, ContextManager
 
 from ...catalogue import PRIVACYIDEA_CONFIG_FILE, PRIVACYIDEA_CONFIG_FILE_VARIABLE
-from .. import common
 
 
 def default_config_file() -> str:
@@ -24,6 +23,7 @@ def create_privacyidea_app(config_file: Any) -> Any:
 
 def app_context(config_file: Any) -> ContextManager[object]:
     """privacyIDEA's app for ``config_file``, its context pushed; a missing file is an error (privacyIDEA warns only)."""
-    from .ports import LIBRARY
+    from ..library import app_context as library_app_context
+    from .library import LIBRARY
 
-    return common.app_context(LIBRARY, create_privacyidea_app, config_file, "privacyIDEA")
+    return library_app_context(LIBRARY, create_privacyidea_app, config_file, "privacyIDEA")

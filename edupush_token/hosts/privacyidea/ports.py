@@ -1,11 +1,7 @@
 """privacyIDEA's side of :mod:`edupush_token.ports`, over the code shared with eduMFA (:mod:`..common`).
 
-What differs from eduMFA: token info the class owns is written with
-``write_tokeninfo`` (3.14's ``add_tokeninfo`` refuses owned keys), refusals
-live in the challenge's ``session``, expired challenges are cleaned up for all
-tokens at once, and challenges kept in Redis instead of the challenge table
-(``PI_REDIS_CACHE_CHALLENGES``) are refused: this plugin's answers, polls and
-push_wait wake-ups read and write that table.
+Challenges kept in Redis instead of the challenge table (``PI_REDIS_CACHE_CHALLENGES``)
+are refused: this plugin's answers, polls and push_wait wake-ups read and write that table.
 """
 
 from __future__ import annotations
@@ -14,23 +10,13 @@ from typing import Any
 
 from flask import current_app
 from privacyidea.lib.cache.redis import redis_feature_configured
-from privacyidea.lib.challenge import cleanup_expired_challenges
 from privacyidea.lib.error import ConfigAdminError
-from privacyidea.lib.lifecycle import register_finalizer
 
 from ... import catalogue
 from ...ports import Ports
-from ...storage.challenge_statements import PRIVACYIDEA_LAYOUT
 from .. import common, logging_bridge
+from .library import LIBRARY
 
-LIBRARY = common.fork_library(
-    "privacyidea",
-    register_finalizer=register_finalizer,
-    firebase_provider=catalogue.PRIVACYIDEA_FIREBASE_PROVIDER,
-    write_tokeninfo=lambda token, key, value: token.write_tokeninfo(key, value),
-    cleanup_challenges=cleanup_expired_challenges,
-    layout=PRIVACYIDEA_LAYOUT,
-)
 REDIS_REFUSED = (
     f"edupushplus needs privacyIDEA's challenges in its database: set {catalogue.PRIVACYIDEA_REDIS_CHALLENGES} = "
     "False in pi.cfg (the push token's answers, polls and push_wait wake-ups read and write the challenge table)."

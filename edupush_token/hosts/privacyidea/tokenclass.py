@@ -21,7 +21,8 @@ from ...catalogue import Info
 from ...wire.requests import ChallengeAnswer
 from ..common_token import PushTokenHooks
 from ..token_host import fork_token_host
-from .ports import LIBRARY, privacyidea_ports
+from .library import LIBRARY
+from .ports import privacyidea_ports
 
 
 def _answered(g: Any, answer: ChallengeAnswer, applied: bool) -> None:
