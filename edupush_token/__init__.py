@@ -1,4 +1,4 @@
-"""edupush-token: a hardened, wire-compatible push token type for eduMFA.
+"""edupush-token: a hardened, wire-compatible push token type for eduMFA and privacyIDEA.
 
 The package is layered so that each layer can be read and tested on its own
 (the README's "Layout" has the whole tree):
@@ -10,8 +10,10 @@ The package is layered so that each layer can be read and tested on its own
   through ``ports``;
 - ``storage``, ``delivery``, ``runtime``: the database, Firebase and the
   per-process objects;
-- ``hosts.edumfa``: the eduMFA adapter, and the only place that imports eduMFA;
-- ``edumfa_plugin``: the module admins list, defining the token class.
+- ``hosts``: what both hosts share (``common*``, ``library``), and one adapter
+  per host: ``hosts.edumfa`` the only place that imports eduMFA,
+  ``hosts.privacyidea`` the only place that imports privacyIDEA;
+- ``edumfa_plugin``, ``privacyidea_plugin``: the modules admins list, defining the token class.
 """
 
 from .catalogue import TOKEN_TYPE

@@ -70,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
 def _static_folder(args) -> Path:
     if args.static_folder is not None:
         return args.static_folder
+    from ..hosts.installed import default_host
+
+    if default_host() != "edumfa":
+        raise WebUIError(
+            "privacyIDEA's web UI is compiled and takes no templates; enroll edupushplus tokens through its API "
+            "(POST /token/init with type=edupushplus) or at login (docs/privacyidea.md)"
+        )
     if args.config is not None and not Path(args.config).is_file():
         raise WebUIError(f"no eduMFA configuration at {args.config}")
     from ..hosts.edumfa.app import default_config_file
