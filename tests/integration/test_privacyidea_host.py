@@ -38,3 +38,12 @@ def test_challenges_kept_in_redis_are_refused_naming_the_setting(app, enrolled, 
     status, body = validate(**{"pass": "1234"})
     assert body["result"]["status"] is False, body
     assert catalogue.PRIVACYIDEA_REDIS_CHALLENGES in body["result"]["error"]["message"]
+
+
+def test_the_commands_read_pi_cfg_where_privacyidea_does(monkeypatch, tmp_path):
+    from edupush_token.hosts.installed import default_config_file
+
+    monkeypatch.delenv(catalogue.PRIVACYIDEA_CONFIG_FILE_VARIABLE, raising=False)
+    assert default_config_file() == catalogue.PRIVACYIDEA_CONFIG_FILE
+    monkeypatch.setenv(catalogue.PRIVACYIDEA_CONFIG_FILE_VARIABLE, str(tmp_path / "pi.cfg"))
+    assert default_config_file() == str(tmp_path / "pi.cfg")
