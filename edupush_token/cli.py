@@ -356,7 +356,7 @@ def _add_fake_fcm(commands) -> None:
         "--service-account",
         type=Path,
         default=DEFAULT_FAKE_FCM_SERVICE_ACCOUNT,
-        help="service-account JSON to write if missing, or one a stand-in wrote to reuse; a real key is refused and never modified (default: %(default)s)",
+        help="service-account JSON to write if missing, or one a stand-in on this address wrote to reuse; an existing file is never modified (default: %(default)s)",
     )
     fake_fcm.add_argument(
         "--project", default=None, help="Firebase project ID of a new service account (default: edupush-demo)"
