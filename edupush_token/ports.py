@@ -99,8 +99,8 @@ class Store(Protocol):
 
     def record_delivery(
         self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
-    ) -> None:
-        """Record an outcome; with ``holder``, only while no other process holds the push."""
+    ) -> bool:
+        """Record an outcome; with ``holder``, only while no other process holds the push; False if not recorded."""
 
     def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
         """Take over pushes that are due and held by nobody, or by a lease that ran out."""

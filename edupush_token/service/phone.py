@@ -16,6 +16,8 @@ from .. import crypto, lifecycle
 from ..catalogue import AllowPolling
 from ..errors import Forbidden, RequestRefused, TokenUnusable
 from ..lifecycle import AnswerOutcome
+from ..metrics.recorder import recorder
+from ..metrics.series import Answer
 from ..ports import Audit, Ports
 from ..storage.challenges import PhoneSideToken
 from ..waiting import answers
@@ -35,30 +37,40 @@ Reply = tuple[bool, dict[str, Any]]
 
 def receive_answer(ports: Ports, message: wire_requests.ChallengeAnswer) -> Reply:
     """Apply an authentic answer once: exactly one of racing answers takes effect."""
+    try:
+        reply, counted = _answer(ports, message)
+    except (RequestRefused, Forbidden):
+        recorder.answered(Answer.REFUSED)
+        raise
+    recorder.answered(counted)
+    return reply
+
+
+def _answer(ports: Ports, message: wire_requests.ChallengeAnswer) -> tuple[Reply, Answer]:
     found, challenge = ports.store.phone_side(message.serial, message.nonce)
     token = enrolled(found)
     verify(token.phone_key, answer_text(message.nonce, message.serial, message.decline), message.signature)
     refuse_if_unusable(ports.audit, token.serial, token.standing.refusal(), "an answer")
     if challenge is None:
-        return False, {"message": "This login request is unknown or has expired."}
+        return (False, {"message": "This login request is unknown or has expired."}), Answer.UNKNOWN
     outcome = lifecycle.judge_answer(challenge.status.state(ports.clock.now()), message.decline)
     if outcome is AnswerOutcome.APPLY:
         if ports.store.apply_answer(challenge, message.decline):
             answers.notify(challenge.transaction_id)
             _audit_answer(ports.audit, message)
-            return True, {}
+            return (True, {}), Answer.DECLINED if message.decline else Answer.ACCEPTED
         _token, lost_race = ports.store.phone_side(message.serial, message.nonce)
         state = lost_race.status.state(ports.clock.now()) if lost_race else lifecycle.ChallengeState.EXPIRED
         outcome = lifecycle.judge_answer(state, message.decline)
     if outcome is AnswerOutcome.REPEAT:
-        return True, {}
+        return (True, {}), Answer.REPEATED
     if outcome is AnswerOutcome.TOO_LATE:
         ports.audit.record_event("push expired", message.serial, "answered after the login request had expired", False)
-        return False, {"message": "This login request has expired."}
+        return (False, {"message": "This login request has expired."}), Answer.TOO_LATE
     ports.audit.record_event(
         "push answer refused", message.serial, "the login request was already answered differently", False
     )
-    return False, {"message": "This login request was already answered differently."}
+    return (False, {"message": "This login request was already answered differently."}), Answer.CONFLICTING
 
 
 def _audit_answer(audit: Audit, message: wire_requests.ChallengeAnswer) -> None:

@@ -18,6 +18,7 @@ from ..delivery import DeliveryState
 from ..delivery.outbox import Lease
 from ..errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ..limits import Limit, Refusal, check_push
+from ..metrics.recorder import recorder
 from ..ports import PolicyReader, Ports
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.templates import render_template
@@ -85,6 +86,7 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
     refusal = judged if isinstance(judged, Refusal) else judged.refusal
     if refusal is not None:
         log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit.value)
+        recorder.limit_refused(refusal.limit)
         ports.audit.record_event(
             "push refused",
             token.recipient.serial,

@@ -149,8 +149,8 @@ class ChallengeTables:
 
     def record_delivery(
         self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
-    ) -> None:
-        """What became of a push, and the push as signed for sending, in one write.
+    ) -> bool:
+        """What became of a push, and the push as signed for sending, in one write; False if nothing was written.
 
         A push to be retried is let go with its next due time, for whichever process sweeps first;
         any other outcome but QUEUED takes it out of the outbox.  With ``holder``, nothing is written
@@ -168,7 +168,7 @@ class ChallengeTables:
         elif report.state is not DeliveryState.QUEUED:
             outbox = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
         held = [] if holder is None else [or_(push_record.c.lease_owner.is_(None), push_record.c.lease_owner == holder)]
-        self._commit(
+        return self._commit(
             update(push_record)
             .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce, *held)
             .values(
@@ -223,6 +223,7 @@ class ChallengeTables:
                 attempts=row.delivery_attempts,
                 expires_at=None if row.expiration is None else aware(row.expiration),
                 lease=lease,
+                created=aware(row.created),
             )
             for row in rows
         ]
@@ -428,9 +429,11 @@ class ChallengeTables:
     def rollback(self) -> None:
         self.session.rollback()
 
-    def _commit(self, statement: Any) -> None:
-        self.session.execute(statement)
+    def _commit(self, statement: Any) -> bool:
+        """Run and commit; whether the statement changed a row."""
+        changed = bool(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
         self.session.commit()
+        return changed
 
 
 def _open_conditions(now: Any, started: bool) -> Sequence[Any]:

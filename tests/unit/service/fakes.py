@@ -180,10 +180,10 @@ class FakeStore:
             open_on_token=sum(1 for row in recent if row.serial == serial and row.status().state(now).value == "open"),
         )
 
-    def record_delivery(self, challenge_id, nonce, report, push, holder=None) -> None:
+    def record_delivery(self, challenge_id, nonce, report, push, holder=None) -> bool:
         row = self.rows.get(challenge_id) or self.used[challenge_id]
         if holder is not None and row.lease_owner not in (None, holder):
-            return
+            return False
         row.deliveries.append(report)
         row.push = push
         if report.state is DeliveryState.RETRYING:
@@ -191,6 +191,7 @@ class FakeStore:
             row.lease_owner = row.lease_until = None
         elif report.state is not DeliveryState.QUEUED:
             row.next_attempt_at = row.lease_owner = row.lease_until = None
+        return True
 
     def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
         now = self.clock.now()
@@ -215,6 +216,7 @@ class FakeStore:
                 row.deliveries[-1].attempts if row.deliveries else 0,
                 row.expiration if row.id in self.rows else None,
                 lease,
+                row.created,
             )
             for row in due
         ]
