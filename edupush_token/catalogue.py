@@ -15,6 +15,7 @@ TOKEN_TYPE = "edupushplus"
 TOKEN_PREFIX = "EDPP"
 POLICY_GROUP = TOKEN_TYPE
 ENDPOINT_PATH = f"/ttype/{TOKEN_TYPE}"
+METRICS_PARAMETER = "metrics"  # GET ENDPOINT_PATH?metrics, with an admin's token: the Prometheus text format
 POLL_ONLY = "poll only"  # the Firebase configuration of a token that is never pushed to
 
 SERVER_KEY_SIZES = (2048, 3072, 4096)

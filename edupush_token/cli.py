@@ -50,6 +50,7 @@ def main(argv=None) -> int:
         _add_policies,
         _add_webui,
         _add_deliveries,
+        _add_metrics,
         _add_migrate,
         _add_fake_fcm,
     ):
@@ -316,6 +317,27 @@ def _show_deliveries(args) -> int:
     from .commands import deliveries
 
     return deliveries.show(args.config, args.serial, args.limit)
+
+
+def _add_metrics(commands) -> None:
+    metrics = _command(
+        commands,
+        "metrics",
+        "the push metrics in Prometheus's text format (for node_exporter's textfile collector)",
+        "Prints, or writes to FILE (atomically, for node_exporter's textfile collector), the outbox's\n"
+        "series read from the database of the eduMFA configured in CONFIG and, with PROMETHEUS_MULTIPROC_DIR\n"
+        "set to the directory eduMFA's workers use, their counters, histograms and gauges.\n"
+        "eduMFA serves the same at GET /ttype/edupushplus?metrics to an admin.",
+    )
+    _add_config(metrics)
+    metrics.add_argument("--textfile", metavar="FILE", type=Path, help="write here (end it in .prom) instead of stdout")
+    metrics.set_defaults(run=_write_metrics)
+
+
+def _write_metrics(args) -> int:
+    from .commands import metrics
+
+    return metrics.run(args.config, args.textfile)
 
 
 def _add_migrate(commands) -> None:

@@ -22,6 +22,7 @@ from ...lifecycle import TokenStanding
 from ...ports import Ports
 from ...service import enrollment, phone, settings
 from ...wire import requests as wire_requests
+from . import metrics
 from .ports import Policies, Store, defined_anywhere, edumfa_ports
 
 
@@ -29,6 +30,8 @@ def handle(request: Any, g: Any) -> tuple:
     """eduMFA's /ttype dispatch calls this with the Flask request."""
     ports = edumfa_ports(g)
     Store().ensure_tables()
+    if request.method == "GET" and catalogue.METRICS_PARAMETER in request.all_data:
+        return metrics.scrape(request.headers.get("Authorization"))
     try:
         if request.method == "GET":
             message = wire_requests.parse_poll(request.all_data)
