@@ -191,7 +191,7 @@ class ChallengeTables:
         """
         now = datetime.utcnow()
         free = or_(push_record.c.lease_until.is_(None), push_record.c.lease_until <= now)
-        due = and_(push_record.c.next_attempt_at <= now, free)
+        due = and_(_overdue(now), free)
         candidates = (
             select(push_record.c.id)
             .where(due)
@@ -244,7 +244,7 @@ class ChallengeTables:
             select(push_record.c.delivery_state, func.count()).group_by(push_record.c.delivery_state)
         ).all()
         overdue, oldest = self.session.execute(
-            select(func.count(), func.min(push_record.c.next_attempt_at)).where(push_record.c.next_attempt_at <= now)
+            select(func.count(), func.min(push_record.c.next_attempt_at)).where(_overdue(now))
         ).one()
         self.session.rollback()
         return OutboxSummary(
@@ -443,6 +443,14 @@ def _open_conditions(now: Any, started: bool) -> Sequence[Any]:
         challenge.c.expiration > now,
     ]
     return [*conditions, challenge.c.timestamp <= now] if started else conditions
+
+
+def _overdue(now: datetime) -> Any:
+    """Due and still to be sent: a node of the version before the outbox writes outcomes but never clears the due time."""
+    return and_(push_record.c.next_attempt_at <= now, push_record.c.delivery_state.in_(_STILL_TO_SEND))
+
+
+_STILL_TO_SEND = (DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)
 
 
 def _status(row: Any) -> ChallengeStatus:

@@ -1,4 +1,7 @@
-"""gunicorn server hooks for the scale-out tests (``gunicorn --config`` this file).
+"""gunicorn server hooks for the tests with real workers (``gunicorn --config`` this file).
+
+Each worker starts the plugin's outbox sweeps as it boots, as
+docs/operations.md tells admins to (``edupush_token.hosts.edumfa.worker``).
 
 eduMFA 2.9.5 caches one resolver object per process and publishes it in the
 cache before it has loaded its users (``edumfa.lib.resolver.get_resolver_object``),
@@ -12,6 +15,9 @@ tests that are about the plugin.
 def post_worker_init(worker):
     from edumfa.lib.resolver import get_resolver_list, get_resolver_object
 
+    from edupush_token.hosts.edumfa.worker import post_worker_init as start_the_plugin
+
     with worker.wsgi.app_context():
         for name in get_resolver_list():
             get_resolver_object(name)
+    start_the_plugin(worker)

@@ -21,11 +21,14 @@ import pytest
 import requests
 
 from edupush_token import catalogue
-from edupush_token.catalogue import ENDPOINT_PATH, TOKEN_TYPE, Config
+from edupush_token.catalogue import ENDPOINT_PATH, METRICS_PARAMETER, TOKEN_TYPE, Config
 from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token.devtools.local_instance import DEMO_REALM, DEMO_USERS
 from edupush_token.devtools.phone import EmulatedPhone, HttpTransport
+from edupush_token.metrics import series
+from edupush_token.metrics.series import MULTIPROCESS_DIRECTORY
 from support import PERMISSIVE_LIMITS, PIN, actions, fast_enrollment
+from support.metrics import from_text, value
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +69,8 @@ def deployment(request, gunicorn, fcm, admin_over_http, tmp_path):
             instance.update_setting(key, value)
     account = tmp_path / "service-account.json"
     fcm.create_service_account(account)
-    server = gunicorn(instance.directory, workers=WORKERS)
+    metrics_directory = tmp_path / "prometheus"  # as the docs tell admins: one per server, empty at its start
+    server = gunicorn(instance.directory, workers=WORKERS, environment={MULTIPROCESS_DIRECTORY: str(metrics_directory)})
     with server as url:
         admin = admin_over_http(url, instance)
         admin.post(
@@ -172,15 +176,31 @@ def assert_each_sent_once(fcm, deployment: Deployment, healed_after: float) -> N
     assert summary == f"outbox: {LOGINS} sent; 0 overdue", summary
 
 
-def fail_then_heal(fcm, deployment: Deployment, disrupt, hang=None, tried=LOGINS) -> None:
+def scrape(deployment: Deployment) -> dict:
+    """The metrics as Prometheus would scrape them from eduMFA, summed over the workers."""
+    response = requests.get(
+        deployment.url + ENDPOINT_PATH,
+        params={METRICS_PARAMETER: ""},
+        headers={"Authorization": f"Bearer {deployment.admin.token}"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200, response.text
+    return from_text(response.text)
+
+
+def fail_then_heal(fcm, deployment: Deployment, disrupt, hang=None, tried=LOGINS, traffic=True, while_down=None):
+    """Firebase down, logins, ``disrupt``, Firebase healed: every push arrives once (``traffic``: phones poll)."""
     fcm.add_fault("send", error_code="UNAVAILABLE", retry_after=RETRY_AFTER, hang=hang, times=None)
     trigger_logins(deployment)
     while len(fcm.messages) < tried:  # pushes were tried (and wait for their retry, or hang)
         time.sleep(0.1)
+    if while_down is not None:
+        while_down()
     disrupt()
     fcm.clear_faults()
     healed = time.monotonic()
-    a_phone_polls(deployment)
+    if traffic:
+        a_phone_polls(deployment)
     wait_for_deliveries(fcm, LOGINS, within=VALIDITY)
     healed_after = time.monotonic() - healed
     time.sleep(RETRY_AFTER + 1)  # a duplicate would arrive by now
@@ -196,7 +216,41 @@ def kill_every_worker(deployment: Deployment) -> None:
 
 @pytest.mark.parametrize("deployment", ["postgresql", "sqlite"], indirect=True)
 def test_pushes_of_killed_workers_are_sent_by_their_successors(deployment, fcm):
-    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment))
+    """The metrics tell the story: every push retrying while Firebase is down, each sent once after."""
+
+    def all_retrying():
+        deadline = time.monotonic() + VALIDITY / 2
+        while value(scrape(deployment), series.OUTBOX_STATES.name, state="retrying") < LOGINS:
+            assert time.monotonic() < deadline, "not every push was tried"
+            time.sleep(0.5)
+        down = scrape(deployment)
+        assert value(down, series.PUSHES.name) == 0
+        assert value(down, series.ATTEMPTS.name, gateway=GATEWAY, result="transient") >= LOGINS
+        assert value(down, series.PI_DELIVERIES.name, gateway=GATEWAY, result="failed") >= LOGINS
+        assert value(down, series.PI_DELIVERIES.name, result="ok") == 0
+
+    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment), while_down=all_retrying)
+    healed = scrape(deployment)
+    latency = series.DELIVERY_LATENCY.name
+    print(
+        f"metrics: {value(healed, series.PUSHES.name, outcome='sent'):.0f} sent, "
+        f"{value(healed, series.ATTEMPTS.name, result='transient'):.0f} transient attempts, "
+        f"mean latency {value(healed, f'{latency}_sum') / max(1, value(healed, f'{latency}_count')):.1f} s"
+    )
+    assert value(healed, series.PUSHES.name, gateway=GATEWAY, outcome="sent") == LOGINS  # killed workers' too
+    assert value(healed, series.PUSHES.name) == LOGINS
+    assert value(healed, series.ATTEMPTS.name, gateway=GATEWAY, result="sent") == LOGINS
+    assert value(healed, series.PI_DELIVERIES.name, gateway=GATEWAY, result="ok") == LOGINS
+    assert value(healed, series.ATTEMPTS.name, result="transient") <= failed_attempts(fcm)
+    assert value(healed, f"{latency}_count", gateway=GATEWAY) == LOGINS
+    assert value(healed, f"{latency}_bucket", gateway=GATEWAY, le="1.0") == 0  # each waited out the outage
+    assert value(healed, series.OUTBOX_OVERDUE.name) == 0
+    assert value(healed, series.OUTBOX_STATES.name, state="sent") == LOGINS
+
+
+def test_restarted_workers_send_the_pushes_without_waiting_for_a_request(deployment, fcm):
+    """No phone polls and no login comes after the kill: the new workers sweep from their boot."""
+    fail_then_heal(fcm, deployment, lambda: kill_every_worker(deployment), traffic=False)
 
 
 def test_pushes_held_by_killed_workers_are_taken_over_when_their_leases_end(deployment, fcm):
