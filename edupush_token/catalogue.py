@@ -356,6 +356,9 @@ DEFAULT_FCM_TIMEOUT = 5.0
 # The outbox: a push still to be sent is held by one process at a time, for at most LEASE_SECONDS (far more
 # than one attempt takes, DEFAULT_FCM_TIMEOUT); after that any process takes it over.
 LEASE_SECONDS = 30.0
+# An attempt may fetch an OAuth token and then send: two HTTP requests, each ending within the FCM timeout. An
+# attempt starts only if both can end before its lease does, so the lease needs no renewal.
+ATTEMPT_REQUESTS = 2
 LEASE_OWNER_LENGTH = 64
 OUTBOX_BATCH = 20  # pushes one process takes over per sweep
 

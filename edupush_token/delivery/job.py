@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..catalogue import ATTEMPT_REQUESTS
 from ..metrics.recorder import recorder
 from ..metrics.series import Attempt, PiResult
 from ..wire.push_data import PushData
@@ -53,10 +54,11 @@ def attempt(
 ) -> DeliveryReport:
     """Make one attempt and record its outcome; returns what was recorded.
 
-    An attempt that could outlast this process's lease is not made (nor
-    recorded): the push stays due, and whoever takes it over sends it.
+    An attempt that could outlast this process's lease (its token request and
+    its send, each up to the gateway's timeout) is not made (nor recorded):
+    the push stays due, and whoever takes it over sends it.
     """
-    if time.time() + job.gateway.http_timeout >= job.lease_ends:
+    if time.time() + ATTEMPT_REQUESTS * job.gateway.http_timeout >= job.lease_ends:
         return DeliveryReport(DeliveryState.QUEUED, LEASE_ENDED, attempts=job.attempts)
     settled = job.settled(job.attempts) if job.attempts or job.resumed else None
     if settled is not None:

@@ -83,6 +83,7 @@ def examine(
         ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
         ("Firebase accepts a test send", firebase.check_delivery(deployment, probe or _firebase_probe())),
         ("pushes go to Firebase", firebase.check_fcm_url(deployment)),
+        ("an attempt at sending ends before the push's lease", firebase.check_fcm_timeout(deployment)),
         (
             "clock",
             clock.check_clock([web.get(url) for url in clock_references or default_clock_references(deployment, web)]),

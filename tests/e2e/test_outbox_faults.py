@@ -38,6 +38,7 @@ LOGINS = 20
 TOKENS = 4  # catalogue.MAX_OPEN.high open requests per token at most
 VALIDITY = 60  # seconds; every push must arrive within it
 RETRY_AFTER = 2
+HANG = 3  # seconds Firebase takes to accept a push, long enough to kill its worker meanwhile
 TIMEOUT = 30
 
 
@@ -111,9 +112,14 @@ def trigger_logins(deployment: Deployment) -> list[str]:
     return transactions
 
 
-def nonce_of(record: dict) -> str:
+def data_of(record: dict) -> dict:
+    """The data block of a push the stand-in recorded."""
     message = record.get("message") or {}
-    return (message.get("message", message).get("data") or {}).get("nonce", "")
+    return message.get("message", message).get("data") or {}
+
+
+def nonce_of(record: dict) -> str:
+    return data_of(record).get("nonce", "")
 
 
 def delivered_nonces(fcm) -> Counter:
@@ -269,3 +275,35 @@ def test_a_graceful_reload_hands_the_pushes_over(deployment, fcm):
 
 def test_a_firebase_outage_longer_than_a_retry_budget_loses_no_push(deployment, fcm):
     fail_then_heal(fcm, deployment, lambda: time.sleep(25))
+
+
+def test_a_worker_killed_after_firebase_accepted_makes_the_push_arrive_twice_and_counted_once(deployment, fcm):
+    """The edge of "exactly once": Firebase took the push, its worker died before writing so.
+
+    The stand-in accepts the push after a pause (as FCM does with a request
+    whose sender has gone); the push stays due, and a successor sends it again
+    when the lease ends.  The phone shows it once; the metrics count one push.
+    """
+    fcm.add_fault("send", hang=HANG)  # then answers 200, whoever still listens
+    requests.post(
+        f"{deployment.url}/validate/triggerchallenge",
+        json={"serial": deployment.serials[0]},
+        headers={"Authorization": deployment.admin.token},
+        timeout=TIMEOUT,
+    ).raise_for_status()
+    while not fcm.messages:
+        time.sleep(0.05)
+    kill_every_worker(deployment)
+    deadline = time.monotonic() + catalogue.LEASE_SECONDS + VALIDITY / 2
+    while sum(delivered_nonces(fcm).values()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [(nonce, arrivals)] = delivered_nonces(fcm).items()
+    assert arrivals == 2  # at least once: the successor could not know Firebase had it
+    phone = deployment.phones[0]
+    shown = [phone.receive_push(data_of(record)) for record in fcm.delivered()]
+    assert shown[0] is not None and shown[1] is None, phone.last_drop_reason  # the app ignores a nonce it has seen
+    metrics = scrape(deployment)
+    assert value(metrics, series.PUSHES.name, outcome="sent") == 1
+    assert value(metrics, series.PI_DELIVERIES.name, result="ok") == 1  # the dead worker never counted its attempt
+    summary = shown_deliveries(deployment).strip().splitlines()[-1]
+    assert summary == "outbox: 1 sent; 0 overdue", summary
