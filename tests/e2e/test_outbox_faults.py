@@ -8,14 +8,18 @@ arrives twice.  Bounded in time by the challenges' validity.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from itertools import cycle
+from pathlib import Path
 
 import pytest
 import requests
@@ -38,6 +42,7 @@ LOGINS = 20
 TOKENS = 4  # catalogue.MAX_OPEN.high open requests per token at most
 VALIDITY = 60  # seconds; every push must arrive within it
 RETRY_AFTER = 2
+TIMELINE_VARIABLE = "EDUPUSH_METRICS_TIMELINE"  # where a fault run writes its metrics over time, if set
 HANG = 3  # seconds Firebase takes to accept a push, long enough to kill its worker meanwhile
 TIMEOUT = 30
 
@@ -273,8 +278,43 @@ def test_a_graceful_reload_hands_the_pushes_over(deployment, fcm):
     fail_then_heal(fcm, deployment, reload)
 
 
+@contextlib.contextmanager
+def timeline(deployment: Deployment, fcm):
+    """With ``EDUPUSH_METRICS_TIMELINE`` set: a scrape every half second, written there (bench/metrics_chart.py)."""
+    path = os.environ.get(TIMELINE_VARIABLE)
+    if not path:
+        yield
+        return
+    samples, done = [], threading.Event()
+
+    def sample():
+        while not done.wait(0.5):
+            metrics = scrape(deployment)
+            samples.append(
+                {
+                    "t": time.monotonic(),
+                    "down": bool(fcm.pending_faults()["send"]),
+                    "sent": value(metrics, series.PUSHES.name, outcome="sent"),
+                    "refused": value(metrics, series.PI_DELIVERIES.name, result="failed"),
+                    "retrying": value(metrics, series.OUTBOX_STATES.name, state="retrying"),
+                    "overdue": value(metrics, series.OUTBOX_OVERDUE.name),
+                }
+            )
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield
+        time.sleep(2)
+    finally:
+        done.set()
+        sampler.join()
+        Path(path).write_text(json.dumps(samples))
+
+
 def test_a_firebase_outage_longer_than_a_retry_budget_loses_no_push(deployment, fcm):
-    fail_then_heal(fcm, deployment, lambda: time.sleep(25))
+    with timeline(deployment, fcm):
+        fail_then_heal(fcm, deployment, lambda: time.sleep(25))
 
 
 def test_a_worker_killed_after_firebase_accepted_makes_the_push_arrive_twice_and_counted_once(deployment, fcm):

@@ -237,9 +237,10 @@ def edumfa_ports(g: Any = None) -> Ports:
     the pushes a dead one left due.
     """
     logging_bridge.connect(current_app)
+    store = Store()
     ports = Ports(
         host=Host(),
-        store=Store(),
+        store=store,
         audit=Audit(g),
         secrets=Secrets(),
         clock=SystemClock(),
@@ -247,5 +248,6 @@ def edumfa_ports(g: Any = None) -> Ports:
         keys=Keys(),
     )
     if has_request_context():
+        store.ensure_tables()  # before the first sweep: a new database gets our tables from this request
         sending.keep_swept(ports, ports.host.context_runner())
     return ports
