@@ -21,7 +21,7 @@ LINES = (
     ("sent", f"pushes sent ({series.PUSHES.name})", "#2ca02c"),
     ("refused", f"attempts Firebase refused ({series.PI_DELIVERIES.name}, failed)", "#d62728"),
     ("retrying", f"pushes retrying ({series.OUTBOX_STATES.name})", "#ff7f0e"),
-    ("overdue", f"overdue, not taken yet ({series.OUTBOX_OVERDUE.name})", "#9467bd"),
+    ("overdue", f"due and not sent yet ({series.OUTBOX_OVERDUE.name})", "#9467bd"),
 )
 
 

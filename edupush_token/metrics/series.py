@@ -116,7 +116,7 @@ PI_DURATION = Series(
 OUTBOX_OVERDUE = Series(
     "edupushplus_outbox_overdue_pushes",
     Kind.GAUGE,
-    "Pushes due to be sent (first attempts and retries) that no process has taken yet.",
+    "Pushes due to be sent (first attempts and retries) and not sent yet: being tried, or waiting for a process.",
     source=Source.DATABASE,
 )
 OUTBOX_OLDEST = Series(
