@@ -363,6 +363,7 @@ LEASE_OWNER_LENGTH = 64
 OUTBOX_BATCH = 20  # pushes one process takes over per sweep
 
 EDUMFA_PLUGIN_MODULE = "edupush_token.edumfa_plugin"
+EDUMFA_WORKER_MODULE = "edupush_token.hosts.edumfa.worker"  # its post_worker_init starts a worker's sweeps at boot
 EDUMFA_CONFIG_FILE = "/etc/edumfa/edumfa.cfg"
 # Flask-SQLAlchemy's engine options in the host's config, and the one that lets pooled connections survive a
 # database restart (each is tested before use instead of failing the request that draws it).

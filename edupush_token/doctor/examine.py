@@ -89,6 +89,7 @@ def examine(
             clock.check_clock([web.get(url) for url in clock_references or default_clock_references(deployment, web)]),
         ),
         ("worker class for push_wait", workers.check_workers(deployment, setup)),
+        ("outbox sweeps from a worker's boot", workers.check_boot_hook(setup)),
         ("database", database.check_database(deployment, setup)),
         ("eduMFA speed settings", settings.check_speed_settings(deployment)),
         ("web UI enrollment", webui.check_webui_templates(deployment)),
