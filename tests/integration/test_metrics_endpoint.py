@@ -1,5 +1,8 @@
 """The metrics as an admin's scrape of eduMFA sees them, after real enrollments, logins, answers and refusals."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -8,6 +11,7 @@ from edupush_token import catalogue, runtime
 from edupush_token.catalogue import ENDPOINT_PATH, MAX_OPEN, METRICS_PARAMETER, MIN_INTERVAL, Config
 from edupush_token.limits import Limit
 from edupush_token.metrics import series
+from edupush_token.metrics.series import MULTIPROCESS_DIRECTORY
 from support import action, actions
 from support.metrics import from_text, value
 
@@ -103,3 +107,33 @@ def test_a_scrape_tells_what_happened(app, client, admin, firebase, start_enroll
     assert grew(series.LIMIT_REFUSALS.name, limit=Limit.OPEN_REQUESTS.value) == 1
     assert value(after, series.OUTBOX_OVERDUE.name) == 0  # read from this test's database
     assert value(after, series.OUTBOX_STATES.name, state="sent") == 3
+
+
+def run_cli(*args, **environment):
+    return subprocess.run(
+        [sys.executable, "-m", "edupush_token.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **environment},
+    )
+
+
+def test_the_command_writes_the_outbox_and_what_other_processes_counted(instance, enrolled, trigger, tmp_path):
+    trigger()  # a poll-only push, in the database
+    directory = str(tmp_path / "prometheus")
+    counting = "from edupush_token.metrics.recorder import recorder; from edupush_token.metrics.series import Answer; "
+    counting += "recorder.answered(Answer.DECLINED)"
+    worker = subprocess.run([sys.executable, "-c", counting], env={**os.environ, MULTIPROCESS_DIRECTORY: directory})
+    assert worker.returncode == 0
+    textfile = tmp_path / "edupushplus.prom"
+    config = str(instance.config_file)
+    result = run_cli("metrics", "--config", config, "--textfile", str(textfile), **{MULTIPROCESS_DIRECTORY: directory})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    written = from_text(textfile.read_text())
+    assert value(written, series.ANSWERS.name, outcome="declined") == 1  # counted by a process that has ended
+    assert value(written, series.OUTBOX_STATES.name, state="poll-only") == 1
+    alone = run_cli("metrics", "--config", config)
+    assert "only the outbox" in alone.stderr
+    assert value(from_text(alone.stdout), series.OUTBOX_OVERDUE.name) == 0
+    assert series.ANSWERS.name not in alone.stdout
