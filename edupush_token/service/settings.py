@@ -14,11 +14,12 @@ from datetime import timedelta
 from typing import Callable, Optional
 
 from .. import catalogue
-from ..catalogue import AllowPolling, Kind, Policy, Scope
+from ..catalogue import AllowPolling, AppProfile, Kind, Policy, PresenceOptions, Scope
 from ..errors import PolicyValueError, WireError
 from ..limits import PushLimits
 from ..ports import PolicyReader
 from ..wire.dart_url import canonical_url
+from ..wire.pi_app import presence
 from ..wire.templates import check_template
 
 
@@ -29,6 +30,8 @@ class EnrollmentSettings:
     sslverify: bool
     firebase_configuration: str
     server_key_size: int
+    app_profile: AppProfile = AppProfile.EDUMFA
+    pia_scheme: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,25 @@ def enrollment_settings(policies: PolicyReader, gateway_exists: Callable[[str], 
         sslverify=_ssl_verify(policies, catalogue.ENROLL_SSL_VERIFY),
         firebase_configuration=firebase,
         server_key_size=_key_size(policies),
+        app_profile=AppProfile(_choice(policies, catalogue.APP_PROFILE)),
+        pia_scheme=enabled(policies, catalogue.USE_PIA_SCHEME),
     )
+
+
+def presence_pool(policies: PolicyReader) -> Optional[tuple[tuple[str, ...], int]]:
+    """Number matching's options to draw from and how many to offer, or None where it is off."""
+    if not enabled(policies, catalogue.REQUIRE_PRESENCE):
+        return None
+    kind = PresenceOptions(_choice(policies, catalogue.PRESENCE_OPTIONS))
+    try:
+        pool = presence.available(kind, _text(policies, catalogue.PRESENCE_CUSTOM_OPTIONS) or "")
+    except WireError as error:
+        raise PolicyValueError(f"{catalogue.PRESENCE_CUSTOM_OPTIONS.name}: {error}") from None
+    return pool, number(policies, catalogue.PRESENCE_NUM_OPTIONS)
+
+
+def code_to_phone_message(policies: PolicyReader) -> str:
+    return _text(policies, catalogue.CODE_TO_PHONE_MESSAGE) or str(catalogue.CODE_TO_PHONE_MESSAGE.default)
 
 
 def auth_settings(policies: PolicyReader) -> AuthSettings:
@@ -181,6 +202,11 @@ def check_value(policy: Policy, raw: object) -> None:
         raise PolicyValueError(f"{policy.name} must be one of {', '.join(policy.allowed)}, not {text!r}.")
     if policy is catalogue.REGISTRATION_URL:
         valid_registration_url(text)
+    elif policy is catalogue.PRESENCE_CUSTOM_OPTIONS:
+        try:
+            presence.available(PresenceOptions.CUSTOM, text)
+        except WireError as error:
+            raise PolicyValueError(f"{policy.name}: {error}") from None
     elif policy in (catalogue.MOBILE_TEXT, catalogue.MOBILE_TITLE):
         try:
             check_template(text)
@@ -190,6 +216,14 @@ def check_value(policy: Policy, raw: object) -> None:
 
 def _text(policies: PolicyReader, policy: Policy) -> Optional[str]:
     return policies.value(policy.scope, policy.name)
+
+
+def _choice(policies: PolicyReader, policy: Policy) -> str:
+    """One of the policy's allowed values, its default where none is set."""
+    raw = _text(policies, policy) or str(policy.default)
+    if raw not in policy.allowed:
+        raise PolicyValueError(f"{policy.name} must be one of {', '.join(policy.allowed)}, not {raw!r}.")
+    return raw
 
 
 def _ssl_verify(policies: PolicyReader, policy: Policy) -> bool:
