@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from .. import crypto, lifecycle
 from ..catalogue import AllowPolling, AppProfile
@@ -32,8 +32,13 @@ POLLING_DENIED = "Polling is not allowed for this token."
 STALE_UPDATE = "This Firebase token update is not newer than the last one applied."
 
 
-def receive_answer(ports: Ports, message: wire_requests.ChallengeAnswer, policies: Callable[[], PolicyReader]) -> Reply:
-    """Apply an authentic answer once, in the dialect of the token's app; ``policies``: its owner's, read lazily."""
+def receive_answer(
+    ports: Ports, message: wire_requests.ChallengeAnswer, policies: Optional[Callable[[], PolicyReader]] = None
+) -> Reply:
+    """Apply an authentic answer once, in the dialect of the token's app.
+
+    ``policies``: the token owner's, read only where an answer needs them (code to phone's message).
+    """
     nonce = message.nonce if message.nonce is not None else _nonce_signed_for(ports, message)
     found, challenge = ports.store.phone_side(message.serial, nonce)
     token = enrolled(found)

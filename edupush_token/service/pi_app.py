@@ -71,7 +71,7 @@ def receive_answer(
     token: PhoneSideToken,
     challenge: Optional[StoredChallenge],
     message: wire_requests.ChallengeAnswer,
-    policies: Callable[[], PolicyReader],
+    policies: Optional[Callable[[], PolicyReader]],
 ) -> Reply:
     """Judge an answer of the privacyIDEA app (PROTOCOL-PIAPP.md section 4) and apply it once."""
     nonce = challenge.nonce if challenge is not None else message.nonce or ""
@@ -109,13 +109,17 @@ def receive_answer(
     )
 
 
-def _confirmed(ports: Ports, challenge: StoredChallenge, code: str, policies: Callable[[], PolicyReader]) -> Reply:
+Policies = Optional[Callable[[], PolicyReader]]
+
+
+def _confirmed(ports: Ports, challenge: StoredChallenge, code: str, policies: Policies) -> Reply:
     ports.audit.note_in_request("push confirmed", _status(challenge, Verdict.CONFIRM))
     return True, _code_details(code, policies)
 
 
-def _code_details(code: str, policies: Callable[[], PolicyReader]) -> dict[str, str]:
-    return {"display_code": code, "message": settings.code_to_phone_message(policies())}
+def _code_details(code: str, policies: Policies) -> dict[str, str]:
+    message = settings.code_to_phone_message(policies()) if policies is not None else None
+    return {"display_code": code, "message": message or str(catalogue.CODE_TO_PHONE_MESSAGE.default)}
 
 
 def _audited(
