@@ -6,7 +6,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Deque, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -205,15 +205,8 @@ class EmulatedPhone:
         if pending.private_key is None:
             pending.private_key = self._generate_key()
         fbtoken = firebase_token if firebase_token is not None else self.firebase_token
-        response = self.transport.post_form(
-            pending.url,
-            [
-                ("enrollment_credential", pending.enrollment_credential),
-                ("serial", pending.serial),
-                ("fbtoken", fbtoken),
-                ("pubkey", pubkey if pubkey is not None else pubkey_b64(pending.private_key)),
-            ],
-        )
+        key_text = pubkey if pubkey is not None else pubkey_b64(pending.private_key)
+        response = self.transport.post_form(pending.url, self._enrollment_fields(pending, fbtoken, key_text))
         if response.status != 200:
             raise PhoneError(_error_message(response), response.status)
         detail = (response.json or {}).get("detail")
@@ -234,6 +227,15 @@ class EmulatedPhone:
         )
         self.tokens[token.serial] = token
         return token
+
+    def _enrollment_fields(self, pending: PendingEnrollment, fbtoken: str, pubkey: str) -> List[Tuple[str, str]]:
+        """Step 2's form, in the app's order."""
+        return [
+            ("enrollment_credential", pending.enrollment_credential),
+            ("serial", pending.serial),
+            ("fbtoken", fbtoken),
+            ("pubkey", pubkey),
+        ]
 
     def _generate_key(self) -> Any:
         if self.key_type == "ec":
@@ -284,8 +286,7 @@ class EmulatedPhone:
         """Poll for open challenges; one malformed item drops the whole answer."""
         timestamp = dart_iso_timestamp(self.clock())
         signature = sign(token.private_key, f"{token.serial}|{timestamp}")
-        url = dart_canonical_url(f"{token.url}?serial={token.serial}&timestamp={timestamp}&signature={signature}")
-        response = self.transport.get_raw(url)
+        response = self.transport.get_raw(self._poll_url(token, timestamp, signature))
         if response.status != 200:
             raise PhoneError(_error_message(response), response.status)
         self.last_drop_reason = None
@@ -309,6 +310,10 @@ class EmulatedPhone:
                 requests.append(request)
         self.last_drop_reason = drop_reason
         return requests
+
+    def _poll_url(self, token: PhoneToken, timestamp: str, signature: str) -> str:
+        """Not URL-encoded, as the app sends it."""
+        return dart_canonical_url(f"{token.url}?serial={token.serial}&timestamp={timestamp}&signature={signature}")
 
     def _drop_all(self, reason: str) -> List[PushRequest]:
         self.last_drop_reason = reason
