@@ -78,6 +78,7 @@ def examine(
         ("policy actions known", policies.check_unknown_actions(deployment)),
         ("policy values valid", policies.check_policy_values(deployment)),
         ("TLS verification by phones", policies.check_tls_verification(deployment)),
+        ("number matching and push_wait", policies.check_push_wait_combinations(deployment)),
         ("texts on the phone", texts.check_phone_texts(deployment)),
         ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),
         ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
