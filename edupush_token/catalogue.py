@@ -164,6 +164,7 @@ APP_PROFILE = Policy(
     default=AppProfile.EDUMFA.value,
     allowed=tuple(profile.value for profile in AppProfile),
 )
+APP_PROFILE_PARAMETER = "app_profile"  # /token/init's choice of app (the web UI form's), where no policy decides
 USE_PIA_SCHEME = Policy(
     _action("use_pia_scheme"),
     Scope.ENROLL,

@@ -42,7 +42,10 @@ class AuthSettings:
     challenge_text: str
 
 
-def enrollment_settings(policies: PolicyReader, gateway_exists: Callable[[str], bool]) -> EnrollmentSettings:
+def enrollment_settings(
+    policies: PolicyReader, gateway_exists: Callable[[str], bool], requested_profile: Optional[str] = None
+) -> EnrollmentSettings:
+    """The enrollment's settings; the app profile is the policy's, or the enrolling user's pick where none sets it."""
     registration_url = _text(policies, catalogue.REGISTRATION_URL)
     if not registration_url:
         raise PolicyValueError(
@@ -57,7 +60,7 @@ def enrollment_settings(policies: PolicyReader, gateway_exists: Callable[[str], 
         sslverify=_ssl_verify(policies, catalogue.ENROLL_SSL_VERIFY),
         firebase_configuration=firebase,
         server_key_size=_key_size(policies),
-        app_profile=AppProfile(_choice(policies, catalogue.APP_PROFILE)),
+        app_profile=_app_profile(policies, requested_profile),
         pia_scheme=enabled(policies, catalogue.USE_PIA_SCHEME),
     )
 
@@ -216,6 +219,18 @@ def check_value(policy: Policy, raw: object) -> None:
 
 def _text(policies: PolicyReader, policy: Policy) -> Optional[str]:
     return policies.value(policy.scope, policy.name)
+
+
+def _app_profile(policies: PolicyReader, requested: Optional[str]) -> AppProfile:
+    if _text(policies, catalogue.APP_PROFILE) is not None or not requested:
+        return AppProfile(_choice(policies, catalogue.APP_PROFILE))
+    try:
+        return AppProfile(requested)
+    except ValueError:
+        choices = ", ".join(catalogue.APP_PROFILE.allowed)
+        raise PolicyValueError(
+            f"{catalogue.APP_PROFILE_PARAMETER} must be one of {choices}, not {requested!r}."
+        ) from None
 
 
 def _choice(policies: PolicyReader, policy: Policy) -> str:

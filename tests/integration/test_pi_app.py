@@ -194,3 +194,13 @@ def test_push_wait_sends_no_number_matching(pi_enrolled, pi_phone, auth_policy, 
     status, body = validate(**{"pass": PIN})
     assert body["result"]["authentication"] == "REJECT"  # nobody answered within the second
     assert "presence_answer" not in json.dumps(body)
+
+
+def test_the_enrolling_user_picks_the_app_unless_a_policy_decides(admin, push_policies):
+    body = {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo"}
+    picked = {**body, catalogue.APP_PROFILE_PARAMETER: AppProfile.PRIVACYIDEA.value}
+    assert admin.post("/token/init", body)["detail"]["pushurl"]["value"].startswith("edumfa-push://")
+    assert admin.post("/token/init", picked)["detail"]["pushurl"]["value"].startswith("otpauth://pipush/")
+    decided = {catalogue.APP_PROFILE: AppProfile.EDUMFA.value}
+    admin.set_policy("edupushplus-enrollment", "enrollment", fast_enrollment(REGISTRATION_URL, decided))
+    assert admin.post("/token/init", picked)["detail"]["pushurl"]["value"].startswith("edumfa-push://")

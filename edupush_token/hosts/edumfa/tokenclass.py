@@ -91,7 +91,7 @@ class EdupushPlusTokenBase(TokenClass):
     @classmethod
     def get_default_settings(cls, g: Any, params: dict) -> dict:
         """Policy values for /token/init; they override anything the caller sent."""
-        return _enrollment_params(g, getattr(flask_request, "User", None))
+        return _enrollment_params(g, getattr(flask_request, "User", None), params.get(catalogue.APP_PROFILE_PARAMETER))
 
     def update(self, param: dict, reset_failcount: bool = True) -> None:
         if any(name in param for name in ("pubkey", "fbtoken", "enrollment_credential")):
@@ -382,9 +382,9 @@ def _login_context(g: Any, owner: Any) -> LoginContext:
     )
 
 
-def _enrollment_params(g: Any, user: Any) -> dict:
+def _enrollment_params(g: Any, user: Any, requested_profile: Optional[str] = None) -> dict:
     try:
-        chosen = settings.enrollment_settings(Policies(g, user), gateway_exists)
+        chosen = settings.enrollment_settings(Policies(g, user), gateway_exists, requested_profile)
     except PolicyValueError as error:
         raise PolicyError(str(error)) from None
     return {
