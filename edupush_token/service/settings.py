@@ -65,16 +65,32 @@ def enrollment_settings(
     )
 
 
+@dataclass(frozen=True)
+class PresenceSettings:
+    kind: PresenceOptions
+    custom: str
+    count: int
+
+
+def presence_settings(policies: PolicyReader) -> PresenceSettings:
+    """Number matching's settings, whether or not it is on."""
+    return PresenceSettings(
+        kind=PresenceOptions(_choice(policies, catalogue.PRESENCE_OPTIONS)),
+        custom=_text(policies, catalogue.PRESENCE_CUSTOM_OPTIONS) or "",
+        count=number(policies, catalogue.PRESENCE_NUM_OPTIONS),
+    )
+
+
 def presence_pool(policies: PolicyReader) -> Optional[tuple[tuple[str, ...], int]]:
     """Number matching's options to draw from and how many to offer, or None where it is off."""
     if not enabled(policies, catalogue.REQUIRE_PRESENCE):
         return None
-    kind = PresenceOptions(_choice(policies, catalogue.PRESENCE_OPTIONS))
+    chosen = presence_settings(policies)
     try:
-        pool = presence.available(kind, _text(policies, catalogue.PRESENCE_CUSTOM_OPTIONS) or "")
+        pool = presence.available(chosen.kind, chosen.custom)
     except WireError as error:
         raise PolicyValueError(f"{catalogue.PRESENCE_CUSTOM_OPTIONS.name}: {error}") from None
-    return pool, number(policies, catalogue.PRESENCE_NUM_OPTIONS)
+    return pool, chosen.count
 
 
 def code_to_phone_message(policies: PolicyReader) -> str:
