@@ -168,3 +168,12 @@ def test_presence_options_are_drawn_from_their_pools():
     for broken in ("red", "a,b:c", "a:a", "a::b", "a|b:c"):
         with pytest.raises(WireError):
             presence.available(PresenceOptions.CUSTOM, broken)
+
+
+def test_a_phone_without_a_firebase_token_is_never_pushed_to():
+    from edupush_token.catalogue import POLL_ONLY, Info
+    from edupush_token.service.sending import recipient_from_info
+
+    info = {Info.FIREBASE_CONFIG: "fcm", Info.FIREBASE_TOKEN: "no_firebase_token"}
+    assert recipient_from_info("S", info).gateway_name == POLL_ONLY
+    assert recipient_from_info("S", {**info, Info.FIREBASE_TOKEN: "a-real-token"}).gateway_name == "fcm"
