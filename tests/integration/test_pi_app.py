@@ -162,7 +162,7 @@ def test_code_to_phone_completes_with_the_code_and_the_done_button_undoes_nothin
     assert confirmed.display_code and confirmed.message == "Type it in"
     assert pi_phone.done(request).response.json["result"]["value"] is True
     assert polled(client, detail["transaction_id"]) is False  # the phone alone does not complete the login
-    assert pi_phone.poll(pi_enrolled) == []
+    assert pi_phone.poll(pi_enrolled) == [] and pi_phone.last_drop_reason is None  # not served again
     check = validate(**{"pass": confirmed.display_code, "transaction_id": detail["transaction_id"]})
     assert check[1]["result"]["authentication"] == "ACCEPT"
 
@@ -186,7 +186,7 @@ def test_both_answer_shapes_are_understood(pi_enrolled, pi_phone, trigger, clien
     assert answered.response.status == 200 and answered.response.json["result"]["value"] is True
     status = client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()
     assert status["result"]["value"] is False
-    assert pi_phone.poll(pi_enrolled) == []  # declined: not offered again
+    assert pi_phone.poll(pi_enrolled) == [] and pi_phone.last_drop_reason is None  # declined: not served again
 
 
 def test_push_wait_sends_no_number_matching(pi_enrolled, pi_phone, auth_policy, validate, admin):
