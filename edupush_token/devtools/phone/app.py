@@ -258,13 +258,14 @@ class EmulatedPhone:
         token = self.tokens.get(data["serial"])
         if token is None:
             return self._drop(f"no token with serial {data['serial']!r} on this phone")
-        signed_text = push_signed_text(data)
-        if not server_signature_is_valid(token.server_public_key, data["signature"], signed_text):
-            return self._drop("server signature does not verify")
+        refused = self._unverified(token, data)
+        if refused is not None:
+            return self._drop(refused)
         if data["nonce"] in self._seen_nonces:
             return self._drop(f"nonce {data['nonce']!r} was seen before")
         self._seen_nonces.append(data["nonce"])
-        request = PushRequest(
+        request = self._request(
+            data,
             nonce=data["nonce"],
             url=dart_canonical_url(data["url"]),
             serial=data["serial"],
@@ -276,6 +277,16 @@ class EmulatedPhone:
         )
         self.requests.append(request)
         return request
+
+    def _unverified(self, token: PhoneToken, data: Dict[str, str]) -> Optional[str]:
+        """Why the app would not trust this push's signature, or None."""
+        if not server_signature_is_valid(token.server_public_key, data["signature"], push_signed_text(data)):
+            return "server signature does not verify"
+        return None
+
+    def _request(self, data: Dict[str, str], **fields: Any) -> PushRequest:
+        """The request the app shows for verified push data."""
+        return PushRequest(**fields)
 
     def _drop(self, reason: str) -> Optional[PushRequest]:
         """Forget a push the app would not show, saying why; returns None for the caller."""

@@ -98,38 +98,26 @@ class PiAuthenticator(EmulatedPhone):
 
     # -- receiving pushes -------------------------------------------------
 
-    def _accept_push_data(self, data: Dict[str, str]) -> Optional[PushRequest]:
-        token = self.tokens.get(data["serial"])
-        if token is None:
-            return self._drop(f"no token with serial {data['serial']!r} on this phone")
-        options = tuple(data["require_presence"].split(",")) if data.get("require_presence") else ()
-        signed_text = push_signed_text(data) + (f"|{data['require_presence']}" if options else "")
+    def _unverified(self, token: PhoneToken, data: Dict[str, str]) -> Optional[str]:
+        """The main signature over six fields, or seven with number matching; then the capabilities' own."""
+        signed_text = push_signed_text(data) + (f"|{data['require_presence']}" if data.get("require_presence") else "")
         if not server_signature_is_valid(token.server_public_key, data["signature"], signed_text):
-            return self._drop("server signature does not verify")
+            return "server signature does not verify"
         capabilities = _capabilities(data)
-        if capabilities is not None:
-            signed_capabilities = rfc8785.dumps({"capabilities": capabilities, "nonce": data["nonce"]})
-            if not server_signature_is_valid(
-                token.server_public_key, data["capabilities_signature"], signed_capabilities.decode("utf-8")
-            ):
-                return self._drop("capabilities signature does not verify")
-        if data["nonce"] in self._seen_nonces:
-            return self._drop(f"nonce {data['nonce']!r} was seen before")
-        self._seen_nonces.append(data["nonce"])
-        request = PiPushRequest(
-            nonce=data["nonce"],
-            url=dart_canonical_url(data["url"]),
-            serial=data["serial"],
-            question=data.get("question", ""),
-            title=data["title"],
-            sslverify=data["sslverify"],
-            signature=data["signature"],
-            received_at=self.clock(),
-            options=options,
-            decline_reasons=bool(capabilities and capabilities.get("decline_reason") is True),
+        if capabilities is None:
+            return None
+        signed_capabilities = rfc8785.dumps({"capabilities": capabilities, "nonce": data["nonce"]}).decode("utf-8")
+        if not server_signature_is_valid(token.server_public_key, data["capabilities_signature"], signed_capabilities):
+            return "capabilities signature does not verify"
+        return None
+
+    def _request(self, data: Dict[str, str], **fields: Any) -> PushRequest:
+        capabilities = _capabilities(data) or {}
+        return PiPushRequest(
+            **fields,
+            options=tuple(data["require_presence"].split(",")) if data.get("require_presence") else (),
+            decline_reasons=capabilities.get("decline_reason") is True,
         )
-        self.requests.append(request)
-        return request
 
     def _poll_url(self, token: PhoneToken, timestamp: str, signature: str) -> str:
         return super()._poll_url(token, timestamp, signature) + "&capabilities=" + json.dumps(APP_CAPABILITIES)

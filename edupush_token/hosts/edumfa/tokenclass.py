@@ -164,21 +164,7 @@ class EdupushPlusTokenBase(TokenClass):
         try:
             label = render_label(params.get("tokenlabel") or "<s>", **names) or self.token.serial
             issuer = render_label(params.get("tokenissuer") or "eduMFA", **names)
-            if self._profile() is AppProfile.PRIVACYIDEA:
-                return pipush_url(
-                    label=label,
-                    serial=self.token.serial,
-                    registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
-                    enrollment_credential=self.get_tokeninfo(Info.ENROLLMENT_CREDENTIAL),
-                    ttl_minutes=int(self.get_tokeninfo(Info.TTL)),
-                    sslverify=self.get_tokeninfo(Info.SSL_VERIFY) == "1",
-                    issuer=issuer,
-                    poll_only=self.get_tokeninfo(Info.FIREBASE_CONFIG) == POLL_ONLY,
-                    pia_scheme=is_true(params.get(catalogue.USE_PIA_SCHEME.name)),
-                    force_app_pin=is_true(params.get(ACTION.FORCE_APP_PIN)),
-                    image_url=params.get(ACTION.APPIMAGEURL),
-                )
-            return enrollment_url(
+            shared: dict[str, Any] = dict(
                 label=label,
                 serial=self.token.serial,
                 registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
@@ -189,6 +175,12 @@ class EdupushPlusTokenBase(TokenClass):
                 force_app_pin=is_true(params.get(ACTION.FORCE_APP_PIN)),
                 image_url=params.get(ACTION.APPIMAGEURL),
             )
+            if self._profile() is AppProfile.PRIVACYIDEA:
+                poll_only = self.get_tokeninfo(Info.FIREBASE_CONFIG) == POLL_ONLY
+                return pipush_url(
+                    **shared, poll_only=poll_only, pia_scheme=is_true(params.get(catalogue.USE_PIA_SCHEME.name))
+                )
+            return enrollment_url(**shared)
         except WireError as error:
             raise PolicyError(str(error)) from None
 
