@@ -204,3 +204,8 @@ def test_the_enrolling_user_picks_the_app_unless_a_policy_decides(admin, push_po
     decided = {catalogue.APP_PROFILE: AppProfile.EDUMFA.value}
     admin.set_policy("edupushplus-enrollment", "enrollment", fast_enrollment(REGISTRATION_URL, decided))
     assert admin.post("/token/init", picked)["detail"]["pushurl"]["value"].startswith("edumfa-push://")
+
+
+def test_a_firebase_token_update_with_capabilities_is_applied(pi_enrolled, pi_phone, tokeninfo):
+    assert pi_phone.update_firebase_token(pi_enrolled, "fbtoken-new").status == 200
+    assert tokeninfo(pi_enrolled.serial)["info"][Info.FIREBASE_TOKEN] == "fbtoken-new"

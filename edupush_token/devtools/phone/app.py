@@ -235,7 +235,12 @@ class EmulatedPhone:
             ("serial", pending.serial),
             ("fbtoken", fbtoken),
             ("pubkey", pubkey),
+            *self._capability_fields(),
         ]
+
+    def _capability_fields(self) -> List[Tuple[str, str]]:
+        """What the app says it can do, with its enrollment, polls and token updates: the eduMFA app says nothing."""
+        return []
 
     def _generate_key(self) -> Any:
         if self.key_type == "ec":
@@ -324,7 +329,9 @@ class EmulatedPhone:
 
     def _poll_url(self, token: PhoneToken, timestamp: str, signature: str) -> str:
         """Not URL-encoded, as the app sends it."""
-        return dart_canonical_url(f"{token.url}?serial={token.serial}&timestamp={timestamp}&signature={signature}")
+        query = f"serial={token.serial}&timestamp={timestamp}&signature={signature}"
+        extra = "".join(f"&{name}={value}" for name, value in self._capability_fields())
+        return dart_canonical_url(f"{token.url}?{query}{extra}")
 
     def _drop_all(self, reason: str) -> List[PushRequest]:
         self.last_drop_reason = reason
@@ -375,6 +382,7 @@ class EmulatedPhone:
                 ("serial", token.serial),
                 ("timestamp", timestamp),
                 ("signature", signature),
+                *self._capability_fields(),
             ],
         )
         if response.status == 200:

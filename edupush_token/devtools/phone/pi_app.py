@@ -93,8 +93,8 @@ class PiAuthenticator(EmulatedPhone):
             firebase_token = NO_FIREBASE_TOKEN
         return super().enroll(pending, firebase_token, pubkey)
 
-    def _enrollment_fields(self, pending: PendingEnrollment, fbtoken: str, pubkey: str) -> List[Tuple[str, str]]:
-        return [*super()._enrollment_fields(pending, fbtoken, pubkey), ("capabilities", json.dumps(APP_CAPABILITIES))]
+    def _capability_fields(self) -> List[Tuple[str, str]]:
+        return [("capabilities", json.dumps(APP_CAPABILITIES))]
 
     # -- receiving pushes -------------------------------------------------
 
@@ -118,9 +118,6 @@ class PiAuthenticator(EmulatedPhone):
             options=tuple(data["require_presence"].split(",")) if data.get("require_presence") else (),
             decline_reasons=capabilities.get("decline_reason") is True,
         )
-
-    def _poll_url(self, token: PhoneToken, timestamp: str, signature: str) -> str:
-        return super()._poll_url(token, timestamp, signature) + "&capabilities=" + json.dumps(APP_CAPABILITIES)
 
     # -- answering --------------------------------------------------------
 
