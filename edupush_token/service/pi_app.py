@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 WRONG_OPTION = "The wrong option was pressed: this login is declined."
 
+Policies = Optional[Callable[[], PolicyReader]]  # the token owner's, read only where needed
+
 
 @dataclass(frozen=True)
 class Asked:
@@ -71,7 +73,7 @@ def receive_answer(
     token: PhoneSideToken,
     challenge: Optional[StoredChallenge],
     message: wire_requests.ChallengeAnswer,
-    policies: Optional[Callable[[], PolicyReader]],
+    policies: Policies,
 ) -> Reply:
     """Judge an answer of the privacyIDEA app (PROTOCOL-PIAPP.md section 4) and apply it once."""
     nonce = challenge.nonce if challenge is not None else message.nonce or ""
@@ -107,9 +109,6 @@ def receive_answer(
         lambda: ports.store.apply_answer(challenge, declines, counted=verdict is not Verdict.CANCEL),
         lambda: _audited(ports, challenge, verdict, message),
     )
-
-
-Policies = Optional[Callable[[], PolicyReader]]
 
 
 def _confirmed(ports: Ports, challenge: StoredChallenge, code: str, policies: Policies) -> Reply:
