@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,9 @@ from ..crypto import ServerKeyPair
 from ..errors import RequestRefused
 from ..ports import Clock, EnrollingToken, Ports
 from ..wire import requests as wire_requests
+from ..wire.edumfa_app.enrollment_url import enrollment_url
+from ..wire.pi_app.enrollment_url import pipush_url
+from ..wire.qr_fields import QrFields
 from .answering import refuse_if_unusable
 
 NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
@@ -31,6 +35,13 @@ class EnrollmentStart:
 def start(clock: Clock, ttl_minutes: int) -> EnrollmentStart:
     now = clock.now()
     return EnrollmentStart(lifecycle.new_enrollment_credential(), lifecycle.enrollment_deadline(now, ttl_minutes))
+
+
+def qr_code(profile: AppProfile, fields: QrFields, poll_only: bool, pia_scheme: bool) -> str:
+    """The QR code for the token's app; each app reads only its own."""
+    if profile is AppProfile.PRIVACYIDEA:
+        return pipush_url(fields, poll_only=poll_only, pia_scheme=pia_scheme)
+    return enrollment_url(**dataclasses.asdict(fields))
 
 
 def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests.EnrollmentFinish) -> dict[str, Any]:

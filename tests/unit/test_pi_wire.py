@@ -1,6 +1,7 @@
 """The privacyIDEA dialect's wire shapes (PROTOCOL-PIAPP.md), against strings written out by hand."""
 
 import base64
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -14,6 +15,7 @@ from edupush_token.wire.pi_app import capabilities, presence
 from edupush_token.wire.pi_app.answers import answer_text
 from edupush_token.wire.pi_app.enrollment_url import pipush_url
 from edupush_token.wire.push_data import FCM_DATA_LIMIT, PushData
+from edupush_token.wire.qr_fields import QrFields
 from edupush_token.wire.requests import ChallengeAnswer, EnrollmentFinish, parse_post
 
 SIG = base64.b32encode(b"signature").decode()
@@ -37,17 +39,10 @@ def verifies(public_pem: str, signature: str, data: bytes) -> bool:
 
 
 def test_the_qr_code_is_written_as_privacyidea_writes_it():
-    url = pipush_url(
-        label="alice@uni",
-        serial="EDPP0001",
-        registration_url="https://mfa.example.org/ttype/edupushplus",
-        enrollment_credential="c0ffee",
-        ttl_minutes=10,
-        sslverify=True,
-        issuer="Uni Example",
-        poll_only=True,
-        force_app_pin=True,
+    fields = QrFields(
+        "alice@uni", "EDPP0001", "https://mfa.example.org/ttype/edupushplus", "c0ffee", 10, True, "Uni Example"
     )
+    url = pipush_url(replace(fields, force_app_pin=True), poll_only=True)
     assert url == (
         "otpauth://pipush/alice%40uni?url=https%3A//mfa.example.org/ttype/edupushplus&ttl=10&issuer=Uni%20Example"
         "&enrollment_credential=c0ffee&v=1&serial=EDPP0001&sslverify=1&poll_only=True&pin=True"
@@ -55,18 +50,8 @@ def test_the_qr_code_is_written_as_privacyidea_writes_it():
 
 
 def test_the_pia_scheme_and_a_firebase_token():
-    url = pipush_url(
-        label="L",
-        serial="S",
-        registration_url="https://h/t",
-        enrollment_credential="c",
-        ttl_minutes=3,
-        sslverify=False,
-        issuer="I",
-        poll_only=False,
-        pia_scheme=True,
-        image_url="https://h/logo.png",
-    )
+    fields = QrFields("L", "S", "https://h/t", "c", 3, False, "I", image_url="https://h/logo.png")
+    url = pipush_url(fields, poll_only=False, pia_scheme=True)
     assert url == (
         "pia://pipush/L?url=https%3A//h/t&ttl=3&issuer=I&enrollment_credential=c"
         "&image=https%3A//h/logo.png&v=1&serial=S&sslverify=0&poll_only=False"

@@ -31,9 +31,8 @@ from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import recipient_from_info
 from ...wire import requests as wire_requests
 from ...wire.context_values import from_http_header
-from ...wire.edumfa_app.enrollment_url import enrollment_url
 from ...wire.labels import render_label
-from ...wire.pi_app.enrollment_url import pipush_url
+from ...wire.qr_fields import QrFields
 from . import endpoint, policies, replies
 from .ports import Policies, Store, edumfa_ports, gateway_exists
 
@@ -164,7 +163,7 @@ class EdupushPlusTokenBase(TokenClass):
         try:
             label = render_label(params.get("tokenlabel") or "<s>", **names) or self.token.serial
             issuer = render_label(params.get("tokenissuer") or "eduMFA", **names)
-            shared: dict[str, Any] = dict(
+            fields = QrFields(
                 label=label,
                 serial=self.token.serial,
                 registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
@@ -175,12 +174,9 @@ class EdupushPlusTokenBase(TokenClass):
                 force_app_pin=is_true(params.get(ACTION.FORCE_APP_PIN)),
                 image_url=params.get(ACTION.APPIMAGEURL),
             )
-            if self._profile() is AppProfile.PRIVACYIDEA:
-                poll_only = self.get_tokeninfo(Info.FIREBASE_CONFIG) == POLL_ONLY
-                return pipush_url(
-                    **shared, poll_only=poll_only, pia_scheme=is_true(params.get(catalogue.USE_PIA_SCHEME.name))
-                )
-            return enrollment_url(**shared)
+            poll_only = self.get_tokeninfo(Info.FIREBASE_CONFIG) == POLL_ONLY
+            pia_scheme = is_true(params.get(catalogue.USE_PIA_SCHEME.name))
+            return enrollment.qr_code(self._profile(), fields, poll_only, pia_scheme)
         except WireError as error:
             raise PolicyError(str(error)) from None
 

@@ -10,40 +10,31 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..errors import WireError
+from ..qr_fields import QrFields
 
 SCHEME = "otpauth"
 PIA_SCHEME = "pia"  # privacyIDEA's push_use_pia_scheme: the app reads both
 PROTOCOL_VERSION = "1"  # the app rejects any other
 
 
-def pipush_url(
-    *,
-    label: str,
-    serial: str,
-    registration_url: str,
-    enrollment_credential: str,
-    ttl_minutes: int,
-    sslverify: bool,
-    issuer: str,
-    poll_only: bool,
-    pia_scheme: bool = False,
-    force_app_pin: bool = False,
-    image_url: str | None = None,
-) -> str:
+def pipush_url(fields: QrFields, *, poll_only: bool, pia_scheme: bool = False) -> str:
     """Build the QR code URL of PROTOCOL-PIAPP.md section 1."""
-    if not label:
+    if not fields.label:
         raise WireError("The token label is empty: the app refuses a QR code without one.")
-    extra = [("enrollment_credential", enrollment_credential)]
-    if image_url:
-        extra.append(("image", image_url))
+    extra = [("enrollment_credential", fields.enrollment_credential)]
+    if fields.image_url:
+        extra.append(("image", fields.image_url))
     extra += [
         ("v", PROTOCOL_VERSION),
-        ("serial", serial),
-        ("sslverify", "1" if sslverify else "0"),
+        ("serial", fields.serial),
+        ("sslverify", "1" if fields.sslverify else "0"),
         ("poll_only", str(poll_only)),
     ]
-    if force_app_pin:
+    if fields.force_app_pin:
         extra.append(("pin", "True"))
     scheme = PIA_SCHEME if pia_scheme else SCHEME
-    head = f"{scheme}://pipush/{quote(label)}?url={quote(registration_url)}&ttl={ttl_minutes}&issuer={quote(issuer)}"
+    head = (
+        f"{scheme}://pipush/{quote(fields.label)}?url={quote(fields.registration_url)}"
+        f"&ttl={fields.ttl_minutes}&issuer={quote(fields.issuer)}"
+    )
     return head + "".join(f"&{quote(key)}={quote(value)}" for key, value in extra)
