@@ -121,7 +121,8 @@ def artifact(request, capsys):
     return path
 
 
-def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, policies, page, failed_requests, artifact):
+def open_enrollment_form(page, served, instance):
+    """Log in as the admin and open alice's enrollment form with the edupushplus type chosen."""
     page.goto(served + "/")
     page.fill("#username", "admin")
     page.fill("#password", instance.admin_password)
@@ -129,6 +130,10 @@ def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, poli
     page.wait_for_url("**/#!/token/list")
     page.goto(served + "/#!/token/enroll/demo/alice")
     page.select_option("#tokentype", label=EdupushPlusTokenClass.get_class_description())
+
+
+def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, policies, page, failed_requests, artifact):
+    open_enrollment_form(page, served, instance)
     page.wait_for_selector("#edupushplus-enroll-form")
     page.screenshot(path=artifact("webui-enrollment-form.png"), full_page=True)
     with page.expect_response(lambda response: response.url.endswith("/token/init")) as init:
@@ -152,13 +157,7 @@ def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, poli
 
 
 def test_the_enrollment_form_offers_the_privacyidea_app(served, instance, policies, page, failed_requests):
-    page.goto(served + "/")
-    page.fill("#username", "admin")
-    page.fill("#password", instance.admin_password)
-    page.get_by_role("button", name="Log In").click()
-    page.wait_for_url("**/#!/token/list")
-    page.goto(served + "/#!/token/enroll/demo/alice")
-    page.select_option("#tokentype", label=EdupushPlusTokenClass.get_class_description())
+    open_enrollment_form(page, served, instance)
     page.select_option("#edupushplus-app-profile", value=AppProfile.PRIVACYIDEA.value)
     with page.expect_response(lambda response: response.url.endswith("/token/init")) as init:
         page.get_by_role("button", name="Enroll Token").click()
