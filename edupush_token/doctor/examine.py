@@ -81,6 +81,7 @@ def examine(
         ("number matching and push_wait", policies.check_push_wait_combinations(deployment)),
         ("texts on the phone", texts.check_phone_texts(deployment)),
         ("Firebase gateway named by the policies", policies.check_firebase_configuration(deployment)),
+        ("Firebase for the privacyIDEA app", policies.check_privacyidea_app_gateway(deployment)),
         ("Firebase service account and token endpoint", firebase.check_gateways(deployment, web.get)),
         ("Firebase accepts a test send", firebase.check_delivery(deployment, probe or _firebase_probe())),
         ("pushes go to Firebase", firebase.check_fcm_url(deployment)),

@@ -229,3 +229,23 @@ def check_push_wait_combinations(deployment: Deployment) -> List[Finding]:
         for feature in NOT_WITH_PUSH_WAIT
         for policy, _value in deployment.action_values(AUTHENTICATION, feature.name)
     ]
+
+
+def check_privacyidea_app_gateway(deployment: Deployment) -> List[Finding]:
+    """privacyIDEA-app tokens with a Firebase gateway: the app's store builds use their vendor's Firebase project."""
+    chosen = deployment.action_values(ENROLLMENT, catalogue.APP_PROFILE.name)
+    profiles = [policy for policy, value in chosen if str(value) == catalogue.AppProfile.PRIVACYIDEA.value]
+    if not profiles:
+        return []
+    return [
+        warning(
+            "privacyidea-app-firebase",
+            f"Policy {policy!r} sends pushes through {name!r}, and {', '.join(map(repr, profiles))} enrolls tokens "
+            "for the privacyIDEA Authenticator, whose store builds use their vendor's Firebase project: unless "
+            f"{name!r} holds a service account of that project, their pushes fail and the app must poll.",
+            f"Set {FIREBASE_CONFIGURATION}={POLL_ONLY} for privacyIDEA-app tokens (separate policies by realm or "
+            "user), or use that project's credentials.",
+        )
+        for policy, name in deployment.action_values(ENROLLMENT, FIREBASE_CONFIGURATION)
+        if name != POLL_ONLY
+    ]

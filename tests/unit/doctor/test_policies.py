@@ -10,6 +10,7 @@ from edupush_token.doctor.checks.policies import (
     SSL_VERIFY,
     check_firebase_configuration,
     check_policy_values,
+    check_privacyidea_app_gateway,
     check_push_wait_combinations,
     check_registration_policy,
     check_tls_verification,
@@ -27,6 +28,7 @@ ALL_CHECKS = (
     check_tls_verification,
     check_firebase_configuration,
     check_push_wait_combinations,
+    check_privacyidea_app_gateway,
 )
 
 
@@ -126,3 +128,17 @@ def test_number_matching_or_code_to_phone_with_push_wait_is_warned_about(make_de
     )
     assert "'matching'" in finding.problem and "'waiting'" in finding.problem
     assert check_push_wait_combinations(make_deployment(policies=policies[:2])) == []
+
+
+def test_privacyidea_app_tokens_with_a_firebase_gateway_are_warned_about(make_deployment):
+    app = policy(ENROLLMENT, {catalogue.APP_PROFILE.name: catalogue.AppProfile.PRIVACYIDEA.value}, name="pi-app")
+    pushed = policy(ENROLLMENT, {REGISTRATION_URL: URL, FIREBASE_CONFIGURATION: GATEWAY}, name="pushed")
+    polled = policy(ENROLLMENT, {REGISTRATION_URL: URL, FIREBASE_CONFIGURATION: POLL_ONLY}, name="polled")
+    finding = only(
+        check_privacyidea_app_gateway(make_deployment(policies=(app, pushed))),
+        "privacyidea-app-firebase",
+        Severity.WARNING,
+    )
+    assert "'pushed'" in finding.problem and "'pi-app'" in finding.problem
+    assert check_privacyidea_app_gateway(make_deployment(policies=(app, polled))) == []
+    assert check_privacyidea_app_gateway(make_deployment(policies=(pushed,))) == []
