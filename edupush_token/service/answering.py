@@ -1,15 +1,20 @@
-"""What every signed request of a phone goes through, in either dialect: its token, its signature, its answer once."""
+"""A phone's answer in either dialect: its token, its signature, applied once; and whether its login is complete."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any, Callable, Optional
 
-from .. import crypto, lifecycle
+from .. import crypto, lifecycle, matching
 from ..errors import RequestRefused, TokenUnusable
-from ..lifecycle import AnswerOutcome
+from ..lifecycle import AnswerOutcome, ChallengeState
+from ..matching import PushMode
 from ..ports import Audit, Ports
-from ..storage.challenges import PhoneSideToken, StoredChallenge
+from ..storage.challenges import CONFIRM_ANSWER, PhoneSideToken, StoredChallenge
 from ..waiting import answers
+
+log = logging.getLogger(__name__)
 
 NOT_VERIFIED = "Could not verify the signature."
 
@@ -67,3 +72,26 @@ def verify(phone_key: str, text: str, signature: bytes) -> None:
     key = crypto.load_phone_key(phone_key)
     if not crypto.phone_signature_valid(key, text, signature):
         raise RequestRefused(NOT_VERIFIED)
+
+
+def completes_login(ports: Ports, serial: str, transaction_id: str, passw: str, finalize_window: timedelta) -> bool:
+    """Whether /validate/check with this transaction_id completes the login.
+
+    For code to phone the phone's confirmation is not enough: ``passw`` must
+    be the code it showed.  A wrong code ends the login, counted like a decline.
+    """
+    challenge = ports.store.transaction_challenge(serial, transaction_id)
+    if challenge is None:
+        return False
+    now = ports.clock.now()
+    if challenge.check.mode is not PushMode.CODE_TO_PHONE or challenge.status.accepted:
+        return challenge.status.completes_login(now, finalize_window)
+    if challenge.answer != CONFIRM_ANSWER or challenge.status.state(now) is not ChallengeState.OPEN:
+        return False
+    if matching.same(passw, challenge.check.expected):
+        return ports.store.apply_answer(challenge, False)
+    if ports.store.apply_answer(challenge, True):
+        log.warning("Token %s: a wrong code was typed after the phone confirmed.", serial)
+        info = f"transaction_id: {transaction_id}, status: declined, reason: wrong code"
+        ports.audit.record_event("push wrong code", serial, f"{info}: the login is declined", False, "wrong code")
+    return False

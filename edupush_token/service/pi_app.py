@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Callable, Optional
 
 from .. import catalogue, matching
 from ..catalogue import AppProfile, Scope
-from ..lifecycle import ChallengeState
 from ..matching import STANDARD, AnswerCheck, PushMode, Verdict
 from ..ports import PolicyReader, Ports
 from ..storage.challenges import CONFIRM_ANSWER, PhoneSideToken, StoredChallenge
@@ -154,26 +152,3 @@ def _audited(
 def _status(challenge: StoredChallenge, verdict: Verdict, reason: str = "") -> str:
     text = f"transaction_id: {challenge.transaction_id}, status: {verdict.value}"
     return f"{text}, reason: {reason}" if reason else text
-
-
-def completes_login(ports: Ports, serial: str, transaction_id: str, passw: str, finalize_window: timedelta) -> bool:
-    """Whether /validate/check with this transaction_id completes the login.
-
-    For code to phone the phone's confirmation is not enough: ``passw`` must
-    be the code it showed.  A wrong code ends the login, counted like a decline.
-    """
-    challenge = ports.store.transaction_challenge(serial, transaction_id)
-    if challenge is None:
-        return False
-    now = ports.clock.now()
-    if challenge.check.mode is not PushMode.CODE_TO_PHONE or challenge.status.accepted:
-        return challenge.status.completes_login(now, finalize_window)
-    if challenge.answer != CONFIRM_ANSWER or challenge.status.state(now) is not ChallengeState.OPEN:
-        return False
-    if matching.same(passw, challenge.check.expected):
-        return ports.store.apply_answer(challenge, False)
-    if ports.store.apply_answer(challenge, True):
-        log.warning("Token %s: a wrong code was typed after the phone confirmed.", serial)
-        info = f"transaction_id: {transaction_id}, status: declined, reason: wrong code"
-        ports.audit.record_event("push wrong code", serial, f"{info}: the login is declined", False, "wrong code")
-    return False

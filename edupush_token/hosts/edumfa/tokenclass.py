@@ -26,7 +26,7 @@ from ... import catalogue
 from ...catalogue import POLL_ONLY, TOKEN_TYPE, AppProfile, Info
 from ...errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ...lifecycle import ChallengeState
-from ...service import enrollment, pi_app, push_wait, settings
+from ...service import answering, enrollment, push_wait, settings
 from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import recipient_from_info
 from ...wire import requests as wire_requests
@@ -352,7 +352,9 @@ class EdupushPlusTokenBase(TokenClass):
             return -1
         ports = edumfa_ports(options.get("g"))
         window = self._finalize_window(options)
-        return 1 if pi_app.completes_login(ports, self.token.serial, transaction_id, str(passw or ""), window) else -1
+        return (
+            1 if answering.completes_login(ports, self.token.serial, transaction_id, str(passw or ""), window) else -1
+        )
 
     def _finalize_window(self, options: dict) -> timedelta:
         try:

@@ -9,7 +9,8 @@ from edupush_token.catalogue import AppProfile
 from edupush_token.errors import PolicyValueError, WireError
 from edupush_token.matching import PushMode
 from edupush_token.service import phone as service
-from edupush_token.service.pi_app import WRONG_OPTION, completes_login
+from edupush_token.service.answering import completes_login
+from edupush_token.service.pi_app import WRONG_OPTION
 from edupush_token.service.push import Login, LoginContext, PushToken, start_push
 from edupush_token.service.sending import Recipient
 from edupush_token.storage.challenges import CANCEL_ANSWER, CONFIRM_ANSWER, DECLINE_ANSWER
