@@ -40,7 +40,7 @@ STANDARD = AnswerCheck()
 class Verdict(str, enum.Enum):
     """What an authentic answer of the privacyIDEA app does, named as the audit log names it."""
 
-    ACCEPT = "accepted"  # the login may complete
+    ACCEPT = "accept"  # the login may complete (privacyIDEA 3.14 audits an accept so)
     CONFIRM = "confirmed"  # code to phone: the phone shows a code; the login completes when it is typed
     DECLINE = "declined"  # counted toward the decline limit
     CANCEL = "cancelled"  # the user's own login, abandoned: a decline for the login, not counted
