@@ -116,6 +116,7 @@ def _observed_defaults() -> dict:
     auth = settings.auth_settings(reader)
     limits = settings.push_limits(reader)
     wait = settings.wait_seconds(reader)
+    matching = settings.presence_settings(reader)
     observed = {
         catalogue.REGISTRATION_URL: "none: required",
         catalogue.FIREBASE_CONFIG: enrollment.firebase_configuration,
@@ -141,6 +142,11 @@ def _observed_defaults() -> dict:
         catalogue.DECLINE_COOLDOWN: _seconds(limits.cooldown),
         catalogue.COOLDOWN_ALLOWS_POLL: _on_off(settings.enabled(reader, catalogue.COOLDOWN_ALLOWS_POLL)),
         catalogue.FINALIZE_WINDOW: _seconds(settings.finalize_window(reader)),
+        catalogue.APP_PROFILE: enrollment.app_profile.value,
+        catalogue.PRESENCE_OPTIONS: matching.kind.value,
+        catalogue.PRESENCE_CUSTOM_OPTIONS: "none: required for CUSTOM",
+        catalogue.PRESENCE_NUM_OPTIONS: matching.count,
+        catalogue.CODE_TO_PHONE_MESSAGE: settings.code_to_phone_message(reader),
     }
     return {(policy.scope.value, policy.name): value for policy, value in observed.items()}
 

@@ -35,6 +35,7 @@ from ..delivery.report import settled_before_delivery
 from ..lifecycle import utc_now
 from ..metrics.recorder import recorder
 from ..ports import Ports, Runner
+from ..wire.pi_app import NO_FIREBASE_TOKEN
 from ..wire.push_data import PushData
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,18 @@ def first_lease(gateway_name: str, now: datetime) -> Optional[Lease]:
 
 
 def recipient_from_info(serial: str, info: Mapping[str, str]) -> Recipient:
-    """The phone a token pushes to, from its raw tokeninfo (``RECIPIENT_INFO``)."""
+    """The phone a token pushes to, from its raw tokeninfo (``RECIPIENT_INFO``).
+
+    A privacyIDEA app without Firebase (a store build on a site without its
+    vendor's Firebase project) says so with its Firebase token: it polls.
+    """
+    registration_token = info.get(Info.FIREBASE_TOKEN) or ""
     return Recipient(
         serial=serial,
-        gateway_name=info.get(Info.FIREBASE_CONFIG) or POLL_ONLY,
-        registration_token=info.get(Info.FIREBASE_TOKEN) or "",
+        gateway_name=POLL_ONLY
+        if registration_token == NO_FIREBASE_TOKEN
+        else info.get(Info.FIREBASE_CONFIG) or POLL_ONLY,
+        registration_token=registration_token,
         unregistered=bool(info.get(Info.REGISTRATION_STATE)),
         encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
     )

@@ -25,6 +25,7 @@ from ..delivery import DeliveryReport, DeliveryState
 from ..delivery.outbox import DuePush, Lease, OutboxSummary, next_due
 from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
+from ..matching import STANDARD, AnswerCheck, PushMode
 from ..wire.push_data import PushData
 from . import migrate, wakeups
 from .outages import reported_as_unavailable
@@ -34,9 +35,17 @@ from .schema import challenge, push_record, token, tokeninfo, tokenowner
 DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
 ENROLLMENT_SESSION = "enrollment"
 HISTORY = timedelta(days=1)
-DECLINE_ANSWER = "declined"
+DECLINE_ANSWER = "declined"  # counted by the decline limit
+CANCEL_ANSWER = "cancelled"  # the privacyIDEA app's "I changed my mind": a decline for the login, not counted
+CONFIRM_ANSWER = "confirmed"  # code to phone: the phone confirmed, the login waits for the code
 VOID_ANSWER = "voided"  # the token was re-enrolled, disabled or revoked before the phone answered
-_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY, Info.FIREBASE_TOKEN_UPDATED)
+_PHONE_SIDE_INFO = (
+    Info.PHONE_KEY,
+    Info.POLLING_ALLOWED,
+    Info.SERVER_PRIVATE_KEY,
+    Info.FIREBASE_TOKEN_UPDATED,
+    Info.APP_PROFILE,
+)
 
 
 def aware(moment: datetime) -> datetime:
@@ -62,6 +71,8 @@ class StoredChallenge:
     nonce: str
     transaction_id: str
     status: ChallengeStatus
+    check: AnswerCheck = STANDARD
+    answer: str = ""  # our push record's: "", DECLINE_ANSWER, CANCEL_ANSWER, CONFIRM_ANSWER
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class PhoneSideToken:
     encrypted_server_key: str
     standing: TokenStanding = USABLE
     last_token_update: str = ""  # lifecycle.update_stamp of the last Firebase token update applied
+    profile: str = ""  # Info.APP_PROFILE as stored; "" for tokens enrolled before profiles (eduMFA)
 
 
 @dataclass(frozen=True)
@@ -107,13 +119,26 @@ class ChallengeTables:
         migrate.ensure_current(self.session.get_bind())  # type: ignore[arg-type]
 
     def add_push(
-        self, challenge_id: int, serial: str, push: PushData, state: DeliveryState, lease: Optional[Lease] = None
+        self,
+        challenge_id: int,
+        serial: str,
+        push: PushData,
+        state: DeliveryState,
+        lease: Optional[Lease] = None,
+        check: AnswerCheck = STANDARD,
     ) -> None:
         """Our record of a challenge the host just flushed, in the same transaction.
 
         With ``lease`` the push is due now and held by the process that sends it at once.
         """
-        values = {"challenge_id": challenge_id, "serial": serial, "nonce": push.nonce, "push_data": push.to_json()}
+        values = {
+            "challenge_id": challenge_id,
+            "serial": serial,
+            "nonce": push.nonce,
+            "push_data": push.to_json(),
+            "mode": None if check is STANDARD else check.mode.value,
+            "expected_answer": check.expected or None,
+        }
         held: dict[str, Any] = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
         if lease is not None:
             held = {"next_attempt_at": datetime.utcnow(), "lease_owner": lease.owner, "lease_until": naive(lease.until)}
@@ -142,10 +167,21 @@ class ChallengeTables:
             encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
             standing=TokenStanding(active=bool(first.active), revoked=bool(first.revoked), locked=bool(first.locked)),
             last_token_update=info.get(Info.FIREBASE_TOKEN_UPDATED, ""),
+            profile=info.get(Info.APP_PROFILE, ""),
         )
         if nonce is None or first.push_id is None:
             return phone_token, None
-        return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, _status(first))
+        return phone_token, _stored(first, nonce)
+
+    def transaction_challenge(self, serial: str, transaction_id: str) -> Optional[StoredChallenge]:
+        """This token's push challenge in a transaction, with what its answer is checked against."""
+        row = self.session.execute(
+            select(*_CHALLENGE_COLUMNS, challenge.c.challenge.label("nonce"), *_CHECK_COLUMNS)
+            .select_from(challenge)
+            .outerjoin(push_record, _belongs_to_challenge())  # an enrollment's challenge has no push
+            .where(challenge.c.serial == serial, challenge.c.transaction_id == transaction_id)
+        ).first()
+        return None if row is None else _stored(row, row.nonce)
 
     def record_delivery(
         self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
@@ -311,14 +347,14 @@ class ChallengeTables:
         with reported_as_unavailable(self.session):
             self._commit(delete(challenge).where(challenge.c.transaction_id == transaction_id))
 
-    def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool:
+    def apply_answer(self, stored: StoredChallenge, decline: bool, counted: bool = True) -> bool:
         """Record an answer only if the challenge is still open; True if this call won.
 
         A single conditional UPDATE makes concurrent answers race safely in the
         database: exactly one of an accept and a decline takes effect. A decline
         is also kept with our push record, which outlives the host's challenge
-        row, for the decline limits.  The winner wakes the login's push_waits,
-        in this and other processes, in the same transaction.
+        row, for the decline limits (unless not ``counted``: a cancel).  The winner
+        wakes the login's push_waits, in this and other processes, in the same transaction.
         """
         change: dict[str, Any] = {"data": DECLINED} if decline else {"otp_valid": True}
         statement = (
@@ -331,10 +367,32 @@ class ChallengeTables:
             self.session.execute(
                 update(push_record)
                 .where(push_record.c.challenge_id == stored.id, push_record.c.nonce == stored.nonce)
-                .values(answer=DECLINE_ANSWER, answered=datetime.utcnow())
+                .values(answer=DECLINE_ANSWER if counted else CANCEL_ANSWER, answered=datetime.utcnow())
             )
         self.session.commit()
         return won
+
+    def confirm_code(self, stored: StoredChallenge, code: str) -> bool:
+        """Code to phone: the phone confirmed; keep the code it is shown.  True if this call won.
+
+        The host's challenge stays open (not accepted) until the user types the
+        code; our record says the phone has answered, so it is polled no more.
+        """
+        open_challenge = select(challenge.c.id).where(
+            challenge.c.id == stored.id, *_open_conditions(datetime.utcnow(), started=False)
+        )
+        result = self.session.execute(
+            update(push_record)
+            .where(
+                push_record.c.challenge_id == stored.id,
+                push_record.c.nonce == stored.nonce,
+                push_record.c.answer == "",
+                open_challenge.exists(),
+            )
+            .values(answer=CONFIRM_ANSWER, expected_answer=code, answered=datetime.utcnow())
+        )
+        self.session.commit()
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def void_challenges(self, serial: str) -> None:
         """Forget every challenge of the token and any approval given, in the caller's transaction.
@@ -453,6 +511,12 @@ def _overdue(now: datetime) -> Any:
 _STILL_TO_SEND = (DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)
 
 
+def _stored(row: Any, nonce: str) -> StoredChallenge:
+    mode = PushMode(row.mode) if row.mode else PushMode.STANDARD
+    check = STANDARD if mode is PushMode.STANDARD else AnswerCheck(mode, row.expected_answer or "")
+    return StoredChallenge(row.challenge_id, nonce, row.transaction_id, _status(row), check, row.answer or "")
+
+
 def _status(row: Any) -> ChallengeStatus:
     return ChallengeStatus(
         accepted=bool(row.otp_valid), declined=row.data == DECLINED, expires_at=aware(row.expiration)
@@ -462,6 +526,16 @@ def _status(row: Any) -> ChallengeStatus:
 def _belongs_to_challenge() -> Any:
     """Match on id and nonce: SQLite reuses the ids of deleted challenges."""
     return (push_record.c.challenge_id == challenge.c.id) & (push_record.c.nonce == challenge.c.challenge)
+
+
+_CHALLENGE_COLUMNS = (
+    challenge.c.id.label("challenge_id"),
+    challenge.c.transaction_id,
+    challenge.c.otp_valid,
+    challenge.c.data,
+    challenge.c.expiration,
+)
+_CHECK_COLUMNS = (push_record.c.mode, push_record.c.expected_answer, push_record.c.answer)
 
 
 def _phone_side_statement(with_challenge: bool) -> Any:
@@ -481,14 +555,7 @@ def _phone_side_statement(with_challenge: bool) -> Any:
     if not with_challenge:
         return query
     return (
-        query.add_columns(
-            push_record.c.id.label("push_id"),
-            challenge.c.id.label("challenge_id"),
-            challenge.c.transaction_id,
-            challenge.c.otp_valid,
-            challenge.c.data,
-            challenge.c.expiration,
-        )
+        query.add_columns(push_record.c.id.label("push_id"), *_CHALLENGE_COLUMNS, *_CHECK_COLUMNS)
         .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == bindparam("nonce")))
         .outerjoin(push_record, _belongs_to_challenge())
     )
@@ -528,7 +595,11 @@ _PHONE_SIDE_AND_CHALLENGE = _phone_side_statement(with_challenge=True)
 _OPEN_PUSHES = (
     select(push_record.c.push_data)
     .join(challenge, _belongs_to_challenge())
-    .where(challenge.c.serial == bindparam("serial"), *_open_conditions(bindparam("now"), started=True))
+    .where(
+        challenge.c.serial == bindparam("serial"),
+        push_record.c.answer == "",  # a phone that confirmed (code to phone) has answered
+        *_open_conditions(bindparam("now"), started=True),
+    )
     .order_by(challenge.c.id)
 )
 _PUSH_HISTORY = _push_history_statement()

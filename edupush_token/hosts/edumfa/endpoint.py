@@ -37,7 +37,7 @@ def handle(request: Any, g: Any) -> tuple:
             message = wire_requests.parse_poll(request.all_data)
             value, details = phone.serve_poll(ports, message, lambda: _allow_polling(g, message.serial)), {}
         elif request.method == "POST":
-            value, details = _serve_post(ports, wire_requests.parse_post(request.all_data))
+            value, details = _serve_post(ports, wire_requests.parse_post(request.all_data), g)
         else:
             raise ParameterError(f"Method {request.method} is not supported here.")
     except (RequestRefused, WireError) as refusal:
@@ -47,11 +47,11 @@ def handle(request: Any, g: Any) -> tuple:
     return "json", prepare_result(value, details=details)
 
 
-def _serve_post(ports: Ports, message: wire_requests.PostRequest) -> tuple:
+def _serve_post(ports: Ports, message: wire_requests.PostRequest, g: Any) -> tuple:
     if isinstance(message, wire_requests.EnrollmentFinish):
         return True, enrollment.finish(ports, _enrolling(message.serial), message)
     if isinstance(message, wire_requests.ChallengeAnswer):
-        return phone.receive_answer(ports, message)
+        return phone.receive_answer(ports, message, lambda: Policies(g, lambda: _owner(message.serial)))
     phone.check_token_update(ports, message)  # claims the update's timestamp, committed below with the token
     token = _token(message.serial)
     token.add_tokeninfo(Info.FIREBASE_TOKEN, message.new_fb_token)
@@ -110,6 +110,10 @@ class _EnrollingToken:
         token.del_tokeninfo(Info.ENROLLMENT_DEADLINE)
         token.token.active = True
         token.token.save()
+
+    def set_info(self, key: str, value: str) -> None:
+        self._token.add_tokeninfo(key, value)
+        self._token.token.save()
 
 
 def _enrolling(serial: str) -> Optional[_EnrollingToken]:

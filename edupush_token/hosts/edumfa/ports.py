@@ -22,6 +22,7 @@ from ...delivery import DeliveryState
 from ...delivery.firebase import FirebaseGateway
 from ...delivery.outbox import Lease
 from ...lifecycle import SystemClock
+from ...matching import STANDARD, AnswerCheck
 from ...ports import Ports, Runner
 from ...service import sending
 from ...storage.challenges import ChallengeTables, SavedChallenge, aware
@@ -176,13 +177,14 @@ class Store(ChallengeTables):
         session: str,
         state: DeliveryState,
         lease: Optional[Lease] = None,
+        check: AnswerCheck = STANDARD,
     ) -> SavedChallenge:
         challenge = Challenge(
             serial, transaction_id=transaction_id, challenge=push.nonce, session=session, validitytime=validity_seconds
         )
         db.session.add(challenge)
         db.session.flush()
-        self.add_push(challenge.id, serial, push, state, lease)
+        self.add_push(challenge.id, serial, push, state, lease, check)
         saved = SavedChallenge(challenge.id, challenge.transaction_id, aware(challenge.expiration))
         db.session.commit()
         return saved

@@ -23,22 +23,24 @@ from flask import has_request_context
 from flask import request as flask_request
 
 from ... import catalogue
-from ...catalogue import TOKEN_TYPE, Info
+from ...catalogue import POLL_ONLY, TOKEN_TYPE, AppProfile, Info
 from ...errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ...lifecycle import ChallengeState
-from ...service import enrollment, push_wait, settings
+from ...service import answering, enrollment, push_wait, settings
 from ...service.push import Login, LoginContext, PushToken, start_push
 from ...service.sending import recipient_from_info
 from ...wire import requests as wire_requests
 from ...wire.context_values import from_http_header
-from ...wire.enrollment_url import enrollment_url, render_label
+from ...wire.labels import render_label
+from ...wire.qr_fields import QrFields
 from . import endpoint, policies, replies
 from .ports import Policies, Store, edumfa_ports, gateway_exists
 
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
 WAIT_SLOT = f"{TOKEN_TYPE}_wait_slot"
 PIN_MATCHED = f"{TOKEN_TYPE}_pin_matched"
-SCAN_PROMPT = "Please scan the QR code with the eduMFA Authenticator app!"
+APP_NAMES = {AppProfile.EDUMFA: "eduMFA Authenticator", AppProfile.PRIVACYIDEA: "privacyIDEA Authenticator"}
+SCAN_PROMPT = "Please scan the QR code with the {} app!"
 
 
 class EdupushPlusTokenBase(TokenClass):
@@ -88,7 +90,7 @@ class EdupushPlusTokenBase(TokenClass):
     @classmethod
     def get_default_settings(cls, g: Any, params: dict) -> dict:
         """Policy values for /token/init; they override anything the caller sent."""
-        return _enrollment_params(g, getattr(flask_request, "User", None))
+        return _enrollment_params(g, getattr(flask_request, "User", None), params.get(catalogue.APP_PROFILE_PARAMETER))
 
     def update(self, param: dict, reset_failcount: bool = True) -> None:
         if any(name in param for name in ("pubkey", "fbtoken", "enrollment_credential")):
@@ -112,6 +114,7 @@ class EdupushPlusTokenBase(TokenClass):
         self.add_tokeninfo(Info.TTL, str(ttl_minutes))
         self.add_tokeninfo(Info.SERVER_KEY_SIZE, str(param[catalogue.SERVER_KEY_SIZE.name]))
         self.add_tokeninfo(Info.FIREBASE_CONFIG, param[catalogue.FIREBASE_CONFIG.name])
+        self.add_tokeninfo(Info.APP_PROFILE, param.get(catalogue.APP_PROFILE.name) or AppProfile.EDUMFA.value)
         ports.keys.refill(int(param[catalogue.SERVER_KEY_SIZE.name]))  # ready by the time the phone scans
 
     def _forget_the_phone(self) -> None:
@@ -142,7 +145,7 @@ class EdupushPlusTokenBase(TokenClass):
         if self.token.rollout_state == ROLLOUTSTATE.CLIENTWAIT:
             qr_url = self._enrollment_url(params, user)
             detail["pushurl"] = {
-                "description": "URL for the eduMFA Authenticator",
+                "description": f"URL for the {APP_NAMES[self._profile()]}",
                 "value": qr_url,
                 "img": create_img(qr_url),
             }
@@ -160,7 +163,7 @@ class EdupushPlusTokenBase(TokenClass):
         try:
             label = render_label(params.get("tokenlabel") or "<s>", **names) or self.token.serial
             issuer = render_label(params.get("tokenissuer") or "eduMFA", **names)
-            return enrollment_url(
+            fields = QrFields(
                 label=label,
                 serial=self.token.serial,
                 registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
@@ -171,8 +174,15 @@ class EdupushPlusTokenBase(TokenClass):
                 force_app_pin=is_true(params.get(ACTION.FORCE_APP_PIN)),
                 image_url=params.get(ACTION.APPIMAGEURL),
             )
+            poll_only = self.get_tokeninfo(Info.FIREBASE_CONFIG) == POLL_ONLY
+            pia_scheme = is_true(params.get(catalogue.USE_PIA_SCHEME.name))
+            return enrollment.qr_code(self._profile(), fields, poll_only, pia_scheme)
         except WireError as error:
             raise PolicyError(str(error)) from None
+
+    def _profile(self) -> AppProfile:
+        """The token's app; tokens enrolled before there were profiles are eduMFA's."""
+        return AppProfile(self.get_tokeninfo(Info.APP_PROFILE) or AppProfile.EDUMFA.value)
 
     @classmethod
     def enroll_via_validate(cls, g: Any, content: dict, user_obj: User) -> None:
@@ -192,7 +202,7 @@ class EdupushPlusTokenBase(TokenClass):
             "serial": token.token.serial,
             "type": TOKEN_TYPE,
             "enrollment_url": init_detail["pushurl"]["value"],
-            "message": SCAN_PROMPT,
+            "message": SCAN_PROMPT.format(APP_NAMES[token._profile()]),
         }
         content["result"]["value"] = False
         content["result"]["authentication"] = "CHALLENGE"
@@ -267,8 +277,12 @@ class EdupushPlusTokenBase(TokenClass):
         if not outcome.created:
             return False, outcome.message, transaction_id, {}
         message = outcome.message + (push_wait.REFUSED if options.get(WAIT_REFUSED) else "")
-        # A new dict each time: eduMFA writes the transaction id into it.
-        return True, message, outcome.transaction_id, {"attributes": {"hideResponseInput": True}}
+        # A new dict each time: eduMFA writes the transaction id into it, and its client_mode from ours.
+        reply: dict = {"attributes": {"hideResponseInput": not outcome.interactive}}
+        self.client_mode = CLIENTMODE.INTERACTIVE if outcome.interactive else CLIENTMODE.POLL
+        if outcome.presence_answer is not None:
+            reply["presence_answer"] = outcome.presence_answer
+        return True, message, outcome.transaction_id, reply
 
     def _push_token(self) -> PushToken:
         info = self.token.get_info()  # raw values, read once: each get_tokeninfo() builds this dict again
@@ -278,6 +292,7 @@ class EdupushPlusTokenBase(TokenClass):
             recipient=recipient,
             registration_url=info.get(Info.REGISTRATION_URL) or "",
             server_key_size=int(info.get(Info.SERVER_KEY_SIZE) or catalogue.DEFAULT_SERVER_KEY_SIZE),
+            profile=AppProfile(info.get(Info.APP_PROFILE) or AppProfile.EDUMFA.value),
         )
 
     def _wait_seconds(self, options: dict) -> Optional[int]:
@@ -335,11 +350,11 @@ class EdupushPlusTokenBase(TokenClass):
         transaction_id = options.get("transaction_id") or options.get("state")
         if not transaction_id:
             return -1
-        ports = edumfa_ports()
-        status = ports.store.transaction_status(self.token.serial, transaction_id)
-        if status is not None and status.completes_login(ports.clock.now(), self._finalize_window(options)):
-            return 1
-        return -1
+        ports = edumfa_ports(options.get("g"))
+        window = self._finalize_window(options)
+        return (
+            1 if answering.completes_login(ports, self.token.serial, transaction_id, str(passw or ""), window) else -1
+        )
 
     def _finalize_window(self, options: dict) -> timedelta:
         try:
@@ -357,9 +372,9 @@ def _login_context(g: Any, owner: Any) -> LoginContext:
     )
 
 
-def _enrollment_params(g: Any, user: Any) -> dict:
+def _enrollment_params(g: Any, user: Any, requested_profile: Optional[str] = None) -> dict:
     try:
-        chosen = settings.enrollment_settings(Policies(g, user), gateway_exists)
+        chosen = settings.enrollment_settings(Policies(g, user), gateway_exists, requested_profile)
     except PolicyValueError as error:
         raise PolicyError(str(error)) from None
     return {
@@ -368,4 +383,6 @@ def _enrollment_params(g: Any, user: Any) -> dict:
         catalogue.ENROLL_SSL_VERIFY.name: "1" if chosen.sslverify else "0",
         catalogue.FIREBASE_CONFIG.name: chosen.firebase_configuration,
         catalogue.SERVER_KEY_SIZE.name: chosen.server_key_size,
+        catalogue.APP_PROFILE.name: chosen.app_profile.value,
+        catalogue.USE_PIA_SCHEME.name: chosen.pia_scheme,
     }
