@@ -18,7 +18,7 @@ author = "edupush-token developers"
 copyright = "edupush-token developers"
 release = version = edupush_token.__version__
 
-extensions = ["myst_parser", "policy_reference", "command_help", "repository_links"]
+extensions = ["myst_parser", "policy_reference", "metric_reference", "command_help", "repository_links"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build"]

@@ -18,6 +18,6 @@ The package is layered so that each layer can be read and tested on its own
 
 from .catalogue import TOKEN_TYPE
 
-__version__ = "0.1.0"  # the package's version; pyproject.toml reads it from here
+__version__ = "0.2.0"  # the package's version; pyproject.toml reads it from here
 
 __all__ = ["TOKEN_TYPE", "__version__"]

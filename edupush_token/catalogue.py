@@ -15,6 +15,7 @@ TOKEN_TYPE = "edupushplus"
 TOKEN_PREFIX = "EDPP"
 POLICY_GROUP = TOKEN_TYPE
 ENDPOINT_PATH = f"/ttype/{TOKEN_TYPE}"
+METRICS_PARAMETER = "metrics"  # GET ENDPOINT_PATH?metrics, with an admin's token: the Prometheus text format
 POLL_ONLY = "poll only"  # the Firebase configuration of a token that is never pushed to
 
 SERVER_KEY_SIZES = (2048, 3072, 4096)
@@ -49,6 +50,24 @@ class AllowPolling(str, enum.Enum):
     ALLOW = "allow"
     DENY = "deny"
     TOKEN = "token"
+
+
+class AppProfile(str, enum.Enum):
+    """The app a token is enrolled with, and so the dialect its pushes speak (PROTOCOL.md, PROTOCOL-PIAPP.md).
+
+    The QR code decides: each app ignores the other's, so a token keeps its profile until it is re-enrolled.
+    """
+
+    EDUMFA = "edumfa"  # the eduMFA Authenticator: six signed fields, nothing else
+    PRIVACYIDEA = "privacyidea"  # the privacyIDEA Authenticator: number matching, code to phone, decline reasons
+
+
+class PresenceOptions(str, enum.Enum):
+    """Where number matching draws its options from."""
+
+    ALPHABETIC = "ALPHABETIC"  # A to Z
+    NUMERIC = "NUMERIC"  # 00 to 99
+    CUSTOM = "CUSTOM"  # the admin's list (PRESENCE_CUSTOM_OPTIONS)
 
 
 PolicyValue = Union[str, int, bool, None]
@@ -136,6 +155,22 @@ FORCE_APP_PIN = Policy(
     Scope.ENROLL,
     Kind.BOOL,
     "The user must unlock the app before accepting a push",
+)
+APP_PROFILE = Policy(
+    _action("app_profile"),
+    Scope.ENROLL,
+    Kind.STR,
+    "The app new tokens are enrolled with: edumfa (the eduMFA Authenticator) or privacyidea (the privacyIDEA "
+    "Authenticator, which can do number matching and code to phone)",
+    default=AppProfile.EDUMFA.value,
+    allowed=tuple(profile.value for profile in AppProfile),
+)
+APP_PROFILE_PARAMETER = "app_profile"  # /token/init's choice of app (the web UI form's), where no policy decides
+USE_PIA_SCHEME = Policy(
+    _action("use_pia_scheme"),
+    Scope.ENROLL,
+    Kind.BOOL,
+    "QR codes of privacyIDEA-profile tokens start with pia://pipush/ instead of otpauth://pipush/",
 )
 
 # Authentication
@@ -264,6 +299,52 @@ COOLDOWN_ALLOWS_POLL = Policy(
     "the login can approve it by polling in the app",
 )
 
+REQUIRE_PRESENCE = Policy(
+    _action("require_presence"),
+    Scope.AUTH,
+    Kind.BOOL,
+    "Number matching for privacyIDEA-profile tokens: the login shows one of several options and the user "
+    "presses it on the phone; a wrong button declines the login. Not with push_wait",
+)
+PRESENCE_OPTIONS = Policy(
+    _action("presence_options"),
+    Scope.AUTH,
+    Kind.STR,
+    "Where number matching draws its options from: ALPHABETIC (A-Z), NUMERIC (00-99) or CUSTOM",
+    default=PresenceOptions.ALPHABETIC.value,
+    allowed=tuple(choice.value for choice in PresenceOptions),
+)
+PRESENCE_CUSTOM_OPTIONS = Policy(
+    _action("presence_custom_options"),
+    Scope.AUTH,
+    Kind.STR,
+    "The options of CUSTOM number matching, separated by ':' (e.g. red:green:blue); no ',' inside an option",
+)
+PRESENCE_NUM_OPTIONS = Policy(
+    _action("presence_num_options"),
+    Scope.AUTH,
+    Kind.INT,
+    "How many options the phone shows in number matching",
+    default=3,
+    low=2,
+    high=10,
+)
+CODE_TO_PHONE = Policy(
+    _action("code_to_phone"),
+    Scope.AUTH,
+    Kind.BOOL,
+    "For privacyIDEA-profile tokens: an accept on the phone shows a code there, and the login completes "
+    "when the user types it (/validate/check with pass=<code> and the transaction_id). Number matching, "
+    "where also set, comes first. Not with push_wait",
+)
+CODE_TO_PHONE_MESSAGE = Policy(
+    _action("code_to_phone_message"),
+    Scope.AUTH,
+    Kind.STR,
+    "The text the phone shows with the code",
+    default="Enter the code to log in",
+)
+
 POLICIES: Tuple[Policy, ...] = (
     FIREBASE_CONFIG,
     REGISTRATION_URL,
@@ -271,6 +352,8 @@ POLICIES: Tuple[Policy, ...] = (
     ENROLL_SSL_VERIFY,
     SERVER_KEY_SIZE,
     FORCE_APP_PIN,
+    APP_PROFILE,
+    USE_PIA_SCHEME,
     MOBILE_TEXT,
     MOBILE_TITLE,
     AUTH_SSL_VERIFY,
@@ -286,6 +369,12 @@ POLICIES: Tuple[Policy, ...] = (
     DECLINE_COOLDOWN,
     COOLDOWN_ALLOWS_POLL,
     FINALIZE_WINDOW,
+    REQUIRE_PRESENCE,
+    PRESENCE_OPTIONS,
+    PRESENCE_CUSTOM_OPTIONS,
+    PRESENCE_NUM_OPTIONS,
+    CODE_TO_PHONE,
+    CODE_TO_PHONE_MESSAGE,
 )
 LIMITS: Tuple[Policy, ...] = (
     CHALLENGE_VALIDITY,
@@ -309,6 +398,9 @@ def policy_named(name: str, scope: Scope) -> Optional[Policy]:
 # Host policies this token type reads (the hosts name them the same)
 CHALLENGE_TEXT_ACTION = "challenge_text"
 DEFAULT_CHALLENGE_TEXT = "Please confirm the authentication on your mobile device!"
+DEFAULT_CODE_TO_PHONE_TEXT = "Please enter the code displayed on your smartphone."
+PRESENCE_ANSWER_TAG = "{presence_answer}"  # where the challenge text wants the option to press
+PRESENCE_PROMPT = " Please press: {}"  # appended to a challenge text without the tag (privacyIDEA's words)
 HOST_FORCE_APP_PIN = "force_app_pin"
 HOST_APP_IMAGE_URL = "appimageurl"
 
@@ -335,6 +427,8 @@ class Info:
     REGISTRATION_STATE = "firebase_token_state"
     UNREGISTERED_AT = "firebase_token_unregistered_at"
     FIREBASE_TOKEN_UPDATED = "firebase_token_updated_at"  # the phone's time of the last update applied
+    APP_PROFILE = "app_profile"  # an AppProfile value; absent on tokens enrolled before profiles: edumfa
+    APP_CAPABILITIES = "app_capabilities"  # what the privacyIDEA app said it can do at enrollment (JSON list)
 
 
 class Config:
@@ -355,10 +449,14 @@ DEFAULT_FCM_TIMEOUT = 5.0
 # The outbox: a push still to be sent is held by one process at a time, for at most LEASE_SECONDS (far more
 # than one attempt takes, DEFAULT_FCM_TIMEOUT); after that any process takes it over.
 LEASE_SECONDS = 30.0
+# An attempt may fetch an OAuth token and then send: two HTTP requests, each ending within the FCM timeout. An
+# attempt starts only if both can end before its lease does, so the lease needs no renewal.
+ATTEMPT_REQUESTS = 2
 LEASE_OWNER_LENGTH = 64
 OUTBOX_BATCH = 20  # pushes one process takes over per sweep
 
 EDUMFA_PLUGIN_MODULE = "edupush_token.edumfa_plugin"
+EDUMFA_WORKER_MODULE = "edupush_token.hosts.edumfa.worker"  # its post_worker_init starts a worker's sweeps at boot
 EDUMFA_CONFIG_FILE = "/etc/edumfa/edumfa.cfg"
 # Flask-SQLAlchemy's engine options in the host's config, and the one that lets pooled connections survive a
 # database restart (each is tested before use instead of failing the request that draws it).

@@ -56,6 +56,7 @@ def main(argv=None) -> int:
         _add_policies,
         _add_webui,
         _add_deliveries,
+        _add_metrics,
         _add_migrate,
         _add_fake_fcm,
     ):
@@ -328,6 +329,27 @@ def _show_deliveries(args) -> int:
     return deliveries.show(args.config, args.serial, args.limit)
 
 
+def _add_metrics(commands) -> None:
+    metrics = _command(
+        commands,
+        "metrics",
+        "the push metrics in Prometheus's text format (for node_exporter's textfile collector)",
+        "Prints, or writes to FILE (atomically, for node_exporter's textfile collector), the outbox's\n"
+        "series read from the database of the eduMFA configured in CONFIG and, with PROMETHEUS_MULTIPROC_DIR\n"
+        "set to the directory eduMFA's workers use, their counters, histograms and gauges.\n"
+        "eduMFA serves the same at GET /ttype/edupushplus?metrics to an admin.",
+    )
+    _add_config(metrics)
+    metrics.add_argument("--textfile", metavar="FILE", type=Path, help="write here (end it in .prom) instead of stdout")
+    metrics.set_defaults(run=_write_metrics)
+
+
+def _write_metrics(args) -> int:
+    from .commands import metrics
+
+    return metrics.run(args.config, args.textfile)
+
+
 def _add_migrate(commands) -> None:
     migrate = _command(
         commands,
@@ -366,7 +388,7 @@ def _add_fake_fcm(commands) -> None:
         "--service-account",
         type=Path,
         default=DEFAULT_FAKE_FCM_SERVICE_ACCOUNT,
-        help="service-account JSON to write if missing, or one a stand-in wrote to reuse; a real key is refused and never modified (default: %(default)s)",
+        help="service-account JSON to write if missing, or one a stand-in on this address wrote to reuse; an existing file is never modified (default: %(default)s)",
     )
     fake_fcm.add_argument(
         "--project", default=None, help="Firebase project ID of a new service account (default: edupush-demo)"

@@ -71,18 +71,31 @@ def signature_length(key_bits: int) -> int:
 
 
 def sign_push(private_pem: str, push: PushData) -> PushData:
-    return push.with_signature(sign_for_phone(private_pem, push.signed_text()))
+    """The push with its signature, and the capabilities' own where it carries capabilities."""
+    private_key = _server_key(private_pem)
+    capabilities = push.capabilities_input()
+    return push.with_signature(
+        _sign(private_key, push.signed_text().encode("utf-8")),
+        _sign(private_key, capabilities) if capabilities is not None else "",
+    )
 
 
 def sign_for_phone(private_pem: str, text: str) -> str:
     """Sign ``text`` with the server key; the app expects upper-case base32."""
+    return _sign(_server_key(private_pem), text.encode("utf-8"))
+
+
+def _server_key(private_pem: str) -> rsa.RSAPrivateKey:
     private_key = serialization.load_pem_private_key(
         private_pem.encode(), password=None, unsafe_skip_rsa_key_validation=True
     )
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise TypeError("server keys are RSA keys")
-    signature = private_key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b32encode(signature).decode()
+    return private_key
+
+
+def _sign(private_key: rsa.RSAPrivateKey, data: bytes) -> str:
+    return base64.b32encode(private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
 def load_phone_key(encoded: str) -> PhonePublicKey:
@@ -136,5 +149,7 @@ def _strip_pem(pem: str) -> str:
 
 
 def signed_size(push: PushData, server_key_size: int) -> int:
-    """The push's size in Firebase's count once signed by a key of this size."""
-    return push.with_signature("A" * signature_length(server_key_size)).payload_size()
+    """The push's size in Firebase's count once signed by a key of this size (twice, with capabilities)."""
+    placeholder = "A" * signature_length(server_key_size)
+    second = placeholder if push.capabilities else ""
+    return push.with_signature(placeholder, second).payload_size()

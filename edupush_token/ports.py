@@ -17,6 +17,7 @@ from .delivery import DeliveryReport, DeliveryState
 from .delivery.outbox import DuePush, Lease
 from .lifecycle import ChallengeStatus, TokenStanding
 from .limits import PushHistory
+from .matching import STANDARD, AnswerCheck
 from .wire.push_data import PushData
 
 if TYPE_CHECKING:  # firebase-admin only where pushes are sent: the doctor must run without it
@@ -92,15 +93,19 @@ class Store(Protocol):
         session: str,
         state: DeliveryState,
         lease: Optional[Lease] = None,
+        check: AnswerCheck = STANDARD,
     ) -> SavedChallenge:
-        """The host's challenge row and our push record, committed together; ``lease``: held by this process."""
+        """The host's challenge row and our push record, committed together; ``lease``: held by this process.
+
+        ``check``: what the answer is checked against (number matching, code to phone), kept with the push.
+        """
 
     def push_history(self, token_id: int, serial: str, since: datetime) -> PushHistory: ...
 
     def record_delivery(
         self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
-    ) -> None:
-        """Record an outcome; with ``holder``, only while no other process holds the push."""
+    ) -> bool:
+        """Record an outcome; with ``holder``, only while no other process holds the push; False if not recorded."""
 
     def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
         """Take over pushes that are due and held by nobody, or by a lease that ran out."""
@@ -123,7 +128,14 @@ class Store(Protocol):
         nonce: Optional[str] = None,
     ) -> tuple[Optional[PhoneSideToken], Optional[StoredChallenge]]: ...
 
-    def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool: ...
+    def apply_answer(self, stored: StoredChallenge, decline: bool, counted: bool = True) -> bool:
+        """Accept or decline an open challenge; True if this call won. A decline not ``counted`` is a cancel."""
+
+    def confirm_code(self, stored: StoredChallenge, code: str) -> bool:
+        """Code to phone: record the phone's confirmation and its code if the push is still open; True if won."""
+
+    def transaction_challenge(self, serial: str, transaction_id: str) -> Optional[StoredChallenge]:
+        """The token's challenge in a transaction, with what its answer is checked against."""
 
     def open_pushes(self, serial: str) -> list[PushData]: ...
 
@@ -173,6 +185,9 @@ class EnrollingToken(Protocol):
 
     def complete(self, phone_key: str, firebase_token: str, server_key: ServerKeyPair) -> None:
         """Store the keys and activate the token, in the current transaction."""
+
+    def set_info(self, key: str, value: str) -> None:
+        """Store a tokeninfo value, in the current transaction."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .delivery.dispatcher import Dispatcher
 from .delivery.firebase import FirebaseSender
 from .delivery.outbox import new_owner
 from .delivery.poller import Poller, Sweep
+from .metrics.recorder import recorder
 from .storage import migrate
 from .storage.keypool import Refiller
 from .storage.wakeups import Listeners
@@ -60,6 +61,7 @@ def shut_down() -> None:
     Pushes still held (an attempt that did not finish in time) are left to their leases' end.
     """
     outbox.stop()
+    recorder.process_ended()
     finished = deliveries.shutdown()
     if finished and _hand_back is not None:
         try:

@@ -100,7 +100,8 @@ def _observed_defaults() -> dict:
     from flask import g
 
     from edupush_token import catalogue
-    from edupush_token.hosts.edumfa.ports import Policies, gateway_exists
+    from edupush_token.hosts.common import Host, Policies
+    from edupush_token.hosts.edumfa.library import LIBRARY
     from edupush_token.service import settings
 
     for policy in PolicyClass().list_policies():
@@ -111,11 +112,12 @@ def _observed_defaults() -> dict:
         action=f"{catalogue.REGISTRATION_URL.name}={EXAMPLE_REGISTRATION_URL}",
     )
     g.policy_object, g.client_ip, g.serial = PolicyClass(), None, None
-    reader = Policies(g, None)
-    enrollment = settings.enrollment_settings(reader, gateway_exists)
+    reader = Policies(LIBRARY, g, None)
+    enrollment = settings.enrollment_settings(reader, Host(LIBRARY).gateway_exists)
     auth = settings.auth_settings(reader)
     limits = settings.push_limits(reader)
     wait = settings.wait_seconds(reader)
+    matching = settings.presence_settings(reader)
     observed = {
         catalogue.REGISTRATION_URL: "none: required",
         catalogue.FIREBASE_CONFIG: enrollment.firebase_configuration,
@@ -141,6 +143,11 @@ def _observed_defaults() -> dict:
         catalogue.DECLINE_COOLDOWN: _seconds(limits.cooldown),
         catalogue.COOLDOWN_ALLOWS_POLL: _on_off(settings.enabled(reader, catalogue.COOLDOWN_ALLOWS_POLL)),
         catalogue.FINALIZE_WINDOW: _seconds(settings.finalize_window(reader)),
+        catalogue.APP_PROFILE: enrollment.app_profile.value,
+        catalogue.PRESENCE_OPTIONS: matching.kind.value,
+        catalogue.PRESENCE_CUSTOM_OPTIONS: "none: required for CUSTOM",
+        catalogue.PRESENCE_NUM_OPTIONS: matching.count,
+        catalogue.CODE_TO_PHONE_MESSAGE: settings.code_to_phone_message(reader),
     }
     return {(policy.scope.value, policy.name): value for policy, value in observed.items()}
 

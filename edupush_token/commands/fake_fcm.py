@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-from ..devtools.fake_fcm import DEFAULT_PROJECT_ID, FakeFCM, write_service_account
+from ..devtools.fake_fcm import DEFAULT_PROJECT_ID, FakeFCM
 
 
 def prepare_service_account(fake: FakeFCM, path: Union[str, Path], project_id: Optional[str]) -> Tuple[dict, str]:
-    """Create the key file if missing; reuse one a stand-in wrote; never touch any other.
+    """Create the key file if missing; reuse one a stand-in at this address wrote; never modify a file.
 
     A file whose token endpoint is not on loopback is a real key: pointing it
-    at this stand-in would break the pushes of whatever uses it.
+    at this stand-in would break the pushes of whatever uses it.  A stand-in's
+    file from another port is left alone too: something may still use it.
     """
     path = Path(path)
     if not path.exists():
@@ -31,11 +32,14 @@ def prepare_service_account(fake: FakeFCM, path: Union[str, Path], project_id: O
         )
     if project_id and info.get("project_id") != project_id:
         raise ValueError(f"{path} belongs to project {info.get('project_id')!r}, not {project_id!r}")
-    fake.trust_service_account(info)
     if info.get("token_uri") != fake.token_uri:
-        info["token_uri"] = fake.token_uri
-        write_service_account(path, info)
-        return info, "reused, token_uri updated to this server"
+        written_for = urlsplit(str(info.get("token_uri")))
+        raise ValueError(
+            f"{path} was written for a stand-in at {written_for.hostname}:{written_for.port} and is left as it is; "
+            f"serve on that address again (--port {written_for.port}), or pass --service-account with a path "
+            "that does not exist, and the stand-in writes its own there."
+        )
+    fake.trust_service_account(info)
     return info, "reused"
 
 

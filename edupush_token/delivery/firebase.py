@@ -50,6 +50,7 @@ class Transient:
 
     reason: str
     retry_after: Optional[float] = None
+    answered: bool = True  # Firebase answered (an HTTP status), as against no answer at all
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Permanent:
 
     reason: str
     unregistered: bool = False
+    answered: bool = True  # Firebase answered (an HTTP status), as against no answer at all
 
 
 SendResult = Union[Sent, Transient, Permanent]
@@ -128,19 +130,19 @@ class FirebaseSender:
         try:
             message_id = send(self._app(gateway))
         except UNREGISTERED_ERRORS as error:
-            return Permanent(f"{_code(error)}: {error}", unregistered=True)
+            return Permanent(f"{_code(error)}: {error}", unregistered=True, answered=_answered(error))
         except TRANSIENT_ERRORS as error:
-            return Transient(f"{_code(error)}: {error}", _retry_after(error))
+            return Transient(f"{_code(error)}: {error}", _retry_after(error), answered=_answered(error))
         except exceptions.FirebaseError as error:
-            return Permanent(f"{_code(error)}: {error}")
+            return Permanent(f"{_code(error)}: {error}", answered=_answered(error))
         except auth_exceptions.RefreshError as error:
             if getattr(error, "retryable", False):
-                return Transient(f"OAuth token endpoint: {error}")
-            return Permanent(f"bad service account credentials: {error}")
+                return Transient(f"OAuth token endpoint: {error}", answered=False)
+            return Permanent(f"bad service account credentials: {error}", answered=False)
         except (auth_exceptions.TransportError, requests.RequestException) as error:
-            return Transient(f"OAuth token endpoint unreachable: {error}")
+            return Transient(f"OAuth token endpoint unreachable: {error}", answered=False)
         except (OSError, ValueError) as error:
-            return Permanent(f"gateway {gateway.name!r} is misconfigured: {error}")
+            return Permanent(f"gateway {gateway.name!r} is misconfigured: {error}", answered=False)
         return Sent(message_id)
 
     def _app(self, gateway: FirebaseGateway) -> firebase_admin.App:
@@ -178,6 +180,11 @@ def _code(error: exceptions.FirebaseError) -> str:
     response = getattr(error, "http_response", None)
     status = f"HTTP {response.status_code} " if response is not None else ""
     return f"{status}{type(error).__name__}"
+
+
+def _answered(error: exceptions.FirebaseError) -> bool:
+    """Whether FCM answered at all: the SDK raises the same errors for a 503 and for a refused connection."""
+    return getattr(error, "http_response", None) is not None
 
 
 def _retry_after(error: exceptions.FirebaseError) -> Optional[float]:

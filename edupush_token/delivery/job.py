@@ -14,8 +14,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..catalogue import ATTEMPT_REQUESTS
+from ..metrics.recorder import recorder
+from ..metrics.series import Attempt, PiResult
 from ..wire.push_data import PushData
-from .firebase import FirebaseGateway, FirebaseSender, Permanent, Sent
+from .firebase import FirebaseGateway, FirebaseSender, Permanent, SendResult, Sent
 from .report import EXPIRED_DETAIL, DeliveryReport, DeliveryState
 from .retry import Backoff
 
@@ -51,10 +54,11 @@ def attempt(
 ) -> DeliveryReport:
     """Make one attempt and record its outcome; returns what was recorded.
 
-    An attempt that could outlast this process's lease is not made (nor
-    recorded): the push stays due, and whoever takes it over sends it.
+    An attempt that could outlast this process's lease (its token request and
+    its send, each up to the gateway's timeout) is not made (nor recorded):
+    the push stays due, and whoever takes it over sends it.
     """
-    if time.time() + job.gateway.http_timeout >= job.lease_ends:
+    if time.time() + ATTEMPT_REQUESTS * job.gateway.http_timeout >= job.lease_ends:
         return DeliveryReport(DeliveryState.QUEUED, LEASE_ENDED, attempts=job.attempts)
     settled = job.settled(job.attempts) if job.attempts or job.resumed else None
     if settled is not None:
@@ -64,7 +68,9 @@ def attempt(
     job.attempts += 1
     if not job.push.signature:
         job.push = job.sign(job.push)
+    started = time.monotonic()
     result = sender.send(job.gateway, job.push, job.registration_token)
+    recorder.attempt(job.gateway.name, *_judged(result), time.monotonic() - started)
     if isinstance(result, Sent):
         return _record(job, DeliveryReport(DeliveryState.SENT, message_id=result.message_id, attempts=job.attempts))
     if isinstance(result, Permanent):
@@ -84,6 +90,14 @@ def attempt(
         retry_in=delay,
     )
     return _record(job, retrying)
+
+
+def _judged(result: SendResult) -> tuple[Attempt, PiResult]:
+    """An attempt's result in the metrics' words: ours, and privacyIDEA's (HTTP 200, another answer, none)."""
+    if isinstance(result, Sent):
+        return Attempt.SENT, PiResult.OK
+    attempt = Attempt.PERMANENT if isinstance(result, Permanent) else Attempt.TRANSIENT
+    return attempt, PiResult.FAILED if result.answered else PiResult.ERROR
 
 
 def _record(job: DeliveryJob, report: DeliveryReport) -> DeliveryReport:

@@ -63,6 +63,7 @@ class DuePush:
     attempts: int
     expires_at: Optional[datetime]  # aware UTC; None once the challenge row is gone (used or deleted)
     lease: Lease
+    created: Optional[datetime] = None  # aware UTC: when the login stored the push
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The whole story, told against a real local eduMFA (or privacyIDEA): enroll, log in, decline, push_wait.
+"""The whole story, told against a real local eduMFA (or privacyIDEA): enroll, log in, decline, push_wait,
+number matching.
 
 Everything goes over HTTP, as in production: the admin uses eduMFA's REST API,
 a relying application calls ``/validate/*``, and the emulated eduMFA
@@ -21,7 +22,7 @@ from .. import catalogue, policy_sets
 from ..errors import EdupushError
 from ..hosts.installed import installed_host
 from .fake_fcm import FakeFCM
-from .phone import EmulatedPhone, HttpTransport, PhoneToken, PushRequest
+from .phone import EmulatedPhone, HttpTransport, PhoneToken, PiAuthenticator, PiPushRequest, PushRequest
 
 USER = "alice"
 REALM = "demo"
@@ -32,6 +33,8 @@ FIREBASE_PROVIDERS = {
     "privacyidea": catalogue.PRIVACYIDEA_FIREBASE_PROVIDER,
 }
 POLICY_SET = "edupushplus-poll-only"
+MATCHING_USER = "bob"  # number matching is his: alice keeps the eduMFA app
+MATCHING_SET = "edupushplus-number-matching"
 # What the demo changes in the ready set: pushes through the local FCM stand-in,
 # plain HTTP on loopback, short QR lifetime, and pushes in quick succession.
 DEMO_ACTIONS = {
@@ -197,6 +200,59 @@ def run(base_url: str, admin_password: str, fcm: FakeFCM, directory: Path, story
     with story.step("The phone polls as well: nothing is left open"):
         story.say(f"open login requests: {len(phone.poll(token))}")
 
+    number_matching(story, edumfa, fcm)
+
+
+def number_matching(story: Story, edumfa: EduMFA, fcm: FakeFCM) -> None:
+    """Bob's token is for the privacyIDEA Authenticator: the login page shows a letter, the phone offers three."""
+    phone = PiAuthenticator(HttpTransport(verify_tls=False), firebase_token="fbtoken-privacyidea-app")
+    loaded = policy_sets.read(policy_sets.resolve(MATCHING_SET))
+    with story.step(f"The admin gives {MATCHING_USER} the privacyIDEA Authenticator with number matching"):
+        for token in edumfa.admin("GET", f"/token/?user={MATCHING_USER}&realm={REALM}")["result"]["value"]["tokens"]:
+            edumfa.admin("DELETE", f"/token/{token['serial']}")
+        for policy in loaded:
+            fields = {key: value for key, value in policy.items() if key != "name"}
+            edumfa.admin("POST", f"/policy/{policy['name']}", **{**fields, "realm": REALM, "user": MATCHING_USER})
+            story.say(f"policy {policy['name']} ({policy['scope']}) from {MATCHING_SET}, for {MATCHING_USER}")
+    try:
+        with story.step(f"{MATCHING_USER} scans the otpauth://pipush QR code with the privacyIDEA Authenticator"):
+            detail = edumfa.admin(
+                "POST", "/token/init", type="edupushplus", genkey=1, user=MATCHING_USER, realm=REALM, pin=PIN
+            )["detail"]
+            story.say(detail["pushurl"]["value"])
+            token = phone.enroll(phone.scan(detail["pushurl"]["value"]))
+            story.say(f"token {token.serial} enrolled for the privacyIDEA app")
+        with story.step("The login page shows a letter; the phone offers three and bob presses that one"):
+            login = edumfa.validate("/validate/check", user=MATCHING_USER, realm=REALM, **{"pass": PIN})
+            transaction_id = _expect_challenge(login)
+            right = login["detail"]["multi_challenge"][0]["presence_answer"]
+            story.say(f"the relying application shows: {login['detail']['message']!r}")
+            request = _options_pushed(phone, token, fcm)
+            story.say(f"the phone offers {', '.join(request.options)} (signed; capabilities signed too)")
+            phone.press(request, right)
+            done = edumfa.validate(
+                "/validate/check", user=MATCHING_USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""}
+            )
+            _expect(done, "ACCEPT")
+            story.say(f"pressed {right}: ACCEPT")
+        with story.step("A fatigued bob presses a wrong letter on someone else's login: refused for good"):
+            login = edumfa.validate("/validate/check", user=MATCHING_USER, realm=REALM, **{"pass": PIN})
+            transaction_id = _expect_challenge(login)
+            right = login["detail"]["multi_challenge"][0]["presence_answer"]
+            request = _options_pushed(phone, token, fcm)
+            wrong = next(option for option in request.options if option != right)
+            answered = phone.press(request, wrong)
+            if not answered.final:
+                raise DemoFailed("the app would show a wrong button's login again")
+            done = edumfa.validate(
+                "/validate/check", user=MATCHING_USER, realm=REALM, transaction_id=transaction_id, **{"pass": ""}
+            )
+            _expect(done, "REJECT")
+            story.say(f"pressed {wrong} instead of {right}: declined, counted like a decline; login: REJECT")
+    finally:
+        for policy in loaded:
+            edumfa.admin("DELETE", f"/policy/{policy['name']}")
+
 
 def _push_from_firebase(phone: EmulatedPhone, token: PhoneToken, fcm: FakeFCM) -> PushRequest:
     """What the app does with a push in the foreground: verify it, or fall back to polling."""
@@ -207,6 +263,13 @@ def _push_from_firebase(phone: EmulatedPhone, token: PhoneToken, fcm: FakeFCM) -
     request = phone.receive_push(message["data"])
     if request is None:
         raise DemoFailed(f"the phone dropped the push: {phone.last_drop_reason}")
+    return request
+
+
+def _options_pushed(phone: PiAuthenticator, token: PhoneToken, fcm: FakeFCM) -> PiPushRequest:
+    request = _push_from_firebase(phone, token, fcm)
+    if not isinstance(request, PiPushRequest) or not request.options:
+        raise DemoFailed("the push offered no options to press")
     return request
 
 

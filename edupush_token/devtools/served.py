@@ -140,7 +140,11 @@ def make_server(instance: LocalInstance, host: str, port: int, tls=None):
     """
     from werkzeug.serving import make_server as werkzeug_server
 
-    server = werkzeug_server(host, port, instance.create_app(), threaded=True, ssl_context=tls)
+    from ..hosts.edumfa import worker
+
+    app = instance.create_app()
+    worker.start(app)
+    server = werkzeug_server(host, port, app, threaded=True, ssl_context=tls)
     server.url = f"{'https' if tls else 'http'}://{_url_host(host)}:{server.server_port}"  # type: ignore[attr-defined]
     return server
 

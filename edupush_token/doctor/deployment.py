@@ -102,6 +102,7 @@ class WorkerSetup:
     threads: Optional[int] = None
     source: str = "not given"
     workers: Optional[int] = None  # processes
+    starts_sweeps: Optional[bool] = None  # the config file imports the plugin's worker hook (None: no file read)
 
     @property
     def known(self) -> bool:

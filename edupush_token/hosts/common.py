@@ -21,6 +21,7 @@ from ..delivery import DeliveryState
 from ..delivery.firebase import FirebaseGateway
 from ..delivery.outbox import Lease
 from ..lifecycle import SystemClock
+from ..matching import STANDARD, AnswerCheck
 from ..ports import Ports, Runner
 from ..service import sending
 from ..storage.challenge_statements import aware
@@ -184,6 +185,7 @@ class Store(ChallengeTables):
         session: str,
         state: DeliveryState,
         lease: Optional[Lease] = None,
+        check: AnswerCheck = STANDARD,
     ) -> SavedChallenge:
         db = self._library.db
         challenge = self._library.challenge_model(
@@ -191,7 +193,7 @@ class Store(ChallengeTables):
         )
         db.session.add(challenge)
         db.session.flush()
-        self.add_push(challenge.id, serial, push, state, lease)
+        self.add_push(challenge.id, serial, push, state, lease, check)
         saved = SavedChallenge(challenge.id, challenge.transaction_id, aware(challenge.expiration))
         db.session.commit()
         return saved
@@ -249,9 +251,10 @@ def host_ports(library: HostLibrary, g: Any = None) -> Ports:
     also starts the worker's outbox sweeps: a restarted worker takes over
     the pushes a dead one left due.
     """
+    store = Store(library)
     ports = Ports(
         host=Host(library),
-        store=Store(library),
+        store=store,
         audit=Audit(library, g),
         secrets=Secrets(library),
         clock=SystemClock(),
@@ -259,5 +262,6 @@ def host_ports(library: HostLibrary, g: Any = None) -> Ports:
         keys=Keys(library),
     )
     if has_request_context():
+        store.ensure_tables()  # before the first sweep: a new database gets our tables from this request
         sending.keep_swept(ports, ports.host.context_runner())
     return ports

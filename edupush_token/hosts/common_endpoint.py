@@ -17,7 +17,7 @@ from ..lifecycle import TokenStanding
 from ..ports import Ports
 from ..service import enrollment, phone, settings
 from ..wire import requests as wire_requests
-from . import common
+from . import common, metrics
 from .token_host import TokenHost
 
 
@@ -25,6 +25,8 @@ def handle(host: TokenHost, request: Any, g: Any) -> tuple:
     """The host's /ttype dispatch calls this with the Flask request."""
     ports = host.ports(g)
     common.Store(host.library).ensure_tables()
+    if request.method == "GET" and catalogue.METRICS_PARAMETER in request.all_data:
+        return metrics.scrape(host.library, host.verify_auth_token, request.headers.get("Authorization"))
     try:
         if request.method == "GET":
             message = wire_requests.parse_poll(request.all_data)
@@ -32,7 +34,7 @@ def handle(host: TokenHost, request: Any, g: Any) -> tuple:
             value, details = phone.serve_poll(ports, message, allow), {}
         elif request.method == "POST":
             posted = wire_requests.parse_post(request.all_data)
-            value, details = _serve_post(host, ports, posted)
+            value, details = _serve_post(host, ports, posted, g)
             if isinstance(posted, wire_requests.ChallengeAnswer):
                 host.answered(g, posted, bool(value))
         else:
@@ -44,11 +46,12 @@ def handle(host: TokenHost, request: Any, g: Any) -> tuple:
     return "json", host.prepare_result(value, details=details)
 
 
-def _serve_post(host: TokenHost, ports: Ports, message: wire_requests.PostRequest) -> tuple:
+def _serve_post(host: TokenHost, ports: Ports, message: wire_requests.PostRequest, g: Any) -> tuple:
     if isinstance(message, wire_requests.EnrollmentFinish):
         return True, enrollment.finish(ports, _enrolling(host, message.serial), message)
     if isinstance(message, wire_requests.ChallengeAnswer):
-        return phone.receive_answer(ports, message)
+        owner_policies = lambda: common.Policies(host.library, g, lambda: _owner(host, message.serial))  # noqa: E731
+        return phone.receive_answer(ports, message, owner_policies)
     phone.check_token_update(ports, message)  # claims the update's timestamp, committed below with the token
     token = _token(host, message.serial)
     host.write_info(token, Info.FIREBASE_TOKEN, message.new_fb_token)
@@ -106,6 +109,10 @@ class _EnrollingToken:
         remove(token, Info.ENROLLMENT_DEADLINE)
         token.token.active = True
         token.token.save()
+
+    def set_info(self, key: str, value: str) -> None:
+        self._host.write_info(self._token, key, value)
+        self._token.token.save()
 
 
 def _enrolling(host: TokenHost, serial: str) -> Optional[_EnrollingToken]:

@@ -17,15 +17,16 @@ from flask import has_request_context
 from flask import request as flask_request
 
 from .. import catalogue
-from ..catalogue import TOKEN_TYPE, Info, RolloutState
+from ..catalogue import POLL_ONLY, TOKEN_TYPE, AppProfile, Info, RolloutState
 from ..errors import DatabaseUnavailable, DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ..lifecycle import ChallengeState
-from ..service import enrollment, push_wait, settings
+from ..service import answering, enrollment, push_wait, settings
 from ..service.push import Login, LoginContext, PushToken, start_push
 from ..service.sending import recipient_from_info
 from ..wire import requests as wire_requests
 from ..wire.context_values import from_http_header
-from ..wire.enrollment_url import enrollment_url, render_label
+from ..wire.labels import render_label
+from ..wire.qr_fields import QrFields
 from . import common, common_endpoint, replies
 from .library import policy_definitions
 from .token_host import TokenHost
@@ -33,8 +34,10 @@ from .token_host import TokenHost
 WAIT_REFUSED = f"{TOKEN_TYPE}_wait_refused"
 WAIT_SLOT = f"{TOKEN_TYPE}_wait_slot"
 PIN_MATCHED = f"{TOKEN_TYPE}_pin_matched"
-SCAN_PROMPT = "Please scan the QR code with the eduMFA Authenticator app!"
+APP_NAMES = {AppProfile.EDUMFA: "eduMFA Authenticator", AppProfile.PRIVACYIDEA: "privacyIDEA Authenticator"}
+SCAN_PROMPT = "Please scan the QR code with the {} app!"
 POLL = "poll"  # the hosts' CLIENTMODE.POLL / ClientMode.POLL
+INTERACTIVE = "interactive"  # their CLIENTMODE.INTERACTIVE: the login page asks for a code
 FORCE_APP_PIN = "force_app_pin"  # the hosts' enrollment policy actions the QR code carries
 APP_IMAGE_URL = "appimageurl"
 
@@ -46,6 +49,7 @@ class PushTokenHooks:
     token: Any
     user: Any
     get_tokeninfo: Callable[..., Any]  # the host's TokenClass's
+    client_mode: str
     set_type: Callable[[str], None]
     hKeyRequired: bool
     _spare_failcounter = False
@@ -108,7 +112,9 @@ class PushTokenHooks:
     @classmethod
     def get_default_settings(cls, g: Any, params: dict) -> dict:
         """Policy values for /token/init; they override anything the caller sent."""
-        return cls._enrollment_params(g, getattr(flask_request, "User", None))
+        return cls._enrollment_params(
+            g, getattr(flask_request, "User", None), params.get(catalogue.APP_PROFILE_PARAMETER)
+        )
 
     def update(self, param: dict, reset_failcount: bool = True) -> None:
         host = self.token_host
@@ -134,6 +140,7 @@ class PushTokenHooks:
         write(self, Info.TTL, str(ttl_minutes))
         write(self, Info.SERVER_KEY_SIZE, str(param[catalogue.SERVER_KEY_SIZE.name]))
         write(self, Info.FIREBASE_CONFIG, param[catalogue.FIREBASE_CONFIG.name])
+        write(self, Info.APP_PROFILE, param.get(catalogue.APP_PROFILE.name) or AppProfile.EDUMFA.value)
         ports.keys.refill(int(param[catalogue.SERVER_KEY_SIZE.name]))  # ready by the time the phone scans
 
     def _forget_the_phone(self) -> None:
@@ -164,7 +171,7 @@ class PushTokenHooks:
         if self.token.rollout_state == RolloutState.CLIENTWAIT.value:
             qr_url = self._enrollment_url(params, user)
             detail["pushurl"] = {
-                "description": "URL for the eduMFA Authenticator",
+                "description": f"URL for the {APP_NAMES[self._profile()]}",
                 "value": qr_url,
                 "img": self.token_host.create_img(qr_url),
             }
@@ -185,7 +192,7 @@ class PushTokenHooks:
         try:
             label = render_label(params.get("tokenlabel") or "<s>", **names) or self.token.serial
             issuer = render_label(params.get("tokenissuer") or host.name, **names)
-            return enrollment_url(
+            fields = QrFields(
                 label=label,
                 serial=self.token.serial,
                 registration_url=self.get_tokeninfo(Info.REGISTRATION_URL),
@@ -196,8 +203,15 @@ class PushTokenHooks:
                 force_app_pin=host.is_true(params.get(FORCE_APP_PIN)),
                 image_url=params.get(APP_IMAGE_URL),
             )
+            poll_only = self.get_tokeninfo(Info.FIREBASE_CONFIG) == POLL_ONLY
+            pia_scheme = host.is_true(params.get(catalogue.USE_PIA_SCHEME.name))
+            return enrollment.qr_code(self._profile(), fields, poll_only, pia_scheme)
         except WireError as error:
             raise host.policy_error(str(error)) from None
+
+    def _profile(self) -> AppProfile:
+        """The token's app; tokens enrolled before there were profiles are eduMFA's."""
+        return AppProfile(self.get_tokeninfo(Info.APP_PROFILE) or AppProfile.EDUMFA.value)
 
     @classmethod
     def enroll_via_validate(cls, g: Any, content: dict, user_obj: Any, message: Optional[str] = None) -> None:
@@ -216,7 +230,7 @@ class PushTokenHooks:
             "serial": token.token.serial,
             "type": TOKEN_TYPE,
             "enrollment_url": init_detail["pushurl"]["value"],
-            "message": message or SCAN_PROMPT,
+            "message": message or SCAN_PROMPT.format(APP_NAMES[token._profile()]),
         }
         content["result"]["value"] = False
         content["result"]["authentication"] = "CHALLENGE"
@@ -287,8 +301,12 @@ class PushTokenHooks:
         if not outcome.created:
             return False, outcome.message, transaction_id, {}
         message = outcome.message + (push_wait.REFUSED if options.get(WAIT_REFUSED) else "")
-        # A new dict each time: the host writes the transaction id into it.
-        return True, message, outcome.transaction_id, {"attributes": {"hideResponseInput": True}}
+        # A new dict each time: the host writes the transaction id into it, and its client_mode from ours.
+        reply: dict = {"attributes": {"hideResponseInput": not outcome.interactive}}
+        self.client_mode = INTERACTIVE if outcome.interactive else POLL
+        if outcome.presence_answer is not None:
+            reply["presence_answer"] = outcome.presence_answer
+        return True, message, outcome.transaction_id, reply
 
     def _push_token(self) -> PushToken:
         info = self.token.get_info()  # raw values, read once: each get_tokeninfo() builds this dict again
@@ -298,6 +316,7 @@ class PushTokenHooks:
             recipient=recipient,
             registration_url=info.get(Info.REGISTRATION_URL) or "",
             server_key_size=int(info.get(Info.SERVER_KEY_SIZE) or catalogue.DEFAULT_SERVER_KEY_SIZE),
+            profile=AppProfile(info.get(Info.APP_PROFILE) or AppProfile.EDUMFA.value),
         )
 
     def _wait_seconds(self, options: dict) -> Optional[int]:
@@ -358,11 +377,11 @@ class PushTokenHooks:
         transaction_id = options.get("transaction_id") or options.get("state")
         if not transaction_id:
             return -1
-        ports = self.token_host.ports(None)
-        status = ports.store.transaction_status(self.token.serial, transaction_id)
-        if status is not None and status.completes_login(ports.clock.now(), self._finalize_window(options)):
-            return 1
-        return -1
+        ports = self.token_host.ports(options.get("g"))
+        window = self._finalize_window(options)
+        return (
+            1 if answering.completes_login(ports, self.token.serial, transaction_id, str(passw or ""), window) else -1
+        )
 
     def _finalize_window(self, options: dict) -> timedelta:
         try:
@@ -371,10 +390,10 @@ class PushTokenHooks:
             raise self.token_host.policy_error(str(error)) from None
 
     @classmethod
-    def _enrollment_params(cls, g: Any, user: Any) -> dict:
+    def _enrollment_params(cls, g: Any, user: Any, requested_profile: Optional[str] = None) -> dict:
         try:
             chosen = settings.enrollment_settings(
-                cls._policies(g, user), common.Host(cls.token_host.library).gateway_exists
+                cls._policies(g, user), common.Host(cls.token_host.library).gateway_exists, requested_profile
             )
         except PolicyValueError as error:
             raise cls.token_host.policy_error(str(error)) from None
@@ -384,6 +403,8 @@ class PushTokenHooks:
             catalogue.ENROLL_SSL_VERIFY.name: "1" if chosen.sslverify else "0",
             catalogue.FIREBASE_CONFIG.name: chosen.firebase_configuration,
             catalogue.SERVER_KEY_SIZE.name: chosen.server_key_size,
+            catalogue.APP_PROFILE.name: chosen.app_profile.value,
+            catalogue.USE_PIA_SCHEME.name: chosen.pia_scheme,
         }
 
 

@@ -1,4 +1,4 @@
-"""What the ``edupush-token deliveries`` command shows: recent pushes and their fate."""
+"""What ``edupush-token deliveries`` and ``metrics`` read: recent pushes and their fate, the outbox."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ def delivery_report(
         store = Store(adapter("library").LIBRARY)
         store.ensure_tables()
         return _rows(store, serial, limit), store.outbox_summary()
+
+
+def outbox_summary(config_file: str) -> OutboxSummary:
+    """The outbox's summary alone, for ``edupush-token metrics``."""
+    with adapter("app").app_context(config_file):
+        store = Store(adapter("library").LIBRARY)
+        store.ensure_tables()
+        return store.outbox_summary()
 
 
 def _rows(store: Store, serial: Optional[str], limit: int) -> list[tuple]:

@@ -29,6 +29,7 @@ class TokenHost:
     tokenlabel_parameters: Callable[..., dict]  # get_init_tokenlabel_parameters(g, params=, token_type=, user_object=)
     prepare_result: Callable[..., Any]  # prepare_result(value, details=): the JSON body of a response
     translate: Callable[[str], Any]  # the host's gettext, for the policy descriptions
+    verify_auth_token: Callable[..., Any]  # verify_auth_token(token, ["admin"]): the metrics are for admins
     answered: Callable[[Any, Any, bool], None] = lambda g, answer, applied: None  # a phone's answer, for the host's log
 
 
@@ -54,5 +55,6 @@ def fork_token_host(package: str, name: str, library: HostLibrary, **differences
         tokenlabel_parameters=named("api.lib.policyhelper", "get_init_tokenlabel_parameters"),
         prepare_result=named("lib.utils", "prepare_result"),
         translate=named("lib", "_"),
+        verify_auth_token=named("api.lib.utils", "verify_auth_token"),
         **differences,
     )

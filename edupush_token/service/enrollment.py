@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
 from .. import crypto, lifecycle
-from ..catalogue import TOKEN_TYPE, Info, RolloutState
+from ..catalogue import TOKEN_TYPE, AppProfile, Info, RolloutState
 from ..crypto import ServerKeyPair
 from ..errors import RequestRefused
 from ..ports import Clock, EnrollingToken, Ports
 from ..wire import requests as wire_requests
-from .phone import refuse_if_unusable
+from ..wire.edumfa_app.enrollment_url import enrollment_url
+from ..wire.pi_app.enrollment_url import pipush_url
+from ..wire.qr_fields import QrFields
+from .answering import refuse_if_unusable
 
 NOT_WAITING = f"No {TOKEN_TYPE} token with this serial is waiting for enrollment."
 EXPIRED = "This enrollment has expired. Please start a new enrollment."
@@ -30,6 +35,13 @@ class EnrollmentStart:
 def start(clock: Clock, ttl_minutes: int) -> EnrollmentStart:
     now = clock.now()
     return EnrollmentStart(lifecycle.new_enrollment_credential(), lifecycle.enrollment_deadline(now, ttl_minutes))
+
+
+def qr_code(profile: AppProfile, fields: QrFields, poll_only: bool, pia_scheme: bool) -> str:
+    """The QR code for the token's app; each app reads only its own."""
+    if profile is AppProfile.PRIVACYIDEA:
+        return pipush_url(fields, poll_only=poll_only, pia_scheme=pia_scheme)
+    return enrollment_url(**dataclasses.asdict(fields))
 
 
 def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests.EnrollmentFinish) -> dict[str, Any]:
@@ -55,6 +67,8 @@ def finish(ports: Ports, token: Optional[EnrollingToken], message: wire_requests
         raise RequestRefused(NOT_WAITING)
     server_key = ports.keys.take(key_size) or crypto.generate_server_key(key_size)
     token.complete(crypto.phone_key_text(phone_key), message.fbtoken, server_key)
+    if message.capabilities is not None and token.info(Info.APP_PROFILE) == AppProfile.PRIVACYIDEA.value:
+        token.set_info(Info.APP_CAPABILITIES, json.dumps(list(message.capabilities)))
     ports.store.mark_enrollment_answered(message.serial)
     ports.store.commit()
     ports.keys.refill(key_size)

@@ -10,58 +10,87 @@ Enrollment step 2 is in :mod:`.enrollment`.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Callable, Optional
 
 from .. import crypto, lifecycle
-from ..catalogue import AllowPolling
-from ..errors import Forbidden, RequestRefused, TokenUnusable
-from ..lifecycle import AnswerOutcome
-from ..ports import Audit, Ports
+from ..catalogue import AllowPolling, AppProfile
+from ..errors import Forbidden, RequestRefused, WireError
+from ..metrics.recorder import recorder
+from ..metrics.series import Answer
+from ..ports import Audit, PolicyReader, Ports
 from ..storage.challenges import PhoneSideToken
-from ..waiting import answers
 from ..wire import requests as wire_requests
+from ..wire.pi_app.answers import answer_text as pi_answer_text
 from ..wire.push_data import PushData
 from ..wire.signed_text import answer_text, poll_text, token_update_text
 from ..wire.timestamps import check_clock, parse_timestamp
+from . import pi_app
+from .answering import NOT_VERIFIED, Reply, Settled, enrolled, refuse_if_unusable, settle, verify
 
 log = logging.getLogger(__name__)
 
-NOT_VERIFIED = "Could not verify the signature."
 POLLING_DENIED = "Polling is not allowed for this token."
 STALE_UPDATE = "This Firebase token update is not newer than the last one applied."
 
-Reply = tuple[bool, dict[str, Any]]
+
+def receive_answer(
+    ports: Ports, message: wire_requests.ChallengeAnswer, policies: Optional[Callable[[], PolicyReader]] = None
+) -> Reply:
+    """Apply an authentic answer once, in the dialect of the token's app; counted by what became of it.
+
+    ``policies``: the token owner's, read only where an answer needs them (code to phone's message).
+    """
+    try:
+        reply, counted = _answer(ports, message, policies)
+    except (RequestRefused, Forbidden, WireError):
+        recorder.answered(Answer.REFUSED)
+        raise
+    recorder.answered(counted)
+    return reply
 
 
-def receive_answer(ports: Ports, message: wire_requests.ChallengeAnswer) -> Reply:
-    """Apply an authentic answer once: exactly one of racing answers takes effect."""
-    found, challenge = ports.store.phone_side(message.serial, message.nonce)
+def _answer(
+    ports: Ports, message: wire_requests.ChallengeAnswer, policies: Optional[Callable[[], PolicyReader]]
+) -> Settled:
+    nonce = message.nonce if message.nonce is not None else _nonce_signed_for(ports, message)
+    found, challenge = ports.store.phone_side(message.serial, nonce)
     token = enrolled(found)
-    verify(token.phone_key, answer_text(message.nonce, message.serial, message.decline), message.signature)
+    if token.profile == AppProfile.PRIVACYIDEA.value:
+        return pi_app.receive_answer(ports, token, challenge, replace(message, nonce=nonce), policies)
+    verify(token.phone_key, answer_text(nonce, message.serial, message.decline), message.signature)
     refuse_if_unusable(ports.audit, token.serial, token.standing.refusal(), "an answer")
-    if challenge is None:
-        return False, {"message": "This login request is unknown or has expired."}
-    outcome = lifecycle.judge_answer(challenge.status.state(ports.clock.now()), message.decline)
-    if outcome is AnswerOutcome.APPLY:
-        if ports.store.apply_answer(challenge, message.decline):
-            answers.notify(challenge.transaction_id)
-            _audit_answer(ports.audit, message)
-            return True, {}
-        _token, lost_race = ports.store.phone_side(message.serial, message.nonce)
-        state = lost_race.status.state(ports.clock.now()) if lost_race else lifecycle.ChallengeState.EXPIRED
-        outcome = lifecycle.judge_answer(state, message.decline)
-    if outcome is AnswerOutcome.REPEAT:
-        return True, {}
-    if outcome is AnswerOutcome.TOO_LATE:
-        ports.audit.record_event("push expired", message.serial, "answered after the login request had expired", False)
-        return False, {"message": "This login request has expired."}
-    ports.audit.record_event(
-        "push answer refused", message.serial, "the login request was already answered differently", False
+    stored = challenge
+    return settle(
+        ports,
+        message.serial,
+        stored,
+        message.decline,
+        lambda: stored is not None and ports.store.apply_answer(stored, message.decline),
+        lambda: _audit_answer(ports.audit, message),
     )
-    return False, {"message": "This login request was already answered differently."}
 
 
-def _audit_answer(audit: Audit, message: wire_requests.ChallengeAnswer) -> None:
+def _nonce_signed_for(ports: Ports, message: wire_requests.ChallengeAnswer) -> str:
+    """An answer without a nonce (privacyIDEA dialect): the open push whose nonce its signature covers.
+
+    Only the privacyIDEA dialect has such answers; to an eduMFA-profile token
+    it is the malformed request it always was.
+    """
+    token, _none = ports.store.phone_side(message.serial)
+    if token is None or token.profile != AppProfile.PRIVACYIDEA.value:
+        raise WireError(wire_requests.MISSING)
+    key = crypto.load_phone_key(enrolled(token).phone_key)
+    for push in ports.store.open_pushes(message.serial):
+        text = pi_answer_text(
+            push.nonce, message.serial, message.decline, message.decline_reason, message.presence_answer
+        )
+        if crypto.phone_signature_valid(key, text, message.signature):
+            return push.nonce
+    raise RequestRefused(NOT_VERIFIED)
+
+
+def _audit_answer(audit: Audit, message: wire_requests.ChallengeAnswer) -> Reply:
     if message.decline:
         log.warning("Token %s: a push was declined on the phone, possibly an attack.", message.serial)
         audit.record_event(
@@ -69,6 +98,7 @@ def _audit_answer(audit: Audit, message: wire_requests.ChallengeAnswer) -> None:
         )
     else:
         audit.note_in_request("push accepted", "accepted on the phone")
+    return True, {}
 
 
 def serve_poll(ports: Ports, message: wire_requests.Poll, allow: Callable[[], AllowPolling]) -> list[dict[str, Any]]:
@@ -108,18 +138,6 @@ def check_token_update(ports: Ports, message: wire_requests.FirebaseTokenUpdate)
         raise RequestRefused(STALE_UPDATE)
 
 
-def refuse_if_unusable(audit: Audit, serial: str, reason: Optional[str], request: str) -> None:
-    """Refuse, audited, an authentic request for a token the host has revoked, locked or disabled.
-
-    Called only once the request proved it comes from the token's phone (its
-    signature, or in enrollment its credential): the token's state is told to
-    that phone only, and anyone else gets the generic refusal.
-    """
-    if reason is not None:
-        audit.record_event("phone request refused", serial, f"{request} for a {reason} token", False)
-        raise TokenUnusable(f"This token is {reason}.")
-
-
 def _signed(ports: Ports, token: PhoneSideToken, push: PushData) -> PushData:
     """A push the delivery thread has not signed yet (or never will: poll-only) is signed now, once."""
     if push.signature:
@@ -127,16 +145,3 @@ def _signed(ports: Ports, token: PhoneSideToken, push: PushData) -> PushData:
     signed = crypto.sign_push(ports.secrets.decrypt(token.encrypted_server_key), push)
     ports.store.keep_signature(signed)
     return signed
-
-
-def enrolled(token: Optional[PhoneSideToken]) -> PhoneSideToken:
-    """The enrolled token for a signed request; every miss looks like a bad signature."""
-    if token is None or not token.enrolled or not token.phone_key:
-        raise RequestRefused(NOT_VERIFIED)
-    return token
-
-
-def verify(phone_key: str, text: str, signature: bytes) -> None:
-    key = crypto.load_phone_key(phone_key)
-    if not crypto.phone_signature_valid(key, text, signature):
-        raise RequestRefused(NOT_VERIFIED)

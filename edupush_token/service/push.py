@@ -13,15 +13,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional, Union
 
 from .. import catalogue, crypto, lifecycle, runtime
-from ..catalogue import POLL_ONLY
+from ..catalogue import POLL_ONLY, AppProfile
 from ..delivery import DeliveryState
 from ..delivery.outbox import Lease
 from ..errors import DeliveryFailed, PolicyValueError, PushTooLarge, WireError
 from ..limits import Limit, Refusal, check_push
+from ..matching import STANDARD
+from ..metrics.recorder import recorder
 from ..ports import PolicyReader, Ports
 from ..wire.push_data import FCM_DATA_LIMIT, PushData
 from ..wire.templates import render_template
-from . import sending, settings
+from . import pi_app, sending, settings
 from .sending import Recipient, Sending
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ class PushToken:
     recipient: Recipient
     registration_url: str
     server_key_size: int
+    profile: AppProfile = AppProfile.EDUMFA
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class PushOutcome:
     created: bool
     message: str
     transaction_id: Optional[str]
+    presence_answer: Optional[str] = None  # number matching: the option the relying application shows
+    interactive: bool = False  # code to phone: the relying application asks the user for the code
 
 
 def sending_for(policies: PolicyReader, waits_here: bool) -> Sending:
@@ -81,10 +86,12 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
     """Store a push challenge for this login and send it, unless a limit refuses it."""
     auth = settings.auth_settings(policies)
     validity = settings.challenge_validity(policies, host_validity(ports))
-    judged = _store_within_limits(token, login, auth, policies, ports, validity)
+    asked = pi_app.asked(policies, token.profile, login.waits_here)
+    judged = _store_within_limits(token, login, auth, policies, ports, validity, asked)
     refusal = judged if isinstance(judged, Refusal) else judged.refusal
     if refusal is not None:
         log.warning("Token %s: push refused by the %s limit.", token.recipient.serial, refusal.limit.value)
+        recorder.limit_refused(refusal.limit)
         ports.audit.record_event(
             "push refused",
             token.recipient.serial,
@@ -105,14 +112,17 @@ def start_push(token: PushToken, login: Login, policies: PolicyReader, ports: Po
         sending_for(policies, login.waits_here),
         judged.lease,
     )
-    message = auth.challenge_text
+    message = asked.message(policies, auth.challenge_text) if asked is not None else auth.challenge_text
     if report.state is DeliveryState.FAILED:
         message += NOT_SENT
         if login.raise_on_failure:
             raise DeliveryFailed(f"Failed to send the push notification: {report.detail}")
     if refusal is not None:
         message += NOT_PUSHED
-    return PushOutcome(True, message, judged.saved.transaction_id)
+    if asked is None:
+        return PushOutcome(True, message, judged.saved.transaction_id)
+    offered = asked.offered.answer if asked.offered is not None else None
+    return PushOutcome(True, message, judged.saved.transaction_id, offered, asked.code_to_phone)
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,13 @@ class _StoredPush:
 
 
 def _store_within_limits(
-    token: PushToken, login: Login, auth: settings.AuthSettings, policies: PolicyReader, ports: Ports, validity: int
+    token: PushToken,
+    login: Login,
+    auth: settings.AuthSettings,
+    policies: PolicyReader,
+    ports: Ports,
+    validity: int,
+    asked: Optional[pi_app.Asked],
 ) -> Union[Refusal, _StoredPush]:
     """Judge the limits and store the push they allow under the owner's push lock, or the refusal.
 
@@ -143,7 +159,7 @@ def _store_within_limits(
             if not (refusal.limit is Limit.COOLDOWN and settings.enabled(policies, catalogue.COOLDOWN_ALLOWS_POLL)):
                 return refusal
             gateway_name = POLL_ONLY
-        push = _push_data(token, auth, policies, login.context, now)
+        push = _push_data(token, auth, policies, login.context, now, asked)
         lease = sending.first_lease(gateway_name, now)
         saved = ports.store.create_push(
             token.recipient.serial,
@@ -153,6 +169,7 @@ def _store_within_limits(
             login.session,
             sending.first_state(gateway_name),
             lease,
+            asked.check if asked is not None else STANDARD,
         )
     recipient = dataclasses.replace(token.recipient, gateway_name=gateway_name)
     return _StoredPush(push, saved, recipient, refusal, lease)
@@ -165,7 +182,12 @@ def host_validity(ports: Ports) -> int:
 
 
 def _push_data(
-    token: PushToken, auth: settings.AuthSettings, policies: PolicyReader, context: LoginContext, now: datetime
+    token: PushToken,
+    auth: settings.AuthSettings,
+    policies: PolicyReader,
+    context: LoginContext,
+    now: datetime,
+    asked: Optional[pi_app.Asked],
 ) -> PushData:
     variables = {
         "client_ip": context.client_ip,
@@ -189,6 +211,8 @@ def _push_data(
         title=title,
         sslverify=auth.sslverify,
     )
+    if asked is not None:
+        push = push.for_pi_app(asked.offered)
     check_size(push, token.server_key_size)
     return push
 

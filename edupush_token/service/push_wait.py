@@ -18,6 +18,7 @@ from .. import runtime
 from ..catalogue import Config
 from ..errors import DatabaseUnavailable
 from ..lifecycle import ChallengeState
+from ..metrics.recorder import recorder
 from ..ports import Clock, HostConfig, Store
 from ..storage import wakeups
 from ..waiting import Server, WaitSlots, answers, wait_slots_for
@@ -38,12 +39,14 @@ def slots(config: HostConfig, environ: Mapping[str, Any]) -> WaitSlots:
         capacity = max(0, int(str(configured)))
     else:
         capacity = wait_slots_for(Server.from_environ(dict(environ), green=_green_threads()))
+    recorder.wait_slots(capacity)
     return runtime.wait_slots(capacity)
 
 
 def try_reserve(process_slots: WaitSlots) -> bool:
     if process_slots.try_take():
         return True
+    recorder.wait_refused()
     log.warning(
         "push_wait refused: no request handler of this process to spare (%s=%d); "
         "the login falls back to challenge-response.",
@@ -78,8 +81,12 @@ def wait_for_answer(
     listening: ContextManager[Any] = contextlib.nullcontext()
     if wakeups.supported(engine):
         listening = runtime.listeners.listener_for(engine, answers.notify, answers.notify_all).in_use()
-    with listening:
-        return answers.wait_for(transaction_id, decided, timeout=timeout)
+    recorder.waiting(+1)
+    try:
+        with listening:
+            return answers.wait_for(transaction_id, decided, timeout=timeout)
+    finally:
+        recorder.waiting(-1)
 
 
 def void_if_reachable(store: Store, transaction_id: str) -> None:

@@ -33,7 +33,9 @@ from ..delivery.job import DeliveryJob, Settled, attempt
 from ..delivery.outbox import DuePush, Lease, lease_from
 from ..delivery.report import settled_before_delivery
 from ..lifecycle import utc_now
+from ..metrics.recorder import recorder
 from ..ports import Ports, Runner
+from ..wire.pi_app import NO_FIREBASE_TOKEN
 from ..wire.push_data import PushData
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,18 @@ def first_lease(gateway_name: str, now: datetime) -> Optional[Lease]:
 
 
 def recipient_from_info(serial: str, info: Mapping[str, str]) -> Recipient:
-    """The phone a token pushes to, from its raw tokeninfo (``RECIPIENT_INFO``)."""
+    """The phone a token pushes to, from its raw tokeninfo (``RECIPIENT_INFO``).
+
+    A privacyIDEA app without Firebase (a store build on a site without its
+    vendor's Firebase project) says so with its Firebase token: it polls.
+    """
+    registration_token = info.get(Info.FIREBASE_TOKEN) or ""
     return Recipient(
         serial=serial,
-        gateway_name=info.get(Info.FIREBASE_CONFIG) or POLL_ONLY,
-        registration_token=info.get(Info.FIREBASE_TOKEN) or "",
+        gateway_name=POLL_ONLY
+        if registration_token == NO_FIREBASE_TOKEN
+        else info.get(Info.FIREBASE_CONFIG) or POLL_ONLY,
+        registration_token=registration_token,
         unregistered=bool(info.get(Info.REGISTRATION_STATE)),
         encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
     )
@@ -101,6 +110,7 @@ class Pending:
     attempts: int = 0
     lease_ends: float = math.inf  # as time.time(): this process's hold on the push ends
     resumed: bool = False  # taken over from the outbox
+    stored_at: Optional[float] = None  # as time.time(): when the login stored the push (for the latency metric)
 
 
 def deliver(
@@ -118,11 +128,12 @@ def deliver(
     ``lease`` is this process's hold on the push, written with it (``first_lease``).
     """
     if recipient.gateway_name == POLL_ONLY:
+        recorder.push_ended(POLL_ONLY, DeliveryState.POLL_ONLY, None)
         return DeliveryReport(DeliveryState.POLL_ONLY)
     in_host = ports.host.context_runner()
     keep_swept(ports, in_host)
     lease_ends = time.time() + lease.left(ports.clock.now()) if lease is not None else math.inf
-    pending = Pending(recipient, challenge_id, push, expiration_deadline, lease_ends=lease_ends)
+    pending = Pending(recipient, challenge_id, push, expiration_deadline, lease_ends=lease_ends, stored_at=time.time())
     if recipient.unregistered:
         return _skip(ports, pending, in_host)
 
@@ -132,7 +143,7 @@ def deliver(
     def queue() -> DeliveryReport:
         if runtime.deliveries.submit(first_attempt):
             return DeliveryReport(DeliveryState.QUEUED)
-        record = _recorder(ports, recipient, challenge_id, push.nonce, in_host)
+        record = _recorder(ports, pending, in_host)
         return _first(record, DeliveryReport(DeliveryState.RETRYING, QUEUE_FULL, retry_in=0.0), push)
 
     if sending is Sending.IN_REQUEST:
@@ -168,6 +179,7 @@ def sweep(ports: Ports, in_host: Runner) -> int:
             attempts=taken.attempts,
             lease_ends=time.time() + lease.left(now),
             resumed=True,
+            stored_at=None if taken.created is None else time.time() + (taken.created - now).total_seconds(),
         )
         runtime.deliveries.submit(functools.partial(_resume, ports, pending, in_host))
     return len(due)
@@ -180,7 +192,7 @@ def _resume(ports: Ports, pending: Pending, in_host: Runner) -> DeliveryReport:
 
 
 def _skip(ports: Ports, pending: Pending, in_host: Runner) -> DeliveryReport:
-    record = _recorder(ports, pending.recipient, pending.challenge_id, pending.push.nonce, in_host)
+    record = _recorder(ports, pending, in_host)
     detail = UNREGISTERED_DETAIL if pending.recipient.unregistered else NO_LONGER_PUSHED
     return _first(record, DeliveryReport(DeliveryState.SKIPPED, detail, attempts=pending.attempts), pending.push)
 
@@ -188,7 +200,7 @@ def _skip(ports: Ports, pending: Pending, in_host: Runner) -> DeliveryReport:
 def _attempt(ports: Ports, pending: Pending, in_host: Runner) -> DeliveryReport:
     """One attempt at a stored push, on a dispatcher thread; a retry falls due in the outbox."""
     recipient = pending.recipient
-    record = _recorder(ports, recipient, pending.challenge_id, pending.push.nonce, in_host)
+    record = _recorder(ports, pending, in_host)
     gateway = in_host(lambda: ports.host.firebase_gateway(recipient.gateway_name))
     if gateway is None:
         failure = DeliveryReport(
@@ -243,18 +255,29 @@ def _settled(ports: Ports, challenge_id: int, nonce: str, in_host: Runner) -> Se
     return settled
 
 
-def _recorder(ports: Ports, recipient: Recipient, challenge_id: int, nonce: str, in_host: Runner) -> Record:
-    def write(report: DeliveryReport, push: PushData) -> None:
-        ports.store.record_delivery(challenge_id, nonce, report, push, runtime.lease_owner())
+def _recorder(ports: Ports, pending: Pending, in_host: Runner) -> Record:
+    """Writes each outcome of the push; a final one also goes to the audit log, and to the metrics if written.
+
+    An outcome is not written once another process holds the push (this one's lease ran out): that
+    process's outcome is the one counted.
+    """
+    recipient = pending.recipient
+
+    def write(report: DeliveryReport, push: PushData) -> bool:
+        holder = runtime.lease_owner()
+        written = ports.store.record_delivery(pending.challenge_id, pending.push.nonce, report, push, holder)
         if report.unregistered:
             ports.store.mark_unregistered(recipient.serial)
         if report.state not in (DeliveryState.QUEUED, DeliveryState.POLL_ONLY):
             info = report.detail or (f"message {report.message_id}" if report.message_id else "")
             detail = f"{report.state.value}, {report.attempts} attempt(s), {recipient.gateway_name}"
             ports.audit.record_event("push delivery", recipient.serial, info, report.state in DELIVERED, detail)
+        return written
 
     def record(report: DeliveryReport, push: PushData) -> None:
-        in_host(lambda: write(report, push))
+        if in_host(lambda: write(report, push)):
+            latency = None if pending.stored_at is None else time.time() - pending.stored_at
+            recorder.push_ended(recipient.gateway_name, report.state, latency)
         if report.state is DeliveryState.FAILED:
             log.warning(
                 "Push for token %s via gateway %r failed: %s", recipient.serial, recipient.gateway_name, report.detail

@@ -14,11 +14,12 @@ from datetime import timedelta
 from typing import Callable, Optional
 
 from .. import catalogue
-from ..catalogue import AllowPolling, Kind, Policy, Scope
+from ..catalogue import AllowPolling, AppProfile, Kind, Policy, PresenceOptions, Scope
 from ..errors import PolicyValueError, WireError
 from ..limits import PushLimits
 from ..ports import PolicyReader
 from ..wire.dart_url import canonical_url
+from ..wire.pi_app import presence
 from ..wire.templates import check_template
 
 
@@ -29,6 +30,8 @@ class EnrollmentSettings:
     sslverify: bool
     firebase_configuration: str
     server_key_size: int
+    app_profile: AppProfile = AppProfile.EDUMFA
+    pia_scheme: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,10 @@ class AuthSettings:
     challenge_text: str
 
 
-def enrollment_settings(policies: PolicyReader, gateway_exists: Callable[[str], bool]) -> EnrollmentSettings:
+def enrollment_settings(
+    policies: PolicyReader, gateway_exists: Callable[[str], bool], requested_profile: Optional[str] = None
+) -> EnrollmentSettings:
+    """The enrollment's settings; the app profile is the policy's, or the enrolling user's pick where none sets it."""
     registration_url = _text(policies, catalogue.REGISTRATION_URL)
     if not registration_url:
         raise PolicyValueError(
@@ -54,7 +60,41 @@ def enrollment_settings(policies: PolicyReader, gateway_exists: Callable[[str], 
         sslverify=_ssl_verify(policies, catalogue.ENROLL_SSL_VERIFY),
         firebase_configuration=firebase,
         server_key_size=_key_size(policies),
+        app_profile=_app_profile(policies, requested_profile),
+        pia_scheme=enabled(policies, catalogue.USE_PIA_SCHEME),
     )
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    kind: PresenceOptions
+    custom: str
+    count: int
+
+
+def presence_settings(policies: PolicyReader) -> PresenceSettings:
+    """Number matching's settings, whether or not it is on."""
+    return PresenceSettings(
+        kind=PresenceOptions(_choice(policies, catalogue.PRESENCE_OPTIONS)),
+        custom=_text(policies, catalogue.PRESENCE_CUSTOM_OPTIONS) or "",
+        count=number(policies, catalogue.PRESENCE_NUM_OPTIONS),
+    )
+
+
+def presence_pool(policies: PolicyReader) -> Optional[tuple[tuple[str, ...], int]]:
+    """Number matching's options to draw from and how many to offer, or None where it is off."""
+    if not enabled(policies, catalogue.REQUIRE_PRESENCE):
+        return None
+    chosen = presence_settings(policies)
+    try:
+        pool = presence.available(chosen.kind, chosen.custom)
+    except WireError as error:
+        raise PolicyValueError(f"{catalogue.PRESENCE_CUSTOM_OPTIONS.name}: {error}") from None
+    return pool, chosen.count
+
+
+def code_to_phone_message(policies: PolicyReader) -> str:
+    return _text(policies, catalogue.CODE_TO_PHONE_MESSAGE) or str(catalogue.CODE_TO_PHONE_MESSAGE.default)
 
 
 def auth_settings(policies: PolicyReader) -> AuthSettings:
@@ -181,6 +221,11 @@ def check_value(policy: Policy, raw: object) -> None:
         raise PolicyValueError(f"{policy.name} must be one of {', '.join(policy.allowed)}, not {text!r}.")
     if policy is catalogue.REGISTRATION_URL:
         valid_registration_url(text)
+    elif policy is catalogue.PRESENCE_CUSTOM_OPTIONS:
+        try:
+            presence.available(PresenceOptions.CUSTOM, text)
+        except WireError as error:
+            raise PolicyValueError(f"{policy.name}: {error}") from None
     elif policy in (catalogue.MOBILE_TEXT, catalogue.MOBILE_TITLE):
         try:
             check_template(text)
@@ -190,6 +235,26 @@ def check_value(policy: Policy, raw: object) -> None:
 
 def _text(policies: PolicyReader, policy: Policy) -> Optional[str]:
     return policies.value(policy.scope, policy.name)
+
+
+def _app_profile(policies: PolicyReader, requested: Optional[str]) -> AppProfile:
+    if _text(policies, catalogue.APP_PROFILE) is not None or not requested:
+        return AppProfile(_choice(policies, catalogue.APP_PROFILE))
+    try:
+        return AppProfile(requested)
+    except ValueError:
+        choices = ", ".join(catalogue.APP_PROFILE.allowed)
+        raise PolicyValueError(
+            f"{catalogue.APP_PROFILE_PARAMETER} must be one of {choices}, not {requested!r}."
+        ) from None
+
+
+def _choice(policies: PolicyReader, policy: Policy) -> str:
+    """One of the policy's allowed values, its default where none is set."""
+    raw = _text(policies, policy) or str(policy.default)
+    if raw not in policy.allowed:
+        raise PolicyValueError(f"{policy.name} must be one of {', '.join(policy.allowed)}, not {raw!r}.")
+    return raw
 
 
 def _ssl_verify(policies: PolicyReader, policy: Policy) -> bool:

@@ -10,17 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy import and_, bindparam, case, insert, or_, select
 
 from ..catalogue import TOKEN_TYPE, Info
 from ..lifecycle import ChallengeStatus
+from ..matching import STANDARD, AnswerCheck, PushMode
 from .schema import challenge, push_record, token, tokeninfo, tokenowner
+
+if TYPE_CHECKING:
+    from .challenges import StoredChallenge
 
 DECLINED = "challenge_declined"  # the marker the hosts' polltransaction looks for
 CANCELLED = "challenge_cancelled"  # privacyIDEA's other refusal (its own app's "I started it, then gave up")
-_PHONE_SIDE_INFO = (Info.PHONE_KEY, Info.POLLING_ALLOWED, Info.SERVER_PRIVATE_KEY, Info.FIREBASE_TOKEN_UPDATED)
+_PHONE_SIDE_INFO = (
+    Info.PHONE_KEY,
+    Info.POLLING_ALLOWED,
+    Info.SERVER_PRIVATE_KEY,
+    Info.FIREBASE_TOKEN_UPDATED,
+    Info.APP_PROFILE,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,10 @@ class ChallengeLayout:
 
     def column(self) -> Any:
         return challenge.c[self.refusal_column]
+
+    def marker(self, counted: bool) -> str:
+        """What a refusal writes: a cancel (not ``counted``) as such where the host tells it apart."""
+        return CANCELLED if not counted and CANCELLED in self.refusals else DECLINED
 
 
 EDUMFA_LAYOUT = ChallengeLayout("data", (DECLINED,))
@@ -56,6 +70,15 @@ def open_conditions(now: Any, layout: ChallengeLayout, started: bool) -> Sequenc
     return [*conditions, challenge.c.timestamp <= now] if started else conditions
 
 
+def stored_of(row: Any, nonce: str, layout: ChallengeLayout) -> StoredChallenge:
+    from .challenges import StoredChallenge
+
+    mode = PushMode(row.mode) if row.mode else PushMode.STANDARD
+    check = STANDARD if mode is PushMode.STANDARD else AnswerCheck(mode, row.expected_answer or "")
+    status = status_of(row, layout)
+    return StoredChallenge(row.challenge_id, nonce, row.transaction_id, status, check, row.answer or "")
+
+
 def status_of(row: Any, layout: ChallengeLayout) -> ChallengeStatus:
     return ChallengeStatus(
         accepted=bool(row.otp_valid), declined=row.refusal in layout.refusals, expires_at=aware(row.expiration)
@@ -65,6 +88,19 @@ def status_of(row: Any, layout: ChallengeLayout) -> ChallengeStatus:
 def belongs_to_challenge() -> Any:
     """Match on id and nonce: SQLite reuses the ids of deleted challenges."""
     return (push_record.c.challenge_id == challenge.c.id) & (push_record.c.nonce == challenge.c.challenge)
+
+
+def challenge_columns(layout: ChallengeLayout) -> tuple[Any, ...]:
+    return (
+        challenge.c.id.label("challenge_id"),
+        challenge.c.transaction_id,
+        challenge.c.otp_valid,
+        layout.column().label("refusal"),
+        challenge.c.expiration,
+    )
+
+
+CHECK_COLUMNS = (push_record.c.mode, push_record.c.expected_answer, push_record.c.answer)
 
 
 def _phone_side_statement(with_challenge: bool, layout: ChallengeLayout = EDUMFA_LAYOUT) -> Any:
@@ -84,14 +120,7 @@ def _phone_side_statement(with_challenge: bool, layout: ChallengeLayout = EDUMFA
     if not with_challenge:
         return query
     return (
-        query.add_columns(
-            push_record.c.id.label("push_id"),
-            challenge.c.id.label("challenge_id"),
-            challenge.c.transaction_id,
-            challenge.c.otp_valid,
-            layout.column().label("refusal"),
-            challenge.c.expiration,
-        )
+        query.add_columns(push_record.c.id.label("push_id"), *challenge_columns(layout), *CHECK_COLUMNS)
         .outerjoin(challenge, (challenge.c.serial == token.c.serial) & (challenge.c.challenge == bindparam("nonce")))
         .outerjoin(push_record, belongs_to_challenge())
     )
@@ -138,14 +167,16 @@ class Statements:
 
 @lru_cache(maxsize=None)
 def statements(layout: ChallengeLayout) -> Statements:
-    """Built once per layout, so SQLAlchemy neither builds nor keys them again (which cost more than
-    running them); each call only binds its values."""
     status = select(challenge.c.otp_valid, layout.column().label("refusal"), challenge.c.expiration)
     return Statements(
         phone_side_and_challenge=_phone_side_statement(with_challenge=True, layout=layout),
         open_pushes=select(push_record.c.push_data)
         .join(challenge, belongs_to_challenge())
-        .where(challenge.c.serial == bindparam("serial"), *open_conditions(bindparam("now"), layout, started=True))
+        .where(
+            challenge.c.serial == bindparam("serial"),
+            push_record.c.answer == "",  # a phone that confirmed (code to phone) has answered
+            *open_conditions(bindparam("now"), layout, started=True),
+        )
         .order_by(challenge.c.id),
         push_history=_push_history_statement(layout),
         transaction_status=status.where(

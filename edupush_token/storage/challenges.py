@@ -25,19 +25,22 @@ from ..delivery import DeliveryReport, DeliveryState
 from ..delivery.outbox import DuePush, Lease, OutboxSummary, next_due
 from ..lifecycle import USABLE, ChallengeStatus, TokenStanding
 from ..limits import PushHistory
+from ..matching import STANDARD, AnswerCheck
 from ..wire.push_data import PushData
 from . import migrate, wakeups
 from .challenge_statements import (
-    DECLINED,
+    CHECK_COLUMNS,
     EDUMFA_LAYOUT,
     INSERT_PUSH,
     PHONE_SIDE,
     ChallengeLayout,
     aware,
     belongs_to_challenge,
+    challenge_columns,
     open_conditions,
     statements,
     status_of,
+    stored_of,
 )
 from .outages import reported_as_unavailable
 from .push_lock import hold_push_lock
@@ -45,7 +48,9 @@ from .schema import challenge, push_record, token, tokeninfo
 
 ENROLLMENT_SESSION = "enrollment"
 HISTORY = timedelta(days=1)
-DECLINE_ANSWER = "declined"
+DECLINE_ANSWER = "declined"  # counted by the decline limit
+CANCEL_ANSWER = "cancelled"  # the privacyIDEA app's "I changed my mind": a decline for the login, not counted
+CONFIRM_ANSWER = "confirmed"  # code to phone: the phone confirmed, the login waits for the code
 VOID_ANSWER = "voided"  # the token was re-enrolled, disabled or revoked before the phone answered
 
 
@@ -68,6 +73,8 @@ class StoredChallenge:
     nonce: str
     transaction_id: str
     status: ChallengeStatus
+    check: AnswerCheck = STANDARD
+    answer: str = ""  # our push record's: "", DECLINE_ANSWER, CANCEL_ANSWER, CONFIRM_ANSWER
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ class PhoneSideToken:
     encrypted_server_key: str
     standing: TokenStanding = USABLE
     last_token_update: str = ""  # lifecycle.update_stamp of the last Firebase token update applied
+    profile: str = ""  # Info.APP_PROFILE as stored; "" for tokens enrolled before profiles (eduMFA)
 
 
 @dataclass(frozen=True)
@@ -115,13 +123,26 @@ class ChallengeTables:
         migrate.ensure_current(self.session.get_bind())  # type: ignore[arg-type]
 
     def add_push(
-        self, challenge_id: int, serial: str, push: PushData, state: DeliveryState, lease: Optional[Lease] = None
+        self,
+        challenge_id: int,
+        serial: str,
+        push: PushData,
+        state: DeliveryState,
+        lease: Optional[Lease] = None,
+        check: AnswerCheck = STANDARD,
     ) -> None:
         """Our record of a challenge the host just flushed, in the same transaction.
 
         With ``lease`` the push is due now and held by the process that sends it at once.
         """
-        values = {"challenge_id": challenge_id, "serial": serial, "nonce": push.nonce, "push_data": push.to_json()}
+        values = {
+            "challenge_id": challenge_id,
+            "serial": serial,
+            "nonce": push.nonce,
+            "push_data": push.to_json(),
+            "mode": None if check is STANDARD else check.mode.value,
+            "expected_answer": check.expected or None,
+        }
         held: dict[str, Any] = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
         if lease is not None:
             held = {"next_attempt_at": datetime.utcnow(), "lease_owner": lease.owner, "lease_until": naive(lease.until)}
@@ -152,16 +173,26 @@ class ChallengeTables:
             encrypted_server_key=info.get(Info.SERVER_PRIVATE_KEY, ""),
             standing=TokenStanding(active=bool(first.active), revoked=bool(first.revoked), locked=bool(first.locked)),
             last_token_update=info.get(Info.FIREBASE_TOKEN_UPDATED, ""),
+            profile=info.get(Info.APP_PROFILE, ""),
         )
         if nonce is None or first.push_id is None:
             return phone_token, None
-        status = status_of(first, self._layout)
-        return phone_token, StoredChallenge(first.challenge_id, nonce, first.transaction_id, status)
+        return phone_token, stored_of(first, nonce, self._layout)
+
+    def transaction_challenge(self, serial: str, transaction_id: str) -> Optional[StoredChallenge]:
+        """This token's push challenge in a transaction, with what its answer is checked against."""
+        row = self.session.execute(
+            select(*challenge_columns(self._layout), challenge.c.challenge.label("nonce"), *CHECK_COLUMNS)
+            .select_from(challenge)
+            .outerjoin(push_record, belongs_to_challenge())  # an enrollment's challenge has no push
+            .where(challenge.c.serial == serial, challenge.c.transaction_id == transaction_id)
+        ).first()
+        return None if row is None else stored_of(row, row.nonce, self._layout)
 
     def record_delivery(
         self, challenge_id: int, nonce: str, report: DeliveryReport, push: PushData, holder: Optional[str] = None
-    ) -> None:
-        """What became of a push, and the push as signed for sending, in one write.
+    ) -> bool:
+        """What became of a push, and the push as signed for sending, in one write; False if nothing was written.
 
         A push to be retried is let go with its next due time, for whichever process sweeps first;
         any other outcome but QUEUED takes it out of the outbox.  With ``holder``, nothing is written
@@ -179,7 +210,7 @@ class ChallengeTables:
         elif report.state is not DeliveryState.QUEUED:
             outbox = {"next_attempt_at": None, "lease_owner": None, "lease_until": None}
         held = [] if holder is None else [or_(push_record.c.lease_owner.is_(None), push_record.c.lease_owner == holder)]
-        self._commit(
+        return self._commit(
             update(push_record)
             .where(push_record.c.challenge_id == challenge_id, push_record.c.nonce == nonce, *held)
             .values(
@@ -202,7 +233,7 @@ class ChallengeTables:
         """
         now = datetime.utcnow()
         free = or_(push_record.c.lease_until.is_(None), push_record.c.lease_until <= now)
-        due = and_(push_record.c.next_attempt_at <= now, free)
+        due = and_(_overdue(now), free)
         candidates = (
             select(push_record.c.id)
             .where(due)
@@ -234,6 +265,7 @@ class ChallengeTables:
                 attempts=row.delivery_attempts,
                 expires_at=None if row.expiration is None else aware(row.expiration),
                 lease=lease,
+                created=aware(row.created),
             )
             for row in rows
         ]
@@ -254,7 +286,7 @@ class ChallengeTables:
             select(push_record.c.delivery_state, func.count()).group_by(push_record.c.delivery_state)
         ).all()
         overdue, oldest = self.session.execute(
-            select(func.count(), func.min(push_record.c.next_attempt_at)).where(push_record.c.next_attempt_at <= now)
+            select(func.count(), func.min(push_record.c.next_attempt_at)).where(_overdue(now))
         ).one()
         self.session.rollback()
         return OutboxSummary(
@@ -321,16 +353,17 @@ class ChallengeTables:
         with reported_as_unavailable(self.session):
             self._commit(delete(challenge).where(challenge.c.transaction_id == transaction_id))
 
-    def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool:
+    def apply_answer(self, stored: StoredChallenge, decline: bool, counted: bool = True) -> bool:
         """Record an answer only if the challenge is still open; True if this call won.
 
         A single conditional UPDATE makes concurrent answers race safely in the
         database: exactly one of an accept and a decline takes effect. A decline
         is also kept with our push record, which outlives the host's challenge
-        row, for the decline limits.  The winner wakes the login's push_waits,
-        in this and other processes, in the same transaction.
+        row, for the decline limits (unless not ``counted``: a cancel).  The winner
+        wakes the login's push_waits, in this and other processes, in the same transaction.
         """
-        change: dict[str, Any] = {self._layout.refusal_column: DECLINED} if decline else {"otp_valid": True}
+        refusal = {self._layout.refusal_column: self._layout.marker(counted)}
+        change: dict[str, Any] = refusal if decline else {"otp_valid": True}
         statement = (
             update(challenge)
             .where(challenge.c.id == stored.id, *open_conditions(datetime.utcnow(), self._layout, started=False))
@@ -341,10 +374,32 @@ class ChallengeTables:
             self.session.execute(
                 update(push_record)
                 .where(push_record.c.challenge_id == stored.id, push_record.c.nonce == stored.nonce)
-                .values(answer=DECLINE_ANSWER, answered=datetime.utcnow())
+                .values(answer=DECLINE_ANSWER if counted else CANCEL_ANSWER, answered=datetime.utcnow())
             )
         self.session.commit()
         return won
+
+    def confirm_code(self, stored: StoredChallenge, code: str) -> bool:
+        """Code to phone: the phone confirmed; keep the code it is shown.  True if this call won.
+
+        The host's challenge stays open (not accepted) until the user types the
+        code; our record says the phone has answered, so it is polled no more.
+        """
+        open_challenge = select(challenge.c.id).where(
+            challenge.c.id == stored.id, *open_conditions(datetime.utcnow(), self._layout, started=False)
+        )
+        result = self.session.execute(
+            update(push_record)
+            .where(
+                push_record.c.challenge_id == stored.id,
+                push_record.c.nonce == stored.nonce,
+                push_record.c.answer == "",
+                open_challenge.exists(),
+            )
+            .values(answer=CONFIRM_ANSWER, expected_answer=code, answered=datetime.utcnow())
+        )
+        self.session.commit()
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def void_challenges(self, serial: str) -> None:
         """Forget every challenge of the token and any approval given, in the caller's transaction.
@@ -441,14 +496,25 @@ class ChallengeTables:
     def rollback(self) -> None:
         self.session.rollback()
 
-    def _commit(self, statement: Any) -> None:
-        self.session.execute(statement)
+    def _commit(self, statement: Any) -> bool:
+        """Run and commit; whether the statement changed a row."""
+        changed = bool(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
         self.session.commit()
+        return changed
+
+
+def _overdue(now: datetime) -> Any:
+    """Due and still to be sent: a node of the version before the outbox writes outcomes but never clears the due time."""
+    return and_(push_record.c.next_attempt_at <= now, push_record.c.delivery_state.in_(_STILL_TO_SEND))
+
+
+_STILL_TO_SEND = (DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)
 
 
 __all__ = [
     "ChallengeLayout",
     "ChallengeTables",
+    "aware",
     "DeliveryRecord",
     "PhoneSideToken",
     "SavedChallenge",

@@ -49,6 +49,9 @@ push_record = Table(
     Column("lease_owner", Unicode(LEASE_OWNER_LENGTH), nullable=True),  # the process sending it now
     Column("lease_until", DateTime, nullable=True),  # after it, any process may take the push over
     Index("ix_edupushplus_push_next_attempt_at", "next_attempt_at"),
+    # What the answer is checked against (matching.AnswerCheck); never sent to the phone.
+    Column("mode", Unicode(20), nullable=True),
+    Column("expected_answer", Unicode(64), nullable=True),
 )
 
 server_key = Table(

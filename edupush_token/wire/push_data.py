@@ -7,9 +7,14 @@ from dataclasses import asdict, dataclass, replace
 
 from .dart_url import canonical_url
 from .errors import WireError
+from .pi_app import capabilities, presence
+from .pi_app.answers import presence_text
 from .signed_text import push_text
 
 FCM_DATA_LIMIT = 4096
+# Fields only the privacyIDEA dialect sends; empty, they are not on the wire at all, so an
+# eduMFA-profile push is byte for byte what it always was.
+PI_APP_FIELDS = ("require_presence", "version", "capabilities", "capabilities_signature")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,10 @@ class PushData:
     title: str
     sslverify: str
     signature: str = ""
+    require_presence: str = ""  # number matching: the offered options, comma-joined; signed as a 7th field
+    version: str = ""  # "2" with require_presence
+    capabilities: str = ""  # the server's capabilities as JSON, signed apart (capabilities_signature)
+    capabilities_signature: str = ""
 
     @classmethod
     def unsigned(cls, *, nonce: str, url: str, serial: str, question: str, title: str, sslverify: bool) -> "PushData":
@@ -36,15 +45,25 @@ class PushData:
             sslverify="1" if sslverify else "0",
         )
 
-    def signed_text(self) -> str:
-        return push_text(self.nonce, self.url, self.serial, self.question, self.title, self.sslverify)
+    def for_pi_app(self, offered: presence.Presence | None) -> "PushData":
+        """This push in the privacyIDEA dialect: capabilities always, number matching where ``offered``."""
+        matching = {"require_presence": offered.wire, "version": presence.VERSION} if offered else {}
+        return replace(self, capabilities=capabilities.SERVER_CAPABILITIES_JSON, **matching)
 
-    def with_signature(self, signature: str) -> "PushData":
-        return replace(self, signature=signature)
+    def signed_text(self) -> str:
+        text = push_text(self.nonce, self.url, self.serial, self.question, self.title, self.sslverify)
+        return presence_text(text, self.require_presence) if self.require_presence else text
+
+    def capabilities_input(self) -> bytes | None:
+        """What ``capabilities_signature`` signs, or None for a push without capabilities."""
+        return capabilities.signed_input(self.nonce) if self.capabilities else None
+
+    def with_signature(self, signature: str, capabilities_signature: str = "") -> "PushData":
+        return replace(self, signature=signature, capabilities_signature=capabilities_signature)
 
     def as_dict(self) -> dict[str, str]:
         """All values are strings: the FCM data map and the app's poll parser insist."""
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if value or key not in PI_APP_FIELDS}
 
     def payload_size(self) -> int:
         """Bytes the FCM data map takes (keys and values), against FCM's 4096-byte limit."""

@@ -12,9 +12,10 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Mapping, Union
+from typing import Mapping, Optional, Tuple, Union
 
 from .errors import WireError
+from .pi_app.capabilities import parse_app_capabilities
 
 SERIAL = re.compile(r"[A-Za-z0-9._-]{1,40}")
 MAX_NONCE = 128
@@ -23,8 +24,14 @@ MAX_SIGNATURE = 2048
 MAX_FIREBASE_TOKEN = 4096
 MAX_PUBLIC_KEY = 4096
 MAX_TIMESTAMP = 40
-TRUE_VALUES = ("1", "true", "True")
-FALSE_VALUES = ("", "0", "false", "False")
+MAX_DECLINE_REASON = 64
+MAX_PRESENCE_ANSWER = 64
+TRUE_VALUES = ("1", "true", "True", 1)  # 1 and 0: JSON bodies (eduMFA's next app) send integers
+FALSE_VALUES = ("", "0", "false", "False", 0)
+MISSING = (
+    "Missing parameters: send (enrollment_credential, serial, fbtoken, pubkey), "
+    "(nonce, serial, signature) or (new_fb_token, serial, timestamp, signature)."
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class EnrollmentFinish:
     enrollment_credential: str
     fbtoken: str
     pubkey: str
+    capabilities: Optional[Tuple[str, ...]] = None  # the privacyIDEA app's list (4.8.0 and later)
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,11 @@ class ChallengeAnswer:
     """An accept or decline of one push (section 4)."""
 
     serial: str
-    nonce: str
+    nonce: Optional[str]  # None: the privacyIDEA dialect lets the signature pick among the open pushes
     signature: bytes
     decline: bool
+    decline_reason: str = ""  # privacyIDEA dialect, signed: "unknown_trigger", "cancelled" or a newer one
+    presence_answer: str = ""  # privacyIDEA dialect, signed: the button pressed in number matching
 
 
 @dataclass(frozen=True)
@@ -77,14 +87,12 @@ def parse_post(params: Mapping[str, object]) -> PostRequest:
             enrollment_credential=_field(params, "enrollment_credential", MAX_CREDENTIAL),
             fbtoken=_field(params, "fbtoken", MAX_FIREBASE_TOKEN, allow_empty=True),
             pubkey=_field(params, "pubkey", MAX_PUBLIC_KEY),
+            capabilities=parse_app_capabilities(_field(params, "capabilities", MAX_PUBLIC_KEY, allow_empty=True))
+            if "capabilities" in params
+            else None,
         )
     if "nonce" in params:
-        return ChallengeAnswer(
-            serial=_serial(params),
-            nonce=_field(params, "nonce", MAX_NONCE),
-            signature=_signature(params),
-            decline=_flag(params, "decline"),
-        )
+        return _answer(params, _field(params, "nonce", MAX_NONCE))
     if "new_fb_token" in params:
         return FirebaseTokenUpdate(
             serial=_serial(params),
@@ -92,9 +100,19 @@ def parse_post(params: Mapping[str, object]) -> PostRequest:
             timestamp=_field(params, "timestamp", MAX_TIMESTAMP),
             signature=_signature(params),
         )
-    raise WireError(
-        "Missing parameters: send (enrollment_credential, serial, fbtoken, pubkey), "
-        "(nonce, serial, signature) or (new_fb_token, serial, timestamp, signature)."
+    if "signature" in params and "serial" in params and "timestamp" not in params:
+        return _answer(params, None)
+    raise WireError(MISSING)
+
+
+def _answer(params: Mapping[str, object], nonce: Optional[str]) -> ChallengeAnswer:
+    return ChallengeAnswer(
+        serial=_serial(params),
+        nonce=nonce,
+        signature=_signature(params),
+        decline=_flag(params, "decline"),
+        decline_reason=_optional(params, "decline_reason", MAX_DECLINE_REASON),
+        presence_answer=_optional(params, "presence_answer", MAX_PRESENCE_ANSWER),
     )
 
 
@@ -128,6 +146,10 @@ def _field(params: Mapping[str, object], name: str, max_length: int, allow_empty
     return value
 
 
+def _optional(params: Mapping[str, object], name: str, max_length: int) -> str:
+    return _field(params, name, max_length, allow_empty=True) if params.get(name) is not None else ""
+
+
 def _serial(params: Mapping[str, object]) -> str:
     serial = _field(params, "serial", 40)
     if not SERIAL.fullmatch(serial):
@@ -141,8 +163,8 @@ def _signature(params: Mapping[str, object]) -> bytes:
 
 def _flag(params: Mapping[str, object], name: str) -> bool:
     value = params.get(name, "")
-    if value in TRUE_VALUES or value is True:
+    if value in TRUE_VALUES:  # True == 1 and False == 0, so JSON booleans pass too
         return True
-    if value in FALSE_VALUES or value is False:
+    if value in FALSE_VALUES:
         return False
     raise WireError(f"Parameter {name!r} must be 1 or 0.")

@@ -7,11 +7,13 @@ gunicorn_instance  a PostgreSQL LocalInstance with push_wait slots for gthread w
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Mapping, Optional
 
 import pytest
 import requests
@@ -41,12 +43,14 @@ class GunicornServer:
         threads: int = THREADS,
         worker_class: str = "gthread",
         startup_timeout: float = 120.0,
+        environment: Optional[Mapping[str, str]] = None,
     ):
         self.directory = Path(directory).resolve()
         self.workers = workers
         self.threads = threads
         self.worker_class = worker_class
         self.startup_timeout = startup_timeout
+        self.environment = {**os.environ, **(environment or {})}
         self.log_path = self.directory / "gunicorn.log"
         self.process = None
 
@@ -78,7 +82,9 @@ class GunicornServer:
             f"{instance.host.package}.app:{factory}",
         ]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.environment
+            )
         try:
             return self._wait_until_serving()
         except BaseException:

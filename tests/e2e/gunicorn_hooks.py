@@ -1,4 +1,7 @@
-"""gunicorn server hooks for the scale-out tests (``gunicorn --config`` this file).
+"""gunicorn server hooks for the tests with real workers (``gunicorn --config`` this file).
+
+Each worker starts the plugin's outbox sweeps as it boots, as
+docs/operations.md tells admins to (``edupush_token.hosts.worker``, on eduMFA also ``.edumfa.worker``).
 
 eduMFA 2.9.5 caches one resolver object per process and publishes it in the
 cache before it has loaded its users (``edumfa.lib.resolver.get_resolver_object``),
@@ -13,8 +16,10 @@ import importlib
 
 def post_worker_init(worker):
     from edupush_token.devtools.local_instance import installed_host
+    from edupush_token.hosts.worker import post_worker_init as start_the_plugin
 
     resolvers = importlib.import_module(f"{installed_host()}.lib.resolver")
     with worker.wsgi.app_context():
         for name in resolvers.get_resolver_list():
             resolvers.get_resolver_object(name)
+    start_the_plugin(worker)

@@ -41,6 +41,10 @@ def test_the_demo_runs_the_full_story(tmp_path):
         "ACCEPT: alice is logged in",
         "login: REJECT",
         "open login requests: 0",
+        "otpauth://pipush/",
+        "the phone offers",
+        ": ACCEPT",
+        "instead of",
         "The demo succeeded",
     ):
         assert expected in result.stdout

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from edupush_token.catalogue import ENDPOINT_PATH, ENROLL_SSL_VERIFY
-from edupush_token.devtools.phone import EmulatedPhone, HttpTransport
+from edupush_token.catalogue import ENDPOINT_PATH, ENROLL_SSL_VERIFY, AppProfile
+from edupush_token.devtools.phone import EmulatedPhone, HttpTransport, PiAuthenticator
 from edupush_token.edumfa_plugin import EdupushPlusTokenClass
 from edupush_token.hosts.edumfa.webui_folder import static_folder
 from support import fast_enrollment
@@ -121,7 +121,8 @@ def artifact(request, capsys):
     return path
 
 
-def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, policies, page, failed_requests, artifact):
+def open_enrollment_form(page, served, instance):
+    """Log in as the admin and open alice's enrollment form with the edupushplus type chosen."""
     page.goto(served + "/")
     page.fill("#username", "admin")
     page.fill("#password", instance.admin_password)
@@ -129,6 +130,10 @@ def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, poli
     page.wait_for_url("**/#!/token/list")
     page.goto(served + "/#!/token/enroll/demo/alice")
     page.select_option("#tokentype", label=EdupushPlusTokenClass.get_class_description())
+
+
+def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, policies, page, failed_requests, artifact):
+    open_enrollment_form(page, served, instance)
     page.wait_for_selector("#edupushplus-enroll-form")
     page.screenshot(path=artifact("webui-enrollment-form.png"), full_page=True)
     with page.expect_response(lambda response: response.url.endswith("/token/init")) as init:
@@ -148,4 +153,18 @@ def test_admin_enrolls_an_edupushplus_token_in_the_web_ui(served, instance, poli
     assert f"token {token.serial} is ready for logins" in page.inner_text("#edupushplus-ready")
     assert "The token was successfully enrolled with serial number" in page.inner_text("body")
     page.screenshot(path=artifact("webui-enrollment-done.png"), full_page=True)
+    assert failed_requests == []
+
+
+def test_the_enrollment_form_offers_the_privacyidea_app(served, instance, policies, page, failed_requests):
+    open_enrollment_form(page, served, instance)
+    page.select_option("#edupushplus-app-profile", value=AppProfile.PRIVACYIDEA.value)
+    with page.expect_response(lambda response: response.url.endswith("/token/init")) as init:
+        page.get_by_role("button", name="Enroll Token").click()
+    push_url = init.value.json()["detail"]["pushurl"]
+    assert push_url["value"].startswith("otpauth://pipush/")
+    phone = PiAuthenticator(HttpTransport(verify_tls=False), key_size=2048)
+    token = phone.enroll(phone.scan(push_url["value"]))
+    page.wait_for_selector("#edupushplus-ready", state="visible")
+    assert f"token {token.serial} is ready for logins" in page.inner_text("#edupushplus-ready")
     assert failed_requests == []

@@ -549,9 +549,21 @@ def test_the_command_never_touches_a_real_service_account(fcm, tmp_path, key_pem
     assert real.read_bytes() == before
 
 
-def test_the_command_reuses_a_file_a_stand_in_wrote(fcm, tmp_path, key_pem):
+def test_the_command_reuses_a_file_a_stand_in_at_its_address_wrote(fcm, tmp_path, key_pem):
+    earlier = tmp_path / "earlier.json"
+    write_service_account(earlier, generate_service_account(PROJECT, fcm.token_uri, key_pem))
+    before = earlier.read_bytes()
+    info, how = prepare_service_account(fcm, earlier, None)
+    assert how == "reused"
+    assert info["token_uri"] == fcm.token_uri
+    assert earlier.read_bytes() == before
+
+
+def test_the_command_never_rewrites_a_file_written_for_another_port(fcm, tmp_path, key_pem):
+    """Another stand-in (or a demo) may still read that file: the command refuses and names the port."""
     earlier = tmp_path / "earlier.json"
     write_service_account(earlier, generate_service_account(PROJECT, "http://127.0.0.1:9/token", key_pem))
-    info, how = prepare_service_account(fcm, earlier, None)
-    assert how == "reused, token_uri updated to this server"
-    assert json.loads(earlier.read_text())["token_uri"] == fcm.token_uri == info["token_uri"]
+    before = earlier.read_bytes()
+    with pytest.raises(ValueError, match=r"written for a stand-in at 127\.0\.0\.1:9 .*--port 9"):
+        prepare_service_account(fcm, earlier, None)
+    assert earlier.read_bytes() == before

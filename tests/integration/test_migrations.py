@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -27,6 +27,7 @@ from sqlalchemy import (
     text,
 )
 
+from edupush_token.delivery import DeliveryState
 from edupush_token.devtools.local_instance import DATABASE_FILE
 from edupush_token.storage import migrate
 from edupush_token.storage.schema import ours, push_record, server_key
@@ -114,6 +115,30 @@ def test_the_tables_of_0_1_0_are_adopted_with_their_rows(database):
     with database.connect() as connection:
         assert connection.execute(select(push_record.c.serial, push_record.c.nonce)).all() == [("PUSH0001", "n-1")]
         assert connection.execute(select(server_key.c.encrypted_private_pem)).scalars().all() == ["secret"]
+
+
+def test_pushes_still_to_be_sent_at_the_outbox_upgrade_are_due_at_once(database):
+    RELEASE_0_1_0.create_all(database)
+    states = {"n-queued": DeliveryState.QUEUED, "n-retrying": DeliveryState.RETRYING, "n-sent": DeliveryState.SENT}
+    with database.begin() as connection:
+        for nonce, state in states.items():
+            connection.execute(
+                insert(RELEASE_0_1_0.tables["edupushplus_push"]),
+                {
+                    "challenge_id": 7,
+                    "serial": "PUSH0001",
+                    "nonce": nonce,
+                    "push_data": "{}",
+                    "delivery_state": state.value,
+                },
+            )
+    upgraded = datetime.utcnow()
+    migrate.upgrade(database)
+    with database.connect() as connection:
+        due = dict(connection.execute(select(push_record.c.nonce, push_record.c.next_attempt_at)).all())
+    assert due["n-sent"] is None
+    assert upgraded - timedelta(seconds=5) <= due["n-queued"] <= datetime.utcnow()
+    assert upgraded - timedelta(seconds=5) <= due["n-retrying"] <= datetime.utcnow()
 
 
 def test_a_database_of_0_1_0_with_one_table_gets_the_other(database):

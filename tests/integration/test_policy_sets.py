@@ -19,6 +19,7 @@ def test_there_are_policy_sets():
         "edupushplus-poll-only.json",
         "edupushplus-push-wait.json",
         "edupushplus-enroll-at-login.json",
+        "edupushplus-number-matching.json",
     }
 
 
@@ -71,3 +72,22 @@ def test_push_wait_set_sets_twenty_seconds(app, admin):
     import_with_edumfa(app, POLICY_DIR / "edupushplus-push-wait.json")
     [policy] = admin.get("/policy/edupushplus-push-wait")["result"]["value"]
     assert policy["action"] == {WAIT.name: "20"}
+
+
+def test_number_matching_set_enrolls_the_privacyidea_app_and_matches_numbers(app, admin, client, validate):
+    from edupush_token.devtools.phone import FlaskClientTransport, PiAuthenticator
+
+    for name in ("edupushplus-poll-only.json", "edupushplus-number-matching.json"):
+        import_with_edumfa(app, POLICY_DIR / name)
+    detail = admin.post("/token/init", {"type": TOKEN_TYPE, "genkey": 1, "user": "alice", "realm": "demo", "pin": PIN})[
+        "detail"
+    ]
+    phone = PiAuthenticator(FlaskClientTransport(client), key_size=2048)
+    token = phone.enroll(phone.scan(detail["pushurl"]["value"]))
+    _status, body = validate(**{"pass": PIN})
+    right = body["detail"]["multi_challenge"][0]["presence_answer"]
+    [request] = phone.poll(token)
+    assert len(request.options) == 3
+    phone.press(request, right)
+    _status, done = validate(**{"pass": "", "transaction_id": body["detail"]["transaction_id"]})
+    assert done["result"]["authentication"] == "ACCEPT"

@@ -17,6 +17,8 @@ from edupush_token.catalogue import Config, Info, Kind, Policy, Scope, policies_
 POLICY_NAMES = [
     ("authentication", "edupushplus_allow_polling"),
     ("authentication", "edupushplus_challenge_validity"),
+    ("authentication", "edupushplus_code_to_phone"),
+    ("authentication", "edupushplus_code_to_phone_message"),
     ("authentication", "edupushplus_cooldown_allows_poll"),
     ("authentication", "edupushplus_decline_cooldown"),
     ("authentication", "edupushplus_decline_limit"),
@@ -25,17 +27,23 @@ POLICY_NAMES = [
     ("authentication", "edupushplus_max_open_requests"),
     ("authentication", "edupushplus_max_per_hour"),
     ("authentication", "edupushplus_min_interval"),
+    ("authentication", "edupushplus_presence_custom_options"),
+    ("authentication", "edupushplus_presence_num_options"),
+    ("authentication", "edupushplus_presence_options"),
+    ("authentication", "edupushplus_require_presence"),
     ("authentication", "edupushplus_ssl_verify"),
     ("authentication", "edupushplus_synchronous_delivery"),
     ("authentication", "edupushplus_text_on_mobile"),
     ("authentication", "edupushplus_title_on_mobile"),
     ("authentication", "edupushplus_wait"),
+    ("enrollment", "edupushplus_app_profile"),
     ("enrollment", "edupushplus_firebase_configuration"),
     ("enrollment", "edupushplus_force_app_pin"),
     ("enrollment", "edupushplus_registration_url"),
     ("enrollment", "edupushplus_server_key_size"),
     ("enrollment", "edupushplus_ssl_verify"),
     ("enrollment", "edupushplus_ttl"),
+    ("enrollment", "edupushplus_use_pia_scheme"),
 ]
 
 CONFIG_KEYS = {
@@ -63,6 +71,8 @@ TOKENINFO_KEYS = {
     "REGISTRATION_STATE": "firebase_token_state",
     "UNREGISTERED_AT": "firebase_token_unregistered_at",
     "FIREBASE_TOKEN_UPDATED": "firebase_token_updated_at",
+    "APP_PROFILE": "app_profile",
+    "APP_CAPABILITIES": "app_capabilities",
 }
 
 

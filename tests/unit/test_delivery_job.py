@@ -9,7 +9,9 @@ from edupush_token.delivery import DeliveryReport, DeliveryState
 from edupush_token.delivery.firebase import FirebaseGateway, Permanent, Sent, Transient
 from edupush_token.delivery.job import DeliveryJob, attempt, never_settled
 from edupush_token.delivery.retry import Backoff
+from edupush_token.metrics import series
 from edupush_token.wire.push_data import PushData
+from support.metrics import Counted
 
 PUSH = PushData.unsigned(nonce="N", url="https://h/t", serial="S", question="Q", title="T", sslverify=True)
 FAST = Backoff(first_delay=0.01, max_delay=0.02)
@@ -171,3 +173,15 @@ def test_a_push_taken_over_from_the_outbox_asks_the_store_first():
 def test_a_push_taken_over_from_the_outbox_counts_on_from_its_attempts():
     reports = run(ScriptedSender(Sent("m")), resumed=True, attempts=4)
     assert [(r.state, r.attempts) for r in reports] == [(DeliveryState.SENT, 5)]
+
+
+def test_each_attempt_is_counted_as_privacyidea_counts_it():
+    """ok: Firebase said 200; failed: it answered otherwise; error: it did not answer."""
+    counted = Counted()
+    sender = ScriptedSender(Transient("HTTP 503", answered=True), Transient("refused", answered=False), Sent("m"))
+    run(sender)
+    run(ScriptedSender(Permanent("HTTP 400 InvalidArgumentError")))
+    for result, times in (("ok", 1), ("failed", 2), ("error", 1)):
+        assert counted.delta(series.PI_DELIVERIES.name, gateway="gw", result=result) == times, result
+    assert counted.delta(series.ATTEMPTS.name, gateway="gw", result="permanent") == 1
+    assert counted.delta(f"{series.PI_DURATION.name}_count", gateway="gw") == 4

@@ -3,7 +3,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pytest
 
 from edupush_token.wire import WireError
-from edupush_token.wire.enrollment_url import enrollment_url, render_label
+from edupush_token.wire.edumfa_app.enrollment_url import enrollment_url
+from edupush_token.wire.labels import render_label
 
 BASE = dict(
     label="EDPP0001",

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Callable, List, Optional
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from ...catalogue import DEFAULT_FCM_TIMEOUT, DEFAULT_FCM_URL, FIREBASE_CONFIG, FIREBASE_SERVICE_ACCOUNT_OPTION, Config
+from ...catalogue import (
+    ATTEMPT_REQUESTS,
+    DEFAULT_FCM_TIMEOUT,
+    DEFAULT_FCM_URL,
+    FIREBASE_CONFIG,
+    FIREBASE_SERVICE_ACCOUNT_OPTION,
+    LEASE_SECONDS,
+    Config,
+)
 from ..deployment import Deployment, Gateway
 from ..findings import Finding, error, note, warning
 from ..web import Answer
@@ -191,6 +199,22 @@ def check_fcm_url(deployment: Deployment) -> List[Finding]:
             "fcm-url-overridden",
             f"{Config.FCM_URL} = {url!r}: pushes go there instead of Firebase (a setting for tests and demos).",
             f"Remove {Config.FCM_URL} from {deployment.config_file} so pushes reach phones.",
+        )
+    ]
+
+
+def check_fcm_timeout(deployment: Deployment) -> List[Finding]:
+    """An attempt is made only if it can end before the process's hold on the push does (``ATTEMPT_REQUESTS``)."""
+    timeout = float(deployment.settings.get(Config.FCM_TIMEOUT) or DEFAULT_FCM_TIMEOUT)
+    if ATTEMPT_REQUESTS * timeout < LEASE_SECONDS:
+        return []
+    return [
+        error(
+            "fcm-timeout-too-long",
+            f"{Config.FCM_TIMEOUT} = {timeout:g}: an attempt at sending (an access token, then the push) may take "
+            f"{ATTEMPT_REQUESTS * timeout:g} s, and a process holds a push for {LEASE_SECONDS:g} s: no push is ever sent.",
+            f"Set {Config.FCM_TIMEOUT} below {LEASE_SECONDS / ATTEMPT_REQUESTS:g} in {deployment.config_file} "
+            f"(default {DEFAULT_FCM_TIMEOUT:g}).",
         )
     ]
 

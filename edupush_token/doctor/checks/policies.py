@@ -207,3 +207,45 @@ def check_tls_verification(deployment: Deployment) -> List[Finding]:
         for policy, value in deployment.action_values(scope, SSL_VERIFY)
         if str(value).strip() == "0"
     ]
+
+
+# What a push_wait login cannot do: the relying application learns nothing before the phone has answered.
+NOT_WITH_PUSH_WAIT = (catalogue.REQUIRE_PRESENCE, catalogue.CODE_TO_PHONE)
+
+
+def check_push_wait_combinations(deployment: Deployment) -> List[Finding]:
+    """Number matching or code to phone where push_wait may apply: those logins go without them."""
+    waits = [policy for policy, _value in deployment.action_values(AUTHENTICATION, catalogue.WAIT.name)]
+    if not waits:
+        return []
+    return [
+        warning(
+            "presence-with-push-wait",
+            f"Policy {policy!r} sets {feature.name}, and {', '.join(map(repr, waits))} sets {catalogue.WAIT.name}: "
+            "a push_wait login cannot show the user an option or take a code before the phone answers, so "
+            f"where both apply the login goes without {feature.name}.",
+            f"Give the users of {feature.name} no {catalogue.WAIT.name} (separate policies by realm or client).",
+        )
+        for feature in NOT_WITH_PUSH_WAIT
+        for policy, _value in deployment.action_values(AUTHENTICATION, feature.name)
+    ]
+
+
+def check_privacyidea_app_gateway(deployment: Deployment) -> List[Finding]:
+    """privacyIDEA-app tokens with a Firebase gateway: the app's store builds use their vendor's Firebase project."""
+    chosen = deployment.action_values(ENROLLMENT, catalogue.APP_PROFILE.name)
+    profiles = [policy for policy, value in chosen if str(value) == catalogue.AppProfile.PRIVACYIDEA.value]
+    if not profiles:
+        return []
+    return [
+        warning(
+            "privacyidea-app-firebase",
+            f"Policy {policy!r} sends pushes through {name!r}, and {', '.join(map(repr, profiles))} enrolls tokens "
+            "for the privacyIDEA Authenticator, whose store builds use their vendor's Firebase project: unless "
+            f"{name!r} holds a service account of that project, their pushes fail and the app must poll.",
+            f"Set {FIREBASE_CONFIGURATION}={POLL_ONLY} for privacyIDEA-app tokens (separate policies by realm or "
+            "user), or use that project's credentials.",
+        )
+        for policy, name in deployment.action_values(ENROLLMENT, FIREBASE_CONFIGURATION)
+        if name != POLL_ONLY
+    ]

@@ -42,7 +42,23 @@ def read_gunicorn_config(path: Path) -> WorkerSetup:
         threads=int(settings.get("threads", GUNICORN_DEFAULTS["threads"])),
         source=str(path),
         workers=int(settings.get("workers", GUNICORN_DEFAULTS["workers"])),
+        starts_sweeps=catalogue.EDUMFA_WORKER_MODULE in path.read_text(encoding="utf-8"),
     )
+
+
+def check_boot_hook(setup: WorkerSetup) -> List[Finding]:
+    """Whether gunicorn starts the plugin's outbox sweeps as each worker boots (known only from a config file)."""
+    if setup.starts_sweeps is not False:
+        return []
+    return [
+        warning(
+            "worker-boot-hook-missing",
+            f"{setup.source} does not start the plugin's outbox sweeps when a worker boots: pushes that killed "
+            "or reloaded workers left due wait until a request of the plugin reaches one of the new workers.",
+            f"Add `from {catalogue.EDUMFA_WORKER_MODULE} import post_worker_init` to {setup.source} "
+            "(or call it from the post_worker_init the file has).",
+        )
+    ]
 
 
 def effective_worker_class(setup: WorkerSetup) -> str:

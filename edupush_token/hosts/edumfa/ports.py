@@ -36,4 +36,6 @@ def edumfa_ports(g: Any = None) -> Ports:
     return common.host_ports(LIBRARY, g)
 
 
-__all__ = ["LIBRARY", "Keys", "Store", "edumfa_ports"]
+ports_for = edumfa_ports  # the name hosts.worker calls each adapter's by
+
+__all__ = ["LIBRARY", "Keys", "Store", "edumfa_ports", "ports_for"]

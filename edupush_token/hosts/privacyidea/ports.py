@@ -34,3 +34,6 @@ def privacyidea_ports(g: Any = None) -> Ports:
     if challenges_in_redis():
         raise ConfigAdminError(REDIS_REFUSED)
     return common.host_ports(LIBRARY, g)
+
+
+ports_for = privacyidea_ports  # the name hosts.worker calls each adapter's by

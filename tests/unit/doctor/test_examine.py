@@ -33,7 +33,7 @@ def test_sound_deployment_passes_every_check(make_deployment, web, read_as):
     read_as(make_deployment())
     report = examine(CONFIG_FILE, web, WorkerSetup("gthread", 8, "test"), probe=accepting_probe)
     assert report.findings == [] and not report.failed
-    assert len(report.results) == 18
+    assert len(report.results) == 22
     assert set(web.asked) == {URL, GOOGLE_TOKEN_URI}  # the clock is read from the same servers
 
 

@@ -8,6 +8,7 @@ from edupush_token.doctor.checks.firebase import (
     GOOGLE_TOKEN_URI,
     JSON_CONFIG_OPTION,
     check_delivery,
+    check_fcm_timeout,
     check_fcm_url,
     check_gateways,
     token_uris,
@@ -157,3 +158,11 @@ def test_an_accepted_test_send_uses_an_enrolled_phones_token(make_deployment, ke
 
 def test_no_probe_without_firebase_admin(make_deployment):
     assert check_delivery(make_deployment(), None) == []
+
+
+@pytest.mark.parametrize("timeout, refused", [(None, False), ("14", False), ("15", True), (60, True)])
+def test_an_fcm_timeout_that_leaves_no_attempt_within_a_lease_is_an_error(make_deployment, timeout, refused):
+    findings = check_fcm_timeout(make_deployment(settings={Config.FCM_TIMEOUT: timeout}))
+    assert bool(findings) is refused
+    if refused:
+        assert "no push is ever sent" in only(findings, "fcm-timeout-too-long", Severity.ERROR).problem

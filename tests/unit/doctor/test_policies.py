@@ -10,6 +10,8 @@ from edupush_token.doctor.checks.policies import (
     SSL_VERIFY,
     check_firebase_configuration,
     check_policy_values,
+    check_privacyidea_app_gateway,
+    check_push_wait_combinations,
     check_registration_policy,
     check_tls_verification,
     check_unknown_actions,
@@ -25,6 +27,8 @@ ALL_CHECKS = (
     check_policy_values,
     check_tls_verification,
     check_firebase_configuration,
+    check_push_wait_combinations,
+    check_privacyidea_app_gateway,
 )
 
 
@@ -110,3 +114,31 @@ def test_policy_value_invalid(make_deployment, scope, action, value, words):
 def test_inactive_policies_values_are_not_judged(make_deployment):
     stored = policy(AUTHENTICATION, {catalogue.WAIT.name: "twenty"}, active=False)
     assert check_policy_values(make_deployment(policies=(stored,))) == []
+
+
+@pytest.mark.parametrize("feature", [catalogue.REQUIRE_PRESENCE, catalogue.CODE_TO_PHONE])
+def test_number_matching_or_code_to_phone_with_push_wait_is_warned_about(make_deployment, feature):
+    policies = (
+        policy(ENROLLMENT, {REGISTRATION_URL: URL}),
+        policy(AUTHENTICATION, {feature.name: True}, name="matching"),
+        policy(AUTHENTICATION, {catalogue.WAIT.name: "10"}, name="waiting"),
+    )
+    finding = only(
+        check_push_wait_combinations(make_deployment(policies=policies)), "presence-with-push-wait", Severity.WARNING
+    )
+    assert "'matching'" in finding.problem and "'waiting'" in finding.problem
+    assert check_push_wait_combinations(make_deployment(policies=policies[:2])) == []
+
+
+def test_privacyidea_app_tokens_with_a_firebase_gateway_are_warned_about(make_deployment):
+    app = policy(ENROLLMENT, {catalogue.APP_PROFILE.name: catalogue.AppProfile.PRIVACYIDEA.value}, name="pi-app")
+    pushed = policy(ENROLLMENT, {REGISTRATION_URL: URL, FIREBASE_CONFIGURATION: GATEWAY}, name="pushed")
+    polled = policy(ENROLLMENT, {REGISTRATION_URL: URL, FIREBASE_CONFIGURATION: POLL_ONLY}, name="polled")
+    finding = only(
+        check_privacyidea_app_gateway(make_deployment(policies=(app, pushed))),
+        "privacyidea-app-firebase",
+        Severity.WARNING,
+    )
+    assert "'pushed'" in finding.problem and "'pi-app'" in finding.problem
+    assert check_privacyidea_app_gateway(make_deployment(policies=(app, polled))) == []
+    assert check_privacyidea_app_gateway(make_deployment(policies=(pushed,))) == []

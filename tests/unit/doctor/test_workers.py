@@ -2,9 +2,11 @@
 
 import pytest
 
+from edupush_token import catalogue
 from edupush_token.doctor.checks.workers import (
     SLOTS,
     WAIT,
+    check_boot_hook,
     check_workers,
     effective_worker_class,
     read_gunicorn_config,
@@ -122,15 +124,29 @@ def test_effective_worker_class(setup, kind):
     assert effective_worker_class(setup) == kind
 
 
+BOOT_HOOK = f"from {catalogue.EDUMFA_WORKER_MODULE} import post_worker_init\n"
+
+
 @pytest.mark.parametrize(
     "text, setup",
     [
-        ("", ("sync", 1, 1)),
-        ("worker_class = 'gthread'\nthreads = 8\nworkers = 4\nbind = '0.0.0.0:8000'\n", ("gthread", 8, 4)),
+        ("", ("sync", 1, 1, False)),
+        ("worker_class = 'gthread'\nthreads = 8\nworkers = 4\nbind = '0.0.0.0:8000'\n", ("gthread", 8, 4, False)),
+        (BOOT_HOOK, ("sync", 1, 1, True)),
     ],
 )
 def test_read_gunicorn_config(tmp_path, text, setup):
     path = tmp_path / "gunicorn.conf.py"
     path.write_text(text)
-    worker_class, threads, workers = setup
-    assert read_gunicorn_config(path) == WorkerSetup(worker_class, threads, str(path), workers)
+    worker_class, threads, workers, starts_sweeps = setup
+    assert read_gunicorn_config(path) == WorkerSetup(worker_class, threads, str(path), workers, starts_sweeps)
+
+
+def test_a_gunicorn_config_without_the_boot_hook_is_warned_about(tmp_path):
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text("workers = 4\n")
+    finding = only(check_boot_hook(read_gunicorn_config(path)), "worker-boot-hook-missing", Severity.WARNING)
+    assert catalogue.EDUMFA_WORKER_MODULE in finding.fix
+    path.write_text(BOOT_HOOK + "workers = 4\n")
+    assert check_boot_hook(read_gunicorn_config(path)) == []
+    assert check_boot_hook(WorkerSetup("gthread", 8, "--worker-class")) == []  # no file: nothing to tell

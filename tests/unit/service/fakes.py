@@ -19,8 +19,16 @@ from edupush_token.delivery.firebase import FirebaseGateway
 from edupush_token.delivery.outbox import DuePush, Lease, next_due
 from edupush_token.lifecycle import ChallengeStatus
 from edupush_token.limits import PushHistory
+from edupush_token.matching import STANDARD, AnswerCheck
 from edupush_token.ports import Ports
-from edupush_token.storage.challenges import PhoneSideToken, SavedChallenge, StoredChallenge
+from edupush_token.storage.challenges import (
+    CANCEL_ANSWER,
+    CONFIRM_ANSWER,
+    DECLINE_ANSWER,
+    PhoneSideToken,
+    SavedChallenge,
+    StoredChallenge,
+)
 from edupush_token.wire.push_data import PushData
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
@@ -123,9 +131,14 @@ class Row:
     next_attempt_at: Optional[datetime] = None  # the outbox's columns, as the real store keeps them
     lease_owner: Optional[str] = None
     lease_until: Optional[datetime] = None
+    check: AnswerCheck = STANDARD
+    answer: str = ""  # our push record's, as the real store keeps it
 
     def status(self) -> ChallengeStatus:
         return ChallengeStatus(self.accepted, self.declined, self.expiration)
+
+    def stored(self) -> StoredChallenge:
+        return StoredChallenge(self.id, self.push.nonce, self.transaction_id, self.status(), self.check, self.answer)
 
 
 class FakeStore:
@@ -158,13 +171,16 @@ class FakeStore:
             self.locked.discard(token_id)
             self.calls.append("unlock")
 
-    def create_push(self, serial, transaction_id, push, validity_seconds, session, state, lease=None) -> SavedChallenge:
+    def create_push(
+        self, serial, transaction_id, push, validity_seconds, session, state, lease=None, check=STANDARD
+    ) -> SavedChallenge:
         self.calls.append("create_push")
         row_id = next(self._ids)
         now = self.clock.now()
         row = Row(
             row_id, serial, transaction_id or f"tx{row_id}", push, now + timedelta(seconds=validity_seconds), now, state
         )
+        row.check = check
         if lease is not None:
             row.next_attempt_at, row.lease_owner, row.lease_until = now, lease.owner, lease.until
         self.rows[row_id] = row
@@ -176,14 +192,14 @@ class FakeStore:
         now = self.clock.now()
         return PushHistory(
             pushes=[row.created for row in recent],
-            declines=[row.answered for row in recent if row.declined and row.answered],
+            declines=[row.answered for row in recent if row.declined and row.answer != CANCEL_ANSWER and row.answered],
             open_on_token=sum(1 for row in recent if row.serial == serial and row.status().state(now).value == "open"),
         )
 
-    def record_delivery(self, challenge_id, nonce, report, push, holder=None) -> None:
+    def record_delivery(self, challenge_id, nonce, report, push, holder=None) -> bool:
         row = self.rows.get(challenge_id) or self.used[challenge_id]
         if holder is not None and row.lease_owner not in (None, holder):
-            return
+            return False
         row.deliveries.append(report)
         row.push = push
         if report.state is DeliveryState.RETRYING:
@@ -191,6 +207,7 @@ class FakeStore:
             row.lease_owner = row.lease_until = None
         elif report.state is not DeliveryState.QUEUED:
             row.next_attempt_at = row.lease_owner = row.lease_until = None
+        return True
 
     def claim_overdue(self, lease: Lease, limit: int) -> list[DuePush]:
         now = self.clock.now()
@@ -215,6 +232,7 @@ class FakeStore:
                 row.deliveries[-1].attempts if row.deliveries else 0,
                 row.expiration if row.id in self.rows else None,
                 lease,
+                row.created,
             )
             for row in due
         ]
@@ -242,21 +260,35 @@ class FakeStore:
         if token is None:
             return None, None
         row = next((row for row in self.rows.values() if row.serial == serial and row.push.nonce == nonce), None)
-        stored = None if row is None else StoredChallenge(row.id, row.push.nonce, row.transaction_id, row.status())
-        return token, stored
+        return token, None if row is None else row.stored()
 
-    def apply_answer(self, stored: StoredChallenge, decline: bool) -> bool:
+    def apply_answer(self, stored: StoredChallenge, decline: bool, counted: bool = True) -> bool:
         row = self.rows[stored.id]
         if row.accepted or row.declined or self.clock.now() >= row.expiration:
             return False
         row.declined, row.accepted = decline, not decline
         row.answered = self.clock.now()
+        if decline:
+            row.answer = DECLINE_ANSWER if counted else CANCEL_ANSWER
         return True
+
+    def confirm_code(self, stored: StoredChallenge, code: str) -> bool:
+        row = self.rows[stored.id]
+        if row.answer or row.status().state(self.clock.now()).value != "open":
+            return False
+        row.answer, row.check, row.answered = CONFIRM_ANSWER, replace(row.check, expected=code), self.clock.now()
+        return True
+
+    def transaction_challenge(self, serial: str, transaction_id: str) -> Optional[StoredChallenge]:
+        row = next((row for row in self.rows.values() if row.transaction_id == transaction_id), None)
+        return None if row is None or row.serial != serial else row.stored()
 
     def open_pushes(self, serial: str) -> list[PushData]:
         now = self.clock.now()
         return [
-            row.push for row in self.rows.values() if row.serial == serial and row.status().state(now).value == "open"
+            row.push
+            for row in self.rows.values()
+            if row.serial == serial and not row.answer and row.status().state(now).value == "open"
         ]
 
     def keep_signature(self, push: PushData) -> None:

@@ -9,9 +9,11 @@ from edupush_token.delivery.dispatcher import Dispatcher
 from edupush_token.delivery.firebase import FirebaseGateway, Sent, Transient
 from edupush_token.delivery.outbox import lease_from
 from edupush_token.lifecycle import utc_now
+from edupush_token.metrics import series
 from edupush_token.service import sending
 from edupush_token.service.push import Login, LoginContext, PushToken, start_push
 from edupush_token.service.sending import Recipient
+from support.metrics import Counted
 
 from .conftest import SERIAL
 from .fakes import FakePolicies
@@ -114,3 +116,25 @@ def test_a_new_push_is_held_by_the_process_that_sends_it(fakes, server_key, send
     assert row.lease_owner == runtime.lease_owner() and row.lease_until > fakes.clock.now()
     assert row.next_attempt_at == row.created
     assert fakes.store.claim_overdue(lease_from("another process", fakes.clock.now()), 10) == []
+
+
+def test_the_metrics_count_each_attempt_and_the_push_once(fakes, server_key, sender):
+    counted = Counted()
+    row = push_once(fakes, server_key)
+    assert counted.delta(series.ATTEMPTS.name, gateway=GATEWAY, result="transient") == 1
+    assert counted.delta(series.PUSHES.name, gateway=GATEWAY) == 0  # retrying: not over yet
+    sweep_when_due(fakes)
+    assert row.deliveries[-1].state is DeliveryState.SENT
+    assert counted.delta(series.ATTEMPTS.name, gateway=GATEWAY, result="sent") == 1
+    assert counted.delta(series.PI_DELIVERIES.name, gateway=GATEWAY) == 2
+    assert counted.delta(series.PUSHES.name, gateway=GATEWAY, outcome="sent") == 1
+    assert counted.delta(f"{series.DELIVERY_LATENCY.name}_count", gateway=GATEWAY) == 1
+
+
+def test_an_outcome_another_process_wrote_is_not_counted_here(fakes, server_key, sender, monkeypatch):
+    counted = Counted()
+    push_once(fakes, server_key)
+    monkeypatch.setattr(fakes.store, "record_delivery", lambda *args: False)  # our lease ran out meanwhile
+    sweep_when_due(fakes)
+    assert sender.calls == 2
+    assert counted.delta(series.PUSHES.name, gateway=GATEWAY) == 0

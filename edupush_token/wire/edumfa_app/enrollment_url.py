@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .errors import WireError
+from ..errors import WireError
 
 SCHEME_AND_HOST = "edumfa-push://edumfa"
 PROTOCOL_VERSION = "1"
@@ -44,15 +44,3 @@ def enrollment_url(
         params.append(("image", image_url))
     query = "&".join(f"{key}={quote(value, safe='')}" for key, value in params)
     return f"{SCHEME_AND_HOST}/{quote(label, safe='')}?{query}"
-
-
-def render_label(template: str, *, serial: str, user: str, realm: str, givenname: str, surname: str) -> str:
-    """Expand eduMFA's token label and issuer templates (``<s>``, ``{user}`` ...)."""
-    legacy = template.replace("<s>", serial).replace("<u>", user).replace("<r>", realm)
-    try:
-        return legacy.format(serial=serial, user=user, realm=realm, givenname=givenname, surname=surname)
-    except (KeyError, IndexError, ValueError) as error:
-        raise WireError(
-            f"Invalid label template {template!r}: {error!r}. Allowed variables are "
-            "{serial}, {user}, {realm}, {givenname}, {surname}, <s>, <u>, <r>."
-        ) from None
