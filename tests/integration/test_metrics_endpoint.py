@@ -1,4 +1,4 @@
-"""The metrics as an admin's scrape of eduMFA sees them, after real enrollments, logins, answers and refusals."""
+"""The metrics as an admin's scrape of the host (eduMFA or privacyIDEA) sees them, after real enrollments, logins, answers and refusals."""
 
 import os
 import subprocess
@@ -12,8 +12,10 @@ from edupush_token.catalogue import ENDPOINT_PATH, MAX_OPEN, METRICS_PARAMETER, 
 from edupush_token.limits import Limit
 from edupush_token.metrics import series
 from edupush_token.metrics.series import MULTIPROCESS_DIRECTORY
-from support import action, actions
+from support import action, actions, host_library
 from support.metrics import from_text, value
+
+pytestmark = pytest.mark.both_hosts
 
 GATEWAY = "fcm-metrics"
 
@@ -31,7 +33,7 @@ def firebase(app, admin, push_policies, tmp_path):
             "/smsgateway",
             {
                 "name": GATEWAY,
-                "module": catalogue.EDUMFA_FIREBASE_PROVIDER,
+                "module": host_library().firebase_provider,
                 f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(account),
             },
         )

@@ -6,12 +6,13 @@ import pytest
 
 from edupush_token import catalogue
 from edupush_token.catalogue import TOKEN_TYPE, AppProfile, Info
+from edupush_token.devtools.local_instance import installed_host
 from edupush_token.devtools.phone import FlaskClientTransport, PiAuthenticator
 from edupush_token.devtools.phone.pi_app import CANCELLED, NO_FIREBASE_TOKEN, UNKNOWN_TRIGGER
 from edupush_token.wire.pi_app import presence
 from support import PERMISSIVE_LIMITS, PIN, REGISTRATION_URL, actions, fast_enrollment, qr_query
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.both_hosts]
 
 PI_PROFILE = {catalogue.APP_PROFILE: AppProfile.PRIVACYIDEA.value}
 
@@ -209,3 +210,14 @@ def test_the_enrolling_user_picks_the_app_unless_a_policy_decides(admin, push_po
 def test_a_firebase_token_update_with_capabilities_is_applied(pi_enrolled, pi_phone, tokeninfo):
     assert pi_phone.update_firebase_token(pi_enrolled, "fbtoken-new").status == 200
     assert tokeninfo(pi_enrolled.serial)["info"][Info.FIREBASE_TOKEN] == "fbtoken-new"
+
+
+@pytest.mark.parametrize("reason", [UNKNOWN_TRIGGER, CANCELLED])
+def test_polltransaction_tells_a_cancel_where_the_host_can(pi_enrolled, pi_phone, trigger, client, reason):
+    """privacyIDEA keeps a cancel apart (challenge_cancelled); eduMFA knows declines only."""
+    transaction_id = trigger()["transaction_id"]
+    [request] = pi_phone.poll(pi_enrolled)
+    pi_phone.answer(request, decline=True, reason=reason)
+    status = client.get(f"/validate/polltransaction?transaction_id={transaction_id}").get_json()["detail"]
+    tells_cancels = installed_host() == "privacyidea"
+    assert status["challenge_status"] == ("cancelled" if reason == CANCELLED and tells_cancels else "declined")
