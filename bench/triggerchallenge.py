@@ -1,6 +1,6 @@
 """A login's server side: /validate/triggerchallenge, then the phone's answer POST.
 
-eduMFA's built-in token sends the push to Firebase inside the trigger
+The host's built-in token sends the push to Firebase inside the trigger
 request, so every login waits for Google; ours stores the challenge and
 hands the push to a background dispatcher.  The local FCM stand-in answers
 after ``--latency`` seconds (default 0.2), then, in a second pass, at once.
@@ -20,9 +20,7 @@ from typing import List
 from edupush_token import runtime
 
 from .environment import (
-    BUILT_IN_KIND,
     DRAIN_SECONDS,
-    OURS_KIND,
     BenchUser,
     Device,
     Environment,
@@ -41,11 +39,13 @@ USERS = {
     OURS: BenchUser("login-ours"),
     OURS_POLL_ONLY: BenchUser("login-ours-poll-only", poll_only=True),
 }
-KIND_OF = {BUILT_IN: BUILT_IN_KIND, OURS: OURS_KIND, OURS_POLL_ONLY: OURS_KIND}
+KIND_OF = {BUILT_IN: BUILT_IN, OURS: OURS, OURS_POLL_ONLY: OURS}  # series -> the variant of its token type
 
 
 def run(environment: Environment, calls: int, warmup: int, latency: float) -> List[Row]:
-    devices = {variant: environment.enroll(user, KIND_OF[variant]) for variant, user in USERS.items()}
+    devices = {
+        variant: environment.enroll(user, environment.kinds[KIND_OF[variant]]) for variant, user in USERS.items()
+    }
     latencies = [latency, 0.0] if latency > 0 else [latency]
     rows, answers = [], None
     for seconds in latencies:

@@ -1,4 +1,4 @@
-"""An emulated eduMFA Authenticator app, for tests and demos.
+"""An emulated eduMFA Authenticator app, and an emulated privacyIDEA Authenticator (:mod:`.pi_app`), for tests and demos.
 
 It is written from the wire contract (``PROTOCOL.md``) alone and imports
 nothing from the server side of this package nor from eduMFA: being a second,
@@ -18,9 +18,11 @@ Typical use::
 from .app import EmulatedPhone, PendingEnrollment, PhoneError, PhoneToken, PushRequest
 from .dart import dart_canonical_url, dart_iso_timestamp, encode_form, parse_query_dart_style
 from .keys import b32_signature, decode_b32_signature, load_server_public_key, pubkey_b64, push_signed_text
+from .pi_app import Answered, PiAuthenticator, PiPushRequest
 from .transports import FlaskClientTransport, HttpResponse, HttpTransport, Transport
 
 __all__ = [
+    "Answered",
     "EmulatedPhone",
     "FlaskClientTransport",
     "HttpResponse",
@@ -28,6 +30,8 @@ __all__ = [
     "PendingEnrollment",
     "PhoneError",
     "PhoneToken",
+    "PiAuthenticator",
+    "PiPushRequest",
     "PushRequest",
     "Transport",
     "b32_signature",

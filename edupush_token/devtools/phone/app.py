@@ -6,7 +6,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Deque, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -205,15 +205,8 @@ class EmulatedPhone:
         if pending.private_key is None:
             pending.private_key = self._generate_key()
         fbtoken = firebase_token if firebase_token is not None else self.firebase_token
-        response = self.transport.post_form(
-            pending.url,
-            [
-                ("enrollment_credential", pending.enrollment_credential),
-                ("serial", pending.serial),
-                ("fbtoken", fbtoken),
-                ("pubkey", pubkey if pubkey is not None else pubkey_b64(pending.private_key)),
-            ],
-        )
+        key_text = pubkey if pubkey is not None else pubkey_b64(pending.private_key)
+        response = self.transport.post_form(pending.url, self._enrollment_fields(pending, fbtoken, key_text))
         if response.status != 200:
             raise PhoneError(_error_message(response), response.status)
         detail = (response.json or {}).get("detail")
@@ -234,6 +227,20 @@ class EmulatedPhone:
         )
         self.tokens[token.serial] = token
         return token
+
+    def _enrollment_fields(self, pending: PendingEnrollment, fbtoken: str, pubkey: str) -> List[Tuple[str, str]]:
+        """Step 2's form, in the app's order."""
+        return [
+            ("enrollment_credential", pending.enrollment_credential),
+            ("serial", pending.serial),
+            ("fbtoken", fbtoken),
+            ("pubkey", pubkey),
+            *self._capability_fields(),
+        ]
+
+    def _capability_fields(self) -> List[Tuple[str, str]]:
+        """What the app says it can do, with its enrollment, polls and token updates: the eduMFA app says nothing."""
+        return []
 
     def _generate_key(self) -> Any:
         if self.key_type == "ec":
@@ -256,13 +263,14 @@ class EmulatedPhone:
         token = self.tokens.get(data["serial"])
         if token is None:
             return self._drop(f"no token with serial {data['serial']!r} on this phone")
-        signed_text = push_signed_text(data)
-        if not server_signature_is_valid(token.server_public_key, data["signature"], signed_text):
-            return self._drop("server signature does not verify")
+        refused = self._unverified(token, data)
+        if refused is not None:
+            return self._drop(refused)
         if data["nonce"] in self._seen_nonces:
             return self._drop(f"nonce {data['nonce']!r} was seen before")
         self._seen_nonces.append(data["nonce"])
-        request = PushRequest(
+        request = self._request(
+            data,
             nonce=data["nonce"],
             url=dart_canonical_url(data["url"]),
             serial=data["serial"],
@@ -275,6 +283,16 @@ class EmulatedPhone:
         self.requests.append(request)
         return request
 
+    def _unverified(self, token: PhoneToken, data: Dict[str, str]) -> Optional[str]:
+        """Why the app would not trust this push's signature, or None."""
+        if not server_signature_is_valid(token.server_public_key, data["signature"], push_signed_text(data)):
+            return "server signature does not verify"
+        return None
+
+    def _request(self, data: Dict[str, str], **fields: Any) -> PushRequest:
+        """The request the app shows for verified push data."""
+        return PushRequest(**fields)
+
     def _drop(self, reason: str) -> Optional[PushRequest]:
         """Forget a push the app would not show, saying why; returns None for the caller."""
         self.last_drop_reason = reason
@@ -284,8 +302,7 @@ class EmulatedPhone:
         """Poll for open challenges; one malformed item drops the whole answer."""
         timestamp = dart_iso_timestamp(self.clock())
         signature = sign(token.private_key, f"{token.serial}|{timestamp}")
-        url = dart_canonical_url(f"{token.url}?serial={token.serial}&timestamp={timestamp}&signature={signature}")
-        response = self.transport.get_raw(url)
+        response = self.transport.get_raw(self._poll_url(token, timestamp, signature))
         if response.status != 200:
             raise PhoneError(_error_message(response), response.status)
         self.last_drop_reason = None
@@ -309,6 +326,12 @@ class EmulatedPhone:
                 requests.append(request)
         self.last_drop_reason = drop_reason
         return requests
+
+    def _poll_url(self, token: PhoneToken, timestamp: str, signature: str) -> str:
+        """Not URL-encoded, as the app sends it."""
+        query = f"serial={token.serial}&timestamp={timestamp}&signature={signature}"
+        extra = "".join(f"&{name}={value}" for name, value in self._capability_fields())
+        return dart_canonical_url(f"{token.url}?{query}{extra}")
 
     def _drop_all(self, reason: str) -> List[PushRequest]:
         self.last_drop_reason = reason
@@ -359,6 +382,7 @@ class EmulatedPhone:
                 ("serial", token.serial),
                 ("timestamp", timestamp),
                 ("signature", signature),
+                *self._capability_fields(),
             ],
         )
         if response.status == 200:

@@ -14,6 +14,7 @@ from .dart import encode_form
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json"
 USER_AGENT = "eduMFA-App/emulated"
 
 
@@ -34,6 +35,9 @@ class Transport(Protocol):
 
     def post_text(self, url: str, body: str) -> HttpResponse:
         """POST a ``text/plain`` body (the iOS network-permission probe)."""
+
+    def post_json(self, url: str, body: dict) -> HttpResponse:
+        """POST a JSON body (eduMFA's next app answers so, with integers)."""
 
     def get_raw(self, url: str) -> HttpResponse:
         """GET the URL exactly as given, without re-encoding it."""
@@ -70,6 +74,9 @@ class _EncodingTransport:
 
     def post_text(self, url: str, body: str) -> HttpResponse:
         return self._send("POST", url, body.encode("utf-8"), TEXT_CONTENT_TYPE)
+
+    def post_json(self, url: str, body: dict) -> HttpResponse:
+        return self._send("POST", url, json.dumps(body).encode("utf-8"), JSON_CONTENT_TYPE)
 
     def get_raw(self, url: str) -> HttpResponse:
         return self._send("GET", url, None, None)
