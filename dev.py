@@ -3,12 +3,15 @@
 
     python3 dev.py test [pytest arguments]   lint (ruff), type-check (mypy), then run the tests on both hosts
     python3 dev.py demo [demo arguments]     run the demo
-    python3 dev.py bench [bench arguments]   run the benchmark (docs/benchmarks.md)
+    python3 dev.py bench [bench arguments]   run the benchmark on eduMFA (docs/benchmarks.md)
+    python3 dev.py bench --host privacyidea [bench arguments]   the same on privacyIDEA
 
 Each first makes sure ``.venv`` exists and holds this checkout installed with
 the extras it needs (``test``, which includes the dev tools; ``demo`` only the
 ``dev`` extra; ``bench`` adds the bench extras: matplotlib, psycopg2), and the
 host extra ``edumfa``; the install is redone whenever pyproject.toml changes.
+``bench --host privacyidea`` uses ``.venv-privacyidea`` instead (host extra
+``privacyidea``).
 
 ``test`` also makes ``.venv-privacyidea`` (``test`` and ``privacyidea``: the two
 hosts pin their libraries differently, so each has its own environment), runs
@@ -97,6 +100,9 @@ def main(argv):
         print(__doc__.strip())
         return 2
     command, extra = argv[0], argv[1:]
+    if command == "bench" and bench_host(extra) == "privacyidea":
+        ensure_venv(["test", "bench", "privacyidea"], PRIVACYIDEA_VENV)
+        run([str(venv_executable("python", PRIVACYIDEA_VENV)), "-m", "bench", *extra])
     ensure_venv({"test": ["test"], "demo": ["dev"], "bench": ["test", "bench"]}[command] + ["edumfa"])
     if command == "test":
         ensure_venv(["test", "privacyidea"], PRIVACYIDEA_VENV)
@@ -115,6 +121,16 @@ def main(argv):
     if command == "bench":
         run([str(venv_executable("python")), "-m", "bench", *extra])
     run([str(venv_executable("edupush-token")), "demo", *extra])
+
+
+def bench_host(arguments):
+    """The value of the bench's ``--host`` (``--host X`` or ``--host=X``), or None."""
+    for index, argument in enumerate(arguments):
+        if argument == "--host" and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if argument.startswith("--host="):
+            return argument.partition("=")[2]
+    return None
 
 
 if __name__ == "__main__":

@@ -7,17 +7,17 @@ the axis is logarithmic; the ratio is written beside each pair.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Mapping
 
 from .harness import BUILT_IN, OURS, Row
 
 COLOURS = {BUILT_IN: "#9e9e9e", OURS: "#1f77b4"}
-NAMES = {BUILT_IN: "edupush (eduMFA built-in)", OURS: "edupushplus (ours)"}
 BAR_HEIGHT = 0.38
 FLOOR_MS = 0.1  # a log axis has no room for zero or the odd negative push_wait figure
 
 
-def draw(path: Path, rows: List[Row], title: str) -> None:
+def draw(path: Path, rows: List[Row], title: str, names: Mapping[str, str]) -> None:
+    """``names``: each variant's label, e.g. ``{BUILT_IN: "push (privacyIDEA built-in)", ...}``."""
     try:
         import matplotlib
     except ImportError:
@@ -38,7 +38,7 @@ def draw(path: Path, rows: List[Row], title: str) -> None:
             medians,
             height=BAR_HEIGHT,
             color=COLOURS[variant],
-            label=NAMES[variant],
+            label=names[variant],
             xerr=whiskers,
             capsize=3,
         )

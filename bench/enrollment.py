@@ -1,6 +1,6 @@
 """Enrollment step 2: the phone's POST of its public key to /ttype/<type>.
 
-eduMFA's built-in token generates the server's RSA-4096 key pair inside
+The host's built-in token generates the server's RSA-4096 key pair inside
 this request.  Ours takes a key from a pool filled in the background.  Two
 rows for ours:
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import List
 
 from . import key_pool
-from .environment import BUILT_IN_KIND, OURS_KIND, BenchUser, Environment, TokenKind, dispose
+from .environment import BenchUser, Environment, TokenKind
 from .harness import BUILT_IN, OURS, Row, Target, interleaved, say
 
 NAME = "enrollment"
@@ -30,18 +30,19 @@ USERS = {BUILT_IN: BenchUser("enroll-builtin"), OURS: BenchUser("enroll-ours")}
 
 
 def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
-    pool_off_app = environment.sibling_app("edumfa-key-pool-off", {"EDUPUSH_KEY_POOL_SIZE": 0})
+    pool_off_app = environment.sibling_app("key-pool-off", {"EDUPUSH_KEY_POOL_SIZE": 0})
     watch = PoolWatch(environment)
+    kinds = environment.kinds
     steps = {
-        BUILT_IN: enroll_step(environment, BUILT_IN_KIND, environment.app, watch),
-        OURS: enroll_step(environment, OURS_KIND, environment.app, watch),
-        POOL_OFF: enroll_step(environment, OURS_KIND, pool_off_app, watch),
+        BUILT_IN: enroll_step(environment, kinds[BUILT_IN], environment.app, watch),
+        OURS: enroll_step(environment, kinds[OURS], environment.app, watch),
+        POOL_OFF: enroll_step(environment, kinds[OURS], pool_off_app, watch),
     }
     say(f"enrollment: {calls} enrollments per series, waiting for a full key pool before each")
     try:
         samples = interleaved(steps, calls, warmup)
     finally:
-        dispose(pool_off_app)
+        environment.dispose(pool_off_app)
     built_in = samples[BUILT_IN]["enroll"]
     full = Row(
         "enroll-pool-full",
@@ -74,16 +75,19 @@ class PoolWatch:
     @property
     def present(self) -> bool:
         """Asked afresh: the plugin may create the pool's table only when it first needs it."""
-        return key_pool.level(self.environment.app) is not None
+        return key_pool.level(self.environment.app, self.environment.builtin.db) is not None
 
     def wait_until_full(self):
         if not self.primed:
             return
-        self.waited_seconds += key_pool.wait_until_full(self.environment.app, self.environment.key_pool_size)
+        environment = self.environment
+        self.waited_seconds += key_pool.wait_until_full(
+            environment.app, environment.builtin.db, environment.key_pool_size
+        )
 
     def after_pool_enrollment(self):
         self.draws += 1
-        ready = key_pool.level(self.environment.app)
+        ready = key_pool.level(self.environment.app, self.environment.builtin.db)
         if ready is not None and ready < self.environment.key_pool_size:
             self.draws_seen += 1
 
@@ -111,12 +115,12 @@ class PoolWatch:
 def enroll_step(environment: Environment, kind: TokenKind, app, watch: PoolWatch):
     """One enrollment of a new token; only step 2's HTTP exchange is timed."""
     user = USERS[kind.variant]
-    phone, transport = environment.new_device_phone(user, app.test_client())
-    draws_from_pool = kind is OURS_KIND and app is environment.app
+    phone, transport = environment.new_device_phone(user, kind, app.test_client())
+    draws_from_pool = kind.variant == OURS and app is environment.app
 
     def step():
         pending = phone.scan(environment.start_enrollment(user, kind))
-        watch.primed = watch.primed or kind is OURS_KIND
+        watch.primed = watch.primed or kind.variant == OURS
         pending.private_key = environment.phone_key()
         watch.wait_until_full()
         phone.enroll(pending)

@@ -1,6 +1,6 @@
-"""One eduMFA for every workload: app, database, Firebase stand-in, users, policies, tokens.
+"""One host (eduMFA or privacyIDEA) for every workload: app, database, Firebase stand-in, users, policies, tokens.
 
-Both token types live in the same eduMFA app on the same database, so the
+Both token types live in the same app on the same database, so the
 only difference between a built-in figure and ours is the token type.  Each
 workload gets users of its own (one token each), so workloads never see each
 other's challenges or limits.
@@ -13,15 +13,14 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, NamedTuple
+from typing import Dict, Iterable, List, NamedTuple, Type
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from edupush_token import runtime
+from edupush_token import catalogue, runtime
 from edupush_token.devtools.fake_fcm import FakeFCM
 from edupush_token.devtools.local_instance import (
     ADMIN_USERNAME,
-    CONFIG_FILE,
     DEMO_REALM,
     DEMO_RESOLVER,
     LocalInstance,
@@ -30,9 +29,9 @@ from edupush_token.devtools.phone import EmulatedPhone, FlaskClientTransport, Ph
 
 from . import key_pool
 from .harness import BUILT_IN, OURS, BenchError, TimedTransport, say, time_call
+from .hosts import BuiltinPush
 
 GATEWAY = "fcm"
-FIREBASE_MODULE = "edumfa.lib.smsprovider.FirebaseProvider.FirebaseProvider"
 GOOGLE_FCM_HOST = "https://fcm.googleapis.com"
 REGISTRATION_URL = "https://bench.example/ttype/{}"
 POLL_ONLY = "poll only"
@@ -53,6 +52,7 @@ class TokenKind(NamedTuple):
     variant: str  # BUILT_IN or OURS
     token_type: str
     label: str
+    phone: Type[EmulatedPhone]  # the app that scans this type's QR code
 
     @property
     def policy_prefix(self) -> str:
@@ -62,9 +62,12 @@ class TokenKind(NamedTuple):
         return REGISTRATION_URL.format(self.token_type)
 
 
-BUILT_IN_KIND = TokenKind(BUILT_IN, "edupush", "edupush (eduMFA built-in)")
-OURS_KIND = TokenKind(OURS, "edupushplus", "edupushplus (ours)")
-KINDS = (BUILT_IN_KIND, OURS_KIND)
+def token_kinds(builtin: BuiltinPush) -> Dict[str, TokenKind]:
+    """Both token types by variant: the host's built-in and ours (for the eduMFA Authenticator)."""
+    return {
+        BUILT_IN: TokenKind(BUILT_IN, builtin.token_type, builtin.label, builtin.phone),
+        OURS: TokenKind(OURS, catalogue.TOKEN_TYPE, f"{catalogue.TOKEN_TYPE} (ours)", EmulatedPhone),
+    }
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class Device:
 
 
 class Admin:
-    """eduMFA's REST API as its admin, over an in-process test client."""
+    """The host's REST API as its admin, over an in-process test client."""
 
     def __init__(self, client, password):
         self.client = client
@@ -111,11 +114,22 @@ class Admin:
 
 
 class Environment:
-    """The shared eduMFA; build it with :func:`open_environment`."""
+    """The shared host; build it with :func:`open_environment`."""
 
-    def __init__(self, directory: Path, database: str, instance: LocalInstance, app, fcm: FakeFCM, key_pool_size: int):
+    def __init__(
+        self,
+        directory: Path,
+        database: str,
+        builtin: BuiltinPush,
+        instance: LocalInstance,
+        app,
+        fcm: FakeFCM,
+        key_pool_size: int,
+    ):
         self.directory = directory
         self.database = database
+        self.builtin = builtin
+        self.kinds = token_kinds(builtin)
         self.instance = instance
         self.app = app
         self.fcm = fcm
@@ -135,9 +149,9 @@ class Environment:
             self._phone_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
         return self._phone_key
 
-    def new_device_phone(self, user: BenchUser, client=None) -> tuple:
+    def new_device_phone(self, user: BenchUser, kind: TokenKind, client=None) -> tuple:
         transport = TimedTransport(FlaskClientTransport(client or self.app.test_client()))
-        phone = EmulatedPhone(transport, key_size=KEY_SIZE, firebase_token=registration_token(user))
+        phone = kind.phone(transport, key_size=KEY_SIZE, firebase_token=registration_token(user))
         return phone, transport
 
     def start_enrollment(self, user: BenchUser, kind: TokenKind) -> str:
@@ -157,19 +171,25 @@ class Environment:
 
     def enroll(self, user: BenchUser, kind: TokenKind) -> Device:
         """A token of ``kind`` for ``user``, enrolled by its own phone and checked."""
-        phone, transport = self.new_device_phone(user)
+        phone, transport = self.new_device_phone(user, kind)
         pending = phone.scan(self.start_enrollment(user, kind))
         pending.private_key = self.phone_key()
         device = Device(phone, phone.enroll(pending), transport)
-        self._check_token(user, kind, device.serial)
+        self._check_token(user, kind, device)
         if kind.variant == OURS:
-            key_pool.wait_until_full(self.app, self.key_pool_size)  # measure nothing while it refills
+            key_pool.wait_until_full(self.app, self.builtin.db, self.key_pool_size)  # measure nothing while it refills
         return device
 
-    def _check_token(self, user: BenchUser, kind: TokenKind, serial: str):
-        """The token must push where the workload thinks, or its figures would mean something else."""
+    def _check_token(self, user: BenchUser, kind: TokenKind, device: Device):
+        """The token must push where the workload thinks, or its figures would mean something else.
+
+        A poll-only token of the privacyIDEA app registers ``no_firebase_token``, so the
+        registration wanted is the one the phone sent, and a Firebase user's own.
+        """
+        serial = device.serial
         [token] = self.admin.call("GET", "/token/", params={"serial": serial})["result"]["value"]["tokens"]
-        wanted = (POLL_ONLY if user.poll_only else GATEWAY, registration_token(user))
+        sent = device.token.firebase_token
+        wanted = (POLL_ONLY, sent) if user.poll_only else (GATEWAY, registration_token(user))
         found = (token["info"].get(f"{kind.policy_prefix}firebase_configuration"), token["info"].get("firebase_token"))
         if found != wanted:
             raise BenchError(
@@ -178,15 +198,15 @@ class Environment:
             )
 
     def sibling_app(self, name: str, extra_config: Dict[str, object]):
-        """Another eduMFA app in this process on the same database, with some settings changed.
+        """Another app of the host in this process on the same database, with some settings changed.
 
-        A copy of the instance's directory (same keys) whose ``edumfa.cfg``
+        A copy of the instance's directory (same keys) whose config file
         ends with the main app's database URL and ``extra_config``.
         """
         directory = self.directory / name
         shutil.copytree(self.instance.directory, directory, ignore=shutil.ignore_patterns("*.sqlite", "*.log*"))
         overrides = {"SQLALCHEMY_DATABASE_URI": self.database_url, **extra_config}
-        with open(directory / CONFIG_FILE, "a") as config:
+        with open(directory / self.instance.config_file.name, "a") as config:
             config.write("".join(f"{key} = {value!r}\n" for key, value in overrides.items()))
         return LocalInstance(directory).create_app()
 
@@ -204,9 +224,14 @@ class Environment:
         from sqlalchemy import text
 
         with self.app.app_context():
-            from edumfa.models import db
+            return {"postgresql_server": self.builtin.db.session.execute(text("SHOW server_version")).scalar()}
 
-            return {"postgresql_server": db.session.execute(text("SHOW server_version")).scalar()}
+    def dispose(self, app) -> None:
+        """Close ``app``'s database connections (this one's or a sibling's)."""
+        db = self.builtin.db
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def registration_token(user: BenchUser) -> str:
@@ -214,28 +239,32 @@ def registration_token(user: BenchUser) -> str:
 
 
 @contextlib.contextmanager
-def open_environment(directory: Path, database: str, users: Iterable[BenchUser], key_pool_size: int):
+def open_environment(
+    directory: Path, database: str, builtin: BuiltinPush, users: Iterable[BenchUser], key_pool_size: int
+):
     """Everything set up for the given users; torn down (sends drained, servers stopped) on exit."""
     with contextlib.ExitStack() as stack:
         fcm = stack.enter_context(FakeFCM())
-        stack.enter_context(builtin_sends_to(fcm.base_url))
+        stack.enter_context(builtin_sends_to(builtin, fcm.base_url))
         database_url = stack.enter_context(database_server(database))
         account = directory / "service-account.json"
         fcm.create_service_account(account)
-        say(f"preparing eduMFA on {database}")
+        say(f"preparing {builtin.host_name} on {database}")
         extra_config = {
             "EDUPUSH_FCM_URL": fcm.base_url,
             "EDUPUSH_KEY_POOL_SIZE": key_pool_size,
             "EDUPUSH_PUSH_WAIT_SLOTS": PUSH_WAIT_SLOTS,
         }
-        instance = LocalInstance(directory / "edumfa", database_url=database_url, extra_config=extra_config).prepare()
+        instance = LocalInstance(
+            directory / builtin.host, database_url=database_url, extra_config=extra_config, host=builtin.host
+        ).prepare()
         app = instance.create_app()
-        stack.callback(dispose, app)
+        environment = Environment(directory, database, builtin, instance, app, fcm, key_pool_size)
+        stack.callback(environment.dispose, app)
         stack.callback(runtime.deliveries.wait_idle, DRAIN_SECONDS)
-        environment = Environment(directory, database, instance, app, fcm, key_pool_size)
         users = list(users)
         add_users(environment.admin, directory / "bench-users.passwd", users)
-        configure(environment.admin, account, [user for user in users if user.poll_only])
+        configure(environment, account, [user for user in users if user.poll_only])
         yield environment
 
 
@@ -264,17 +293,16 @@ def _import_throwaway_postgres():
 
 
 @contextlib.contextmanager
-def builtin_sends_to(base_url: str):
-    """Point eduMFA's FirebaseProvider at the stand-in: it has no setting, only this constant.
+def builtin_sends_to(builtin: BuiltinPush, base_url: str):
+    """Point the host's FirebaseProvider at the stand-in: it has no setting, only this module constant.
 
     Only the host changes; the OAuth endpoint already comes from the service
     account's ``token_uri``.
     """
-    from edumfa.lib.smsprovider import FirebaseProvider
-
+    FirebaseProvider = builtin.firebase_module
     original = FirebaseProvider.FIREBASE_URL_SEND
     if not original.startswith(GOOGLE_FCM_HOST + "/"):
-        raise BenchError(f"eduMFA's FIREBASE_URL_SEND is {original!r}, not on {GOOGLE_FCM_HOST}")
+        raise BenchError(f"{builtin.host_name}'s FIREBASE_URL_SEND is {original!r}, not on {GOOGLE_FCM_HOST}")
     FirebaseProvider.FIREBASE_URL_SEND = base_url + original[len(GOOGLE_FCM_HOST) :]
     try:
         yield
@@ -294,7 +322,7 @@ def add_users(admin: Admin, passwd_file: Path, users: List[BenchUser]):
     admin.call("POST", f"/realm/{DEMO_REALM}", json={"resolvers": f"{DEMO_RESOLVER},{BENCH_RESOLVER}"})
 
 
-def configure(admin: Admin, service_account: Path, poll_only_users: List[BenchUser]):
+def configure(environment: Environment, service_account: Path, poll_only_users: List[BenchUser]):
     """One Firebase gateway for both token types, poll-only users, loosened push-bombing limits.
 
     The poll-only policy matches its users on top of the realm-wide one, so it
@@ -304,27 +332,28 @@ def configure(admin: Admin, service_account: Path, poll_only_users: List[BenchUs
     open requests to 10 (they are still checked on every call, so their cost
     is measured).
     """
+    admin, kinds = environment.admin, environment.kinds.values()
     admin.call(
         "POST",
         "/smsgateway",
         json={
             "name": GATEWAY,
-            "module": FIREBASE_MODULE,
-            "option.JSON config file": str(service_account),
+            "module": environment.builtin.firebase_provider,
+            f"option.{catalogue.FIREBASE_SERVICE_ACCOUNT_OPTION}": str(service_account),
         },
     )
     enrollment = {}
-    for kind in KINDS:
+    for kind in kinds:
         enrollment[kind.policy_prefix + "registration_url"] = kind.registration_url()
         enrollment[kind.policy_prefix + "firebase_configuration"] = GATEWAY
-    enrollment["edupush_ttl"] = 10
+    enrollment[environment.kinds[BUILT_IN].policy_prefix + "ttl"] = 10
     enrollment["edupushplus_server_key_size"] = KEY_SIZE
     admin.set_policy("bench-enrollment", "enrollment", enrollment, priority=2)
     if poll_only_users:
         admin.set_policy(
             "bench-poll-only",
             "enrollment",
-            {kind.policy_prefix + "firebase_configuration": POLL_ONLY for kind in KINDS},
+            {kind.policy_prefix + "firebase_configuration": POLL_ONLY for kind in kinds},
             user=",".join(user.name for user in poll_only_users),
             priority=1,
         )
@@ -337,14 +366,6 @@ def configure(admin: Admin, service_account: Path, poll_only_users: List[BenchUs
             "edupushplus_max_open_requests": 10,
         },
     )
-
-
-def dispose(app):
-    from edumfa.models import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 class Triggered(NamedTuple):

@@ -1,6 +1,6 @@
 """How full our server key pool is, read from the database as an admin would.
 
-The pool (edumfa.cfg ``EDUPUSH_KEY_POOL_SIZE``) keeps pre-generated server
+The pool (the host config's ``EDUPUSH_KEY_POOL_SIZE``) keeps pre-generated server
 keys in the table ``edupushplus_server_key`` and refills it in the
 background.  A key taken is a row gone (a key is never used twice), so the
 row count is the number of keys ready.  Without the table this build has no
@@ -19,9 +19,8 @@ FILL_TIMEOUT_SECONDS = 300.0
 CHECK_INTERVAL_SECONDS = 0.05
 
 
-def level(app) -> Optional[int]:
-    """Keys ready in the pool, or None when this build has no pool table."""
-    from edumfa.models import db
+def level(app, db) -> Optional[int]:
+    """Keys ready in the pool, or None when this build has no pool table; ``db`` is the host's."""
     from sqlalchemy import func, inspect, select, table
 
     with app.app_context():
@@ -32,11 +31,11 @@ def level(app) -> Optional[int]:
         return count
 
 
-def wait_until_full(app, size: int) -> float:
+def wait_until_full(app, db, size: int) -> float:
     """Seconds spent waiting until ``size`` keys are ready; 0 without a pool."""
     started = time.monotonic()
     while True:
-        ready = level(app)
+        ready = level(app, db)
         if ready is None or ready >= size:
             return time.monotonic() - started
         if time.monotonic() - started > FILL_TIMEOUT_SECONDS:

@@ -3,7 +3,7 @@
 The app polls every few seconds while it is open, so this request is the
 one a server answers most, and for poll-only tokens (both types enrolled
 with ``<type>_firebase_configuration = poll only``) it is the only way a
-login request reaches the phone.  eduMFA's built-in token signs every open
+login request reaches the phone.  The host's built-in token signs every open
 challenge again on every poll; with ten open that is ten RSA-4096
 signatures per poll.  Ours signs a poll-only push once, at the first poll
 that serves it, and stores the signature.  Timed: the HTTP exchange only,
@@ -26,7 +26,6 @@ from collections import deque
 from typing import List
 
 from .environment import (
-    KINDS,
     BenchUser,
     Device,
     Environment,
@@ -44,7 +43,7 @@ USERS = {BUILT_IN: BenchUser("poll-builtin", poll_only=True), OURS: BenchUser("p
 
 
 def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
-    devices = {kind.variant: environment.enroll(USERS[kind.variant], kind) for kind in KINDS}
+    devices = {variant: environment.enroll(USERS[variant], kind) for variant, kind in environment.kinds.items()}
     say(f"poll: {calls} polls per token type with no open login request")
     empty = interleaved({variant: poll_step(device, 0) for variant, device in devices.items()}, calls, warmup)
     logins = {variant: OpenLogins(environment, USERS[variant], device) for variant, device in devices.items()}

@@ -4,13 +4,14 @@ With push_wait a legacy application sends one /validate/check with the PIN;
 the server pushes and holds the request until the phone answers.  Measured:
 from the moment the phone's answer POST has returned to the moment the
 waiting /validate/check returns (negative if the login returned first).
-eduMFA's built-in token looks at the database once a second (``edupush_wait``);
+The built-in token looks at the database once a second (``edupush_wait``,
+``push_wait`` on privacyIDEA);
 ours is woken by the answer (``edupushplus_wait``).
 
 - same process: both requests served by this process's app (threads);
 - PostgreSQL only, across processes: the login waits on server process A
   while the phone polls and answers on server process B, two "nodes" on one
-  database, each a separate eduMFA served over HTTP on loopback.
+  database, each a separate server process of the host on loopback.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from edupush_token.devtools.local_instance import DEMO_REALM
 from edupush_token.devtools.phone import HttpTransport
 from edupush_token.devtools.served import ServedInstance
 
-from .environment import KINDS, PIN, BenchUser, Device, Environment, answer_accepted
+from .environment import PIN, BenchUser, Device, Environment, answer_accepted
 from .harness import BUILT_IN, OURS, BenchError, Row, Target, interleaved, say
 
 NAME = "push_wait"
@@ -40,10 +41,10 @@ def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
     environment.admin.set_policy(
         "bench-push-wait",
         "authentication",
-        {kind.policy_prefix + "wait": WAIT_SECONDS for kind in KINDS},
+        {kind.policy_prefix + "wait": WAIT_SECONDS for kind in environment.kinds.values()},
         user=",".join(user.name for user in USERS.values()),
     )
-    devices = {kind.variant: environment.enroll(USERS[kind.variant], kind) for kind in KINDS}
+    devices = {variant: environment.enroll(USERS[variant], kind) for variant, kind in environment.kinds.items()}
     say(f"push_wait: {calls} logins per token type, waiting and answering in this process")
     steps = {
         variant: wait_step(device, in_process_check(environment, USERS[variant])) for variant, device in devices.items()
@@ -62,7 +63,7 @@ def run(environment: Environment, calls: int, warmup: int) -> List[Row]:
 
 
 def across_processes(environment: Environment, devices, calls: int, warmup: int) -> Row:
-    node_b = environment.node_directory("edumfa-node-b")
+    node_b = environment.node_directory("node-b")
     say("push_wait: starting two server processes on the database")
     with ServedInstance(environment.instance.directory) as url_a, ServedInstance(node_b) as url_b:
         for device in devices.values():

@@ -9,7 +9,7 @@ from typing import List
 
 from .harness import BUILT_IN, OURS, Row
 
-DOCS_MARKERS = "<!-- bench-results:{database}:{end} -->"
+DOCS_MARKERS = "<!-- bench-results:{section}:{end} -->"
 
 
 def as_json(setup: dict, rows: List[Row], problems: List[str]) -> dict:
@@ -22,8 +22,8 @@ def markdown(setup: dict, rows: List[Row], problems: List[str], chart_name=None)
     lines = [
         f"### {setup['database_label']}, {setup['started_at'][:10]}",
         "",
-        f"`{setup['command']}`: eduMFA {setup['versions']['edumfa']} in-process (Flask test client) "
-        f"on {setup['database_label']}, both token types on one app and database, interleaved; "
+        f"`{setup['command']}`: {setup['host_name']} {setup['versions'][setup['host']]} in-process (Flask test client) "
+        f"on {setup['database_label']}, {setup['builtin_label']} and ours on one app and database, interleaved; "
         f"{settings['warmup']} untimed warm-up calls per series; milliseconds; p95 is a nearest-rank "
         f"value; ratio = ours / built-in. Machine: {machine['cpus']} CPUs, load average "
         f"{machine['load_average_before']} before the run; shared, so compare the ratios.",
@@ -85,10 +85,10 @@ def write(directory: Path, name: str, report: dict, table: str) -> List[Path]:
     return [json_path, markdown_path]
 
 
-def replace_docs_section(docs_file: Path, database: str, table: str) -> None:
-    """Put ``table`` between this database's two markers in ``docs_file``."""
-    start = DOCS_MARKERS.format(database=database, end="start")
-    end = DOCS_MARKERS.format(database=database, end="end")
+def replace_docs_section(docs_file: Path, section: str, table: str) -> None:
+    """Put ``table`` between the two markers of ``section`` (host and database) in ``docs_file``."""
+    start = DOCS_MARKERS.format(section=section, end="start")
+    end = DOCS_MARKERS.format(section=section, end="end")
     text = docs_file.read_text()
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):

@@ -1,4 +1,4 @@
-"""``python -m bench``: every workload, both token types, one eduMFA, one run.
+"""``python -m bench``: every workload, both token types, one host (eduMFA or privacyIDEA), one run.
 
 See docs/benchmarks.md for what each workload measures and why.
 """
@@ -17,10 +17,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from edupush_token.devtools.phone import PhoneError
+from edupush_token.hosts.installed import default_host
 
 from . import chart, enrollment, polling, push_wait, report, trigger_poll_only, triggerchallenge
 from .environment import open_environment
-from .harness import BenchError, say
+from .harness import BUILT_IN, OURS, BenchError, say
+from .hosts import BUILTINS
 
 WORKLOADS = {module.NAME: module for module in (enrollment, polling, push_wait, triggerchallenge, trigger_poll_only)}
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -28,7 +30,16 @@ DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 # Our hourly cap (at most 1000 pushes per user) bounds the logins of one user;
 # the triggerchallenge and push_wait users log in twice per call at most.
 MAX_CALLS_AND_WARMUP = 500
-PACKAGES = ("edumfa", "edupush-token", "firebase-admin", "cryptography", "SQLAlchemy", "Werkzeug", "psycopg2-binary")
+PACKAGES = (
+    "edumfa",
+    "privacyidea",
+    "edupush-token",
+    "firebase-admin",
+    "cryptography",
+    "SQLAlchemy",
+    "Werkzeug",
+    "psycopg2-binary",
+)
 
 
 def main(argv=None) -> int:
@@ -37,11 +48,13 @@ def main(argv=None) -> int:
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
     setup = describe_setup(args, argv, started)
+    builtin = BUILTINS[args.host]
     selected = [WORKLOADS[name] for name in args.only]
     users = [user for module in selected for user in module.USERS.values()]
     try:
         with tempfile.TemporaryDirectory(prefix="edupush-bench-") as directory:
-            with open_environment(Path(directory), args.database, users, args.key_pool_size) as environment:
+            with open_environment(Path(directory), args.database, builtin, users, args.key_pool_size) as environment:
+                names = {kind.variant: kind.label for kind in environment.kinds.values()}
                 setup["versions"].update(environment.versions())
                 rows = []
                 for module in selected:
@@ -53,7 +66,7 @@ def main(argv=None) -> int:
     setup["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     setup["duration_s"] = round(time.monotonic() - clock, 1)
     setup["machine"]["load_average_after"] = load_average()
-    name = f"bench-{args.database}"
+    name = f"bench-{builtin.results_name(args.database)}"
     chart_name = None
     if not args.no_chart:
         chart_name = f"{name}.png"
@@ -61,14 +74,15 @@ def main(argv=None) -> int:
         chart.draw(
             args.output / chart_name,
             rows,
-            f"edupushplus vs eduMFA's built-in edupush, {setup['database_label']}, {setup['started_at'][:10]}",
+            f"{names[OURS]} vs {names[BUILT_IN]}, {setup['database_label']}, {setup['started_at'][:10]}",
+            names,
         )
     table = report.markdown(setup, rows, problems, chart_name)
     print(table, end="")
     written = report.write(args.output, name, report.as_json(setup, rows, problems), table)
     say("wrote " + ", ".join(str(path) for path in written) + (f" and {chart_name}" if chart_name else ""))
     if args.update_docs:
-        update_docs(args, setup, rows, problems, chart_name)
+        update_docs(args, builtin.results_name(args.database), setup, rows, problems, chart_name)
     for problem in problems:
         say(f"sanity check failed: {problem}")
     say(f"done in {setup['duration_s']:g} s")
@@ -82,22 +96,28 @@ def run_workload(module, environment, args):
     return module.run(environment, calls, args.warmup)
 
 
-def update_docs(args, setup, rows, problems, chart_name):
-    """Replace this database's section of docs/benchmarks.md, with the chart beside it."""
+def update_docs(args, section, setup, rows, problems, chart_name):
+    """Replace this host's and database's section of docs/benchmarks.md, with the chart beside it."""
     docs_chart = None
     if chart_name:
-        docs_chart = f"benchmark-{args.database}.png"
+        docs_chart = f"benchmark-{section}.png"
         (DOCS_FILE.parent / docs_chart).write_bytes((args.output / chart_name).read_bytes())
-    report.replace_docs_section(DOCS_FILE, args.database, report.markdown(setup, rows, problems, docs_chart))
+    report.replace_docs_section(DOCS_FILE, section, report.markdown(setup, rows, problems, docs_chart))
     say(f"updated {DOCS_FILE}")
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Every workload (issue 5's and the poll-only ones) for edupushplus and eduMFA's "
-        "built-in edupush, in one run on one eduMFA app and database. "
+        description="Every workload (issue 5's and the poll-only ones) for edupushplus and the host's "
+        "built-in push token (eduMFA's edupush or privacyIDEA's push), in one run on one app and database. "
         "See docs/benchmarks.md.",
+    )
+    parser.add_argument(
+        "--host",
+        choices=sorted(BUILTINS),
+        default=default_host(),
+        help="the host to run on, which must be installed here (default: the installed one, eduMFA where both are)",
     )
     defaults = ", ".join(f"{name} {module.DEFAULT_CALLS}" for name, module in WORKLOADS.items())
     parser.add_argument("--calls", type=int, help=f"timed calls per series in every workload (defaults: {defaults})")
@@ -126,19 +146,21 @@ def parse_args(argv):
         "--key-pool-size",
         type=int,
         default=8,
-        help="EDUPUSH_KEY_POOL_SIZE of the benchmarked eduMFA (default 8, the product's)",
+        help="EDUPUSH_KEY_POOL_SIZE of the benchmarked host (default 8, the product's)",
     )
     parser.add_argument(
         "--output",
         type=Path,
         default=Path("bench/results"),
-        help="directory for bench-<database>.json, .md and .png (default bench/results)",
+        help="directory for bench-[privacyidea-]<database>.json, .md and .png (default bench/results)",
     )
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG (no matplotlib needed)")
     parser.add_argument(
         "--update-docs", action="store_true", help="also put the table and chart into docs/benchmarks.md"
     )
     args = parser.parse_args(argv)
+    if not BUILTINS[args.host].installed():
+        parser.error(f"--host {args.host}: {BUILTINS[args.host].host_name} is not installed in this environment")
     if args.calls is not None and args.calls < 1:
         parser.error("--calls must be at least 1")
     if args.warmup < 0 or args.latency < 0 or args.key_pool_size < 1:
@@ -167,6 +189,9 @@ def describe_setup(args, argv, started) -> dict:
         "started_at": started.isoformat(timespec="seconds"),
         "database": args.database,
         "database_label": DATABASES[args.database],
+        "host": args.host,
+        "host_name": BUILTINS[args.host].host_name,
+        "builtin_label": BUILTINS[args.host].label,
         "settings": settings,
         "machine": {
             "cpus": os.cpu_count(),

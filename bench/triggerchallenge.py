@@ -1,12 +1,13 @@
 """A login's server side: /validate/triggerchallenge, then the phone's answer POST.
 
-eduMFA's built-in token sends the push to Firebase inside the trigger
+The host's built-in token sends the push to Firebase inside the trigger
 request, so every login waits for Google; ours stores the challenge and
 hands the push to a background dispatcher.  The local FCM stand-in answers
 after ``--latency`` seconds (default 0.2), then, in a second pass, at once.
 
-Each login: trigger (timed), the phone polls (untimed) and accepts (the
-answer POST, timed).  Answering keeps every token at no open request, as
+Each login: trigger (timed), the phone polls (timed: a row without a
+target, the poll of a push the phone also got through Firebase) and accepts
+(the answer POST, timed).  Answering keeps every token at no open request, as
 real users do.  A third series, ours with a poll-only token, shows what
 delivering through Firebase adds to our trigger.  A pass ends when our
 dispatcher has finished its sends, so none spill into the next pass; then
@@ -20,9 +21,7 @@ from typing import List
 from edupush_token import runtime
 
 from .environment import (
-    BUILT_IN_KIND,
     DRAIN_SECONDS,
-    OURS_KIND,
     BenchUser,
     Device,
     Environment,
@@ -41,13 +40,15 @@ USERS = {
     OURS: BenchUser("login-ours"),
     OURS_POLL_ONLY: BenchUser("login-ours-poll-only", poll_only=True),
 }
-KIND_OF = {BUILT_IN: BUILT_IN_KIND, OURS: OURS_KIND, OURS_POLL_ONLY: OURS_KIND}
+KIND_OF = {BUILT_IN: BUILT_IN, OURS: OURS, OURS_POLL_ONLY: OURS}  # series -> the variant of its token type
 
 
 def run(environment: Environment, calls: int, warmup: int, latency: float) -> List[Row]:
-    devices = {variant: environment.enroll(user, KIND_OF[variant]) for variant, user in USERS.items()}
+    devices = {
+        variant: environment.enroll(user, environment.kinds[KIND_OF[variant]]) for variant, user in USERS.items()
+    }
     latencies = [latency, 0.0] if latency > 0 else [latency]
-    rows, answers = [], None
+    rows, answers, polls = [], None, None
     for seconds in latencies:
         say(f"triggerchallenge: {calls} logins per series with the FCM stand-in answering after {seconds * 1000:g} ms")
         environment.fcm.set_latency(send=seconds)
@@ -63,8 +64,13 @@ def run(environment: Environment, calls: int, warmup: int, latency: float) -> Li
                 {variant: parts["answer"] for variant, parts in samples.items()},
                 Target("median", 1.0),
             )
+            polls = Row(
+                "poll-first-1-open-fcm",
+                "Phone's poll after a trigger, tokens with Firebase, 1 open login request (also pushed)",
+                {variant: parts["poll"] for variant, parts in samples.items()},
+            )
     check_pushes(environment, len(latencies) * (warmup + calls))
-    return rows + [answers]
+    return rows + [answers, polls]
 
 
 def login_step(environment: Environment, user: BenchUser, device: Device):
