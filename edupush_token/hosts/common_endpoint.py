@@ -54,7 +54,7 @@ def _serve_post(host: TokenHost, ports: Ports, message: wire_requests.PostReques
         return phone.receive_answer(ports, message, owner_policies)
     phone.check_token_update(ports, message)  # claims the update's timestamp, committed below with the token
     token = _token(host, message.serial)
-    host.write_info(token, Info.FIREBASE_TOKEN, message.new_fb_token)
+    host.write_info(token, {Info.FIREBASE_TOKEN: message.new_fb_token})
     if token.get_tokeninfo(Info.REGISTRATION_STATE):  # a new Firebase token revives a dead registration
         host.remove_info(token, Info.REGISTRATION_STATE)
         host.remove_info(token, Info.UNREGISTERED_AT)
@@ -99,19 +99,25 @@ class _EnrollingToken:
         return str(self._token.get_tokeninfo(key) or "")
 
     def complete(self, phone_key: str, firebase_token: str, server_key: ServerKeyPair) -> None:
-        token, write, remove = self._token, self._host.write_info, self._host.remove_info
+        token, remove = self._token, self._host.remove_info
         token.token.rollout_state = RolloutState.ENROLLED.value
-        write(token, Info.PHONE_KEY, phone_key)
-        write(token, Info.FIREBASE_TOKEN, firebase_token)
-        write(token, Info.SERVER_PUBLIC_KEY, server_key.public_pem)
-        write(token, Info.SERVER_PRIVATE_KEY, server_key.private_pem, "password")
+        self._host.write_info(
+            token,
+            {
+                Info.PHONE_KEY: phone_key,
+                Info.FIREBASE_TOKEN: firebase_token,
+                Info.SERVER_PUBLIC_KEY: server_key.public_pem,
+                Info.SERVER_PRIVATE_KEY: server_key.private_pem,
+            },
+            secret={Info.SERVER_PRIVATE_KEY},
+        )
         remove(token, Info.ENROLLMENT_CREDENTIAL)
         remove(token, Info.ENROLLMENT_DEADLINE)
         token.token.active = True
         token.token.save()
 
     def set_info(self, key: str, value: str) -> None:
-        self._host.write_info(self._token, key, value)
+        self._host.write_info(self._token, {key: value})
         self._token.token.save()
 
 

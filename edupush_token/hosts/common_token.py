@@ -132,15 +132,20 @@ class PushTokenHooks:
         self._forget_the_phone()
         ports = host.ports(None)
         started = enrollment.start(ports.clock, ttl_minutes)
-        write = host.write_info
-        write(self, Info.ENROLLMENT_CREDENTIAL, started.credential, "password")
-        write(self, Info.ENROLLMENT_DEADLINE, started.deadline.isoformat())
-        write(self, Info.REGISTRATION_URL, param[catalogue.REGISTRATION_URL.name])
-        write(self, Info.SSL_VERIFY, param[catalogue.ENROLL_SSL_VERIFY.name])
-        write(self, Info.TTL, str(ttl_minutes))
-        write(self, Info.SERVER_KEY_SIZE, str(param[catalogue.SERVER_KEY_SIZE.name]))
-        write(self, Info.FIREBASE_CONFIG, param[catalogue.FIREBASE_CONFIG.name])
-        write(self, Info.APP_PROFILE, param.get(catalogue.APP_PROFILE.name) or AppProfile.EDUMFA.value)
+        host.write_info(
+            self,
+            {
+                Info.ENROLLMENT_CREDENTIAL: started.credential,
+                Info.ENROLLMENT_DEADLINE: started.deadline.isoformat(),
+                Info.REGISTRATION_URL: param[catalogue.REGISTRATION_URL.name],
+                Info.SSL_VERIFY: param[catalogue.ENROLL_SSL_VERIFY.name],
+                Info.TTL: str(ttl_minutes),
+                Info.SERVER_KEY_SIZE: str(param[catalogue.SERVER_KEY_SIZE.name]),
+                Info.FIREBASE_CONFIG: param[catalogue.FIREBASE_CONFIG.name],
+                Info.APP_PROFILE: param.get(catalogue.APP_PROFILE.name) or AppProfile.EDUMFA.value,
+            },
+            secret={Info.ENROLLMENT_CREDENTIAL},
+        )
         ports.keys.refill(int(param[catalogue.SERVER_KEY_SIZE.name]))  # ready by the time the phone scans
 
     def _forget_the_phone(self) -> None:
