@@ -108,13 +108,10 @@ def test_the_wheel_alone_next_to_edumfa_serves_logins(wheel, tmp_path):
 
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     run(*pip, f"{wheel}[dev,edumfa]", f"edumfa=={EDUMFA_VERSION}", timeout=600)
-    module_file, *policy_sets = run(str(python), "-c", LIST_POLICY_SETS).splitlines()
+    module_file, *installed_sets = run(str(python), "-c", LIST_POLICY_SETS).splitlines()
     assert module_file.startswith(str(environment))
-    assert policy_sets == [
-        "edupushplus-enroll-at-login ['edupushplus-enroll-at-login']",
-        "edupushplus-poll-only ['edupushplus-enrollment', 'edupushplus-authentication']",
-        "edupushplus-push-wait ['edupushplus-push-wait']",
-    ]
+    in_checkout = subprocess.run([sys.executable, "-c", LIST_POLICY_SETS], capture_output=True, text=True, check=True)
+    assert installed_sets == in_checkout.stdout.splitlines()[1:] and len(installed_sets) >= 4
     assert run(str(command), "--version") == f"edupush-token {__version__}\n"
     demo = run(str(command), "demo", "--once", "--port", "0", "--fcm-port", "0", "--directory", "demo")
     assert "ACCEPT: alice is logged in" in demo and "The demo succeeded." in demo
