@@ -25,7 +25,7 @@ from ..matching import STANDARD, AnswerCheck
 from ..ports import Ports, Runner
 from ..service import sending
 from ..storage.challenge_statements import aware
-from ..storage.challenges import ChallengeTables, SavedChallenge
+from ..storage.challenges import ENROLLMENT_SESSION, ChallengeTables, SavedChallenge
 from ..storage.keypool import KeyPool
 from ..wire.push_data import PushData
 from .library import HostLibrary
@@ -200,7 +200,7 @@ class Store(ChallengeTables):
 
     def create_enrollment_challenge(self, serial: str, validity_seconds: int) -> str:
         db = self._library.db
-        challenge = self._library.challenge_model(serial, session="enrollment", validitytime=validity_seconds)
+        challenge = self._library.challenge_model(serial, session=ENROLLMENT_SESSION, validitytime=validity_seconds)
         db.session.add(challenge)
         db.session.commit()
         return str(challenge.transaction_id)
@@ -208,9 +208,10 @@ class Store(ChallengeTables):
     def mark_unregistered(self, serial: str) -> None:
         token = self._library.get_one_token(serial=serial, tokentype=TOKEN_TYPE, silent_fail=True)
         if token is not None:
-            write = self._library.write_tokeninfo
-            write(token, Info.REGISTRATION_STATE, "unregistered")
-            write(token, Info.UNREGISTERED_AT, datetime.utcnow().isoformat(timespec="seconds") + "Z")
+            unregistered_at = datetime.utcnow().isoformat(timespec="seconds") + "Z"
+            self._library.write_tokeninfo(
+                token, {Info.REGISTRATION_STATE: "unregistered", Info.UNREGISTERED_AT: unregistered_at}
+            )
             token.token.save()
 
     def housekeep(self) -> None:

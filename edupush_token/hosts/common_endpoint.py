@@ -54,7 +54,7 @@ def _serve_post(host: TokenHost, ports: Ports, message: wire_requests.PostReques
         return phone.receive_answer(ports, message, owner_policies)
     phone.check_token_update(ports, message)  # claims the update's timestamp, committed below with the token
     token = _token(host, message.serial)
-    host.write_info(token, {Info.FIREBASE_TOKEN: message.new_fb_token})
+    host.library.write_tokeninfo(token, {Info.FIREBASE_TOKEN: message.new_fb_token})
     if token.get_tokeninfo(Info.REGISTRATION_STATE):  # a new Firebase token revives a dead registration
         host.remove_info(token, Info.REGISTRATION_STATE)
         host.remove_info(token, Info.UNREGISTERED_AT)
@@ -101,7 +101,7 @@ class _EnrollingToken:
     def complete(self, phone_key: str, firebase_token: str, server_key: ServerKeyPair) -> None:
         token, remove = self._token, self._host.remove_info
         token.token.rollout_state = RolloutState.ENROLLED.value
-        self._host.write_info(
+        self._host.library.write_tokeninfo(
             token,
             {
                 Info.PHONE_KEY: phone_key,
@@ -117,7 +117,7 @@ class _EnrollingToken:
         token.token.save()
 
     def set_info(self, key: str, value: str) -> None:
-        self._host.write_info(self._token, {key: value})
+        self._host.library.write_tokeninfo(self._token, {key: value})
         self._token.token.save()
 
 

@@ -132,7 +132,7 @@ class PushTokenHooks:
         self._forget_the_phone()
         ports = host.ports(None)
         started = enrollment.start(ports.clock, ttl_minutes)
-        host.write_info(
+        host.library.write_tokeninfo(
             self,
             {
                 Info.ENROLLMENT_CREDENTIAL: started.credential,

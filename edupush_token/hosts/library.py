@@ -13,7 +13,7 @@ import contextlib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Collection, Iterator, Mapping
 
 from .. import catalogue
 from ..catalogue import Policy, Scope
@@ -36,9 +36,26 @@ class HostLibrary:
     db: Any  # the host's Flask-SQLAlchemy object
     challenge_model: Any  # Challenge(serial, transaction_id=, challenge=, session=, validitytime=)
     get_one_token: Callable[..., Any]
-    write_tokeninfo: Callable[[Any, str, str], None]  # (token, key, value): the host's server-side writer
+    # (token, {key: value}, secret keys=()): the host's server-side writer, owned keys too, in one commit
+    write_tokeninfo: Callable[..., None]
     cleanup_challenges: Callable[[], None]  # removes expired challenges
     layout: ChallengeLayout
+
+
+SECRET_TYPE = "password"  # the hosts' token info type of a value they keep encrypted
+
+
+def typed_info(
+    values: Mapping[str, str], secret: Collection[str], encrypt: Callable[[str], Any] = str
+) -> dict[str, str]:
+    """Token info as the hosts' bulk writers take it: each ``secret`` key's value typed "password".
+
+    ``encrypt`` for a writer that stores values as given (eduMFA's ``set_info``); privacyIDEA's
+    ``add_tokeninfo_dict`` encrypts by the type itself.
+    """
+    info = {key: str(encrypt(value)) if key in secret else value for key, value in values.items()}
+    info.update({f"{key}.type": SECRET_TYPE for key in secret})
+    return info
 
 
 def fork_library(package: str, **differences: Any) -> HostLibrary:

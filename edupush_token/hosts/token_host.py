@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Mapping
+from typing import Any, Callable
 
 from ..ports import Ports
 from .library import HostLibrary
@@ -20,8 +20,6 @@ class TokenHost:
     parameter_error: type[Exception]  # HTTP 400
     policy_error: type[Exception]  # HTTP 403
     validate_error: type[Exception]
-    # (token, {key: value}, secret keys): written by the server, owned keys too, in one commit
-    write_info: Callable[..., None]
     remove_info: Callable[[Any, str], None]
     init_token: Callable[..., Any]
     user_class: Callable[[], Any]  # User(): the empty user
@@ -32,22 +30,6 @@ class TokenHost:
     translate: Callable[[str], Any]  # the host's gettext, for the policy descriptions
     verify_auth_token: Callable[..., Any]  # verify_auth_token(token, ["admin"]): the metrics are for admins
     answered: Callable[[Any, Any, bool], None] = lambda g, answer, applied: None  # a phone's answer, for the host's log
-
-
-SECRET_TYPE = "password"  # the hosts' token info type of a value they keep encrypted
-
-
-def typed_info(
-    values: Mapping[str, str], secret: Collection[str], encrypt: Callable[[str], Any] = str
-) -> dict[str, str]:
-    """Token info as the hosts' bulk writers take it: each ``secret`` key's value typed "password".
-
-    ``encrypt`` for a writer that stores values as given (eduMFA's ``set_info``); privacyIDEA's
-    ``add_tokeninfo_dict`` encrypts by the type itself.
-    """
-    info = {key: str(encrypt(value)) if key in secret else value for key, value in values.items()}
-    info.update({f"{key}.type": SECRET_TYPE for key in secret})
-    return info
 
 
 def fork_token_host(package: str, name: str, library: HostLibrary, **differences: Any) -> TokenHost:

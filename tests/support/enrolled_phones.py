@@ -116,7 +116,7 @@ def set_tokeninfo(app, host_library):
     def write(serial, key, value):
         with app.app_context():
             token = host_library.get_one_token(serial=serial)
-            host_library.write_tokeninfo(token, key, value)
+            host_library.write_tokeninfo(token, {key: value})
             token.token.save()
 
     return write

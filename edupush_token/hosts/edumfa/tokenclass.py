@@ -12,7 +12,7 @@ from edumfa.lib.decorators import check_token_locked
 from edumfa.lib.tokenclass import AUTHENTICATIONMODE, CLIENTMODE, TokenClass
 
 from ..common_token import PushTokenHooks
-from ..token_host import fork_token_host, typed_info
+from ..token_host import fork_token_host
 from .library import LIBRARY
 from .ports import edumfa_ports
 
@@ -21,7 +21,6 @@ EDUMFA = fork_token_host(
     "eduMFA",
     LIBRARY,
     ports=edumfa_ports,
-    write_info=lambda token, values, secret=(): token.token.set_info(typed_info(values, secret, LIBRARY.encrypt)),
     remove_info=lambda token, key: token.del_tokeninfo(key),
 )
 

@@ -20,7 +20,7 @@ from privacyidea.lib.tokens.pushtoken import PUSH_AUTH_EVENT, PUSH_AUTH_REASON, 
 from ...catalogue import Info
 from ...wire.requests import ChallengeAnswer
 from ..common_token import PushTokenHooks
-from ..token_host import fork_token_host, typed_info
+from ..token_host import fork_token_host
 from .library import LIBRARY
 from .ports import privacyidea_ports
 
@@ -43,7 +43,6 @@ PRIVACYIDEA = fork_token_host(
     "privacyIDEA",
     LIBRARY,
     ports=privacyidea_ports,
-    write_info=lambda token, values, secret=(): token.add_tokeninfo_dict(typed_info(values, secret)),
     remove_info=lambda token, key: token.remove_tokeninfo(key),
     answered=_answered,
 )
